@@ -1,0 +1,62 @@
+"""Command line: `python -m digitnet predict IMAGE [IMAGE ...] [--json]`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from digitnet.constants import DEFAULT_CHECKPOINT
+from digitnet.images import ImageReadError, read_image
+from digitnet.preprocess import EmptyImageError
+
+TOP_K = 3
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    """Flags of the `predict` command."""
+    parser = argparse.ArgumentParser(prog="python -m digitnet", description="Read handwritten digits in image files.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    predict = commands.add_parser("predict", help="print the digit in each image and its top 3 probabilities")
+    predict.add_argument("images", nargs="+", type=Path, help="PNG, JPEG, WebP, BMP or GIF files, one digit each")
+    predict.add_argument("--json", action="store_true", help="print one JSON object per line instead of text")
+    predict.add_argument("--checkpoint", type=Path, default=DEFAULT_CHECKPOINT,
+                         help=f"model checkpoint (default {DEFAULT_CHECKPOINT})")
+    return parser.parse_args(argv)
+
+
+def describe(path: Path, digit: int, probs: list[float], as_json: bool) -> str:
+    """One output line for a read image."""
+    top = sorted(range(len(probs)), key=lambda d: -probs[d])[:TOP_K]
+    if as_json:
+        return json.dumps({"file": str(path), "digit": digit, "probs": [round(p, 6) for p in probs],
+                           "top": [{"digit": d, "prob": round(probs[d], 6)} for d in top]})
+    return f"{path}: {digit}   " + "  ".join(f"{d} {probs[d]:6.1%}" for d in top)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the CLI; return 0 if every file was read, 1 if some were not, 2 if the model could not be loaded."""
+    args = parse_args(argv)
+    from digitnet.checkpoint import CheckpointError  # torch is imported only once arguments are valid
+    from digitnet.predict import load_predictor
+
+    try:
+        predictor = load_predictor(args.checkpoint)
+    except CheckpointError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    failures = 0
+    for path in args.images:
+        try:
+            prediction = predictor.predict(read_image(path))
+        except (ImageReadError, EmptyImageError) as error:
+            print(f"error: {path}: {error}", file=sys.stderr)
+            failures += 1
+            continue
+        print(describe(path, prediction.digit, prediction.probs.tolist(), args.json))
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,86 @@
+"""Checkpoints as plain dicts: written atomically, read without ever running code from the file."""
+
+from __future__ import annotations
+
+import os
+import pickle
+import tempfile
+import zipfile
+from pathlib import Path
+
+import torch
+
+from digitnet.constants import RETRAIN_HINT
+from digitnet.model import DigitNet, ModelConfig
+
+FORMAT_VERSION = 1
+REQUIRED_KEYS = ("format", "state_dict", "model_config", "temperature", "metadata")
+
+
+class CheckpointError(RuntimeError):
+    """A checkpoint is missing, damaged, unsafe or from another model; the message says what to do."""
+
+
+def save_checkpoint(checkpoint: dict, path: str | Path) -> None:
+    """Write `checkpoint` to `path` via a temp file and a rename, so a crash never leaves half a file."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "wb") as file:
+            torch.save(checkpoint, file)
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(temp_name, path)
+    except BaseException:
+        Path(temp_name).unlink(missing_ok=True)
+        raise
+
+
+def make_checkpoint(model: DigitNet, temperature: float, metadata: dict) -> dict:
+    """The plain dict stored on disk: weights, how to rebuild the model, its temperature, its record."""
+    return {
+        "format": FORMAT_VERSION,
+        "state_dict": {k: v.detach().cpu() for k, v in model.state_dict().items()},
+        "model_config": model.config.to_dict(),
+        "temperature": float(temperature),
+        "metadata": metadata,
+    }
+
+
+def load_checkpoint(path: str | Path) -> dict:
+    """Read a checkpoint dict with weights_only=True; raise CheckpointError with advice on any problem."""
+    path = Path(path)
+    retrain = f"Train a new one with `{RETRAIN_HINT} --out {path}`."
+    if not path.is_file():
+        raise CheckpointError(f"No model checkpoint at {path}. {retrain}")
+    try:
+        checkpoint = torch.load(path, weights_only=True, map_location="cpu")
+    except pickle.UnpicklingError as error:
+        if "GLOBAL" not in str(error):  # torch names the class or function a pickle tried to load
+            raise CheckpointError(f"The checkpoint {path} is damaged or truncated. {retrain}") from error
+        raise CheckpointError(
+            f"Refused to load {path}: it holds objects other than plain tensors and numbers "
+            f"(it may try to run code), so it was not trusted. {retrain}"
+        ) from error
+    except (RuntimeError, EOFError, OSError, ValueError, zipfile.BadZipFile) as error:
+        raise CheckpointError(f"The checkpoint {path} is damaged or truncated. {retrain}") from error
+    if not isinstance(checkpoint, dict) or any(key not in checkpoint for key in REQUIRED_KEYS):
+        raise CheckpointError(f"{path} is not a DigitNet checkpoint. {retrain}")
+    if checkpoint["format"] != FORMAT_VERSION:
+        raise CheckpointError(
+            f"{path} has checkpoint format {checkpoint['format']}, this code reads {FORMAT_VERSION}. {retrain}"
+        )
+    return checkpoint
+
+
+def build_model(checkpoint: dict, path: str | Path) -> DigitNet:
+    """Rebuild the model in eval mode from a loaded checkpoint; raise CheckpointError if it does not fit."""
+    try:
+        model = DigitNet(ModelConfig(**checkpoint["model_config"]))
+        model.load_state_dict(checkpoint["state_dict"], strict=True)
+    except (TypeError, RuntimeError, KeyError) as error:
+        raise CheckpointError(
+            f"{path} was saved by an incompatible model ({error}). Train a new one with `{RETRAIN_HINT} --out {path}`."
+        ) from error
+    return model.eval()

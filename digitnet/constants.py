@@ -1,0 +1,18 @@
+"""Numbers and names shared by every part of DigitNet, defined once."""
+
+from pathlib import Path
+
+IMAGE_SIZE = 28  # side of the model's input, in pixels (MNIST)
+FIT_SIZE = 20  # MNIST scaled each digit to fit a 20x20 box inside the 28x28 field
+NUM_CLASSES = 10
+CLASS_NAMES = tuple(str(d) for d in range(NUM_CLASSES))
+
+# Pixel statistics of the MNIST training set (checked in ../shared/data/README.md).
+MNIST_MEAN = 0.1307
+MNIST_STD = 0.3081
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_CHECKPOINT = PROJECT_ROOT / "checkpoints" / "digitnet.pt"
+DATA_ENV_VAR = "DIGITNET_DATA"
+DEFAULT_DATA_DIR = Path("data")
+RETRAIN_HINT = "python train.py"

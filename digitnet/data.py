@@ -1,0 +1,70 @@
+"""Datasets as in-memory tensors: MNIST (train, validation, test) and rendered pen-drawn digits."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from digitnet.constants import DATA_ENV_VAR, DEFAULT_DATA_DIR
+from digitnet.preprocess import EmptyImageError, preprocess
+from digitnet.strokes import PENDIGITS_FILE, PenDigit, draw_strokes, random_placement, read_pendigits
+
+
+@dataclass(frozen=True)
+class DataConfig:
+    """Where the data lives and how it is split."""
+
+    data_dir: Path = DEFAULT_DATA_DIR
+    val_size: int = 5000  # held out from MNIST's training set, for choosing and calibrating
+    split_seed: int = 0  # fixed, so every run validates on the same images
+    drawn_copies: int = 2  # renderings of each training writer's pen digit per run (0: MNIST only)
+    drawn_canvas: int = 200  # canvas side for those renderings, in pixels
+
+
+def resolve_data_dir(flag: str | Path | None) -> Path:
+    """The data root: the flag if given, else $DIGITNET_DATA, else ./data (downloaded on first use)."""
+    return Path(flag or os.environ.get(DATA_ENV_VAR) or DEFAULT_DATA_DIR)
+
+
+def load_mnist(data_dir: Path, train: bool) -> tuple[torch.Tensor, torch.Tensor]:
+    """MNIST images as float (N, 1, 28, 28) in [0, 1] and labels as int64 (N,)."""
+    from torchvision.datasets import MNIST  # imported here: the app never needs torchvision
+
+    dataset = MNIST(str(data_dir), train=train, download=True)
+    return dataset.data.unsqueeze(1).float() / 255.0, dataset.targets.long()
+
+
+def split_validation(
+    images: torch.Tensor, labels: torch.Tensor, size: int, seed: int
+) -> tuple[tuple[torch.Tensor, torch.Tensor], tuple[torch.Tensor, torch.Tensor]]:
+    """Split off a fixed random validation set: ((train_x, train_y), (val_x, val_y))."""
+    order = torch.randperm(len(images), generator=torch.Generator().manual_seed(seed))
+    val, train = order[:size], order[size:]
+    return (images[train], labels[train]), (images[val], labels[val])
+
+
+def load_pendigits(data_dir: Path, writers: range) -> list[PenDigit]:
+    """The pen-drawn digits of the given writers."""
+    return [d for d in read_pendigits(data_dir / PENDIGITS_FILE) if d.writer in writers]
+
+
+def render_drawn_digits(
+    digits: list[PenDigit], copies: int, canvas: int, seed: int
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Draw each pen digit `copies` times on a canvas with random size, place and brush, then preprocess."""
+    rng = np.random.default_rng(seed)
+    images, labels = [], []
+    for digit in digits:
+        for _ in range(copies):
+            strokes = random_placement(digit.strokes, (canvas, canvas), rng)
+            brush = canvas * rng.uniform(0.02, 0.1)  # thin pen to thick finger
+            try:
+                images.append(preprocess(draw_strokes(strokes, (canvas, canvas), brush)))
+            except EmptyImageError:
+                continue
+            labels.append(digit.label)
+    return torch.from_numpy(np.stack(images)).unsqueeze(1), torch.tensor(labels, dtype=torch.long)

@@ -1,0 +1,49 @@
+"""Read uploaded or on-disk image files safely: size limits before decoding, clear errors after."""
+
+from __future__ import annotations
+
+import io
+import warnings
+from pathlib import Path
+
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+MAX_FILE_BYTES = 10 * 1024 * 1024  # 10 MB: a phone photo fits, a disk-filling upload does not
+MAX_PIXELS = 40_000_000  # 40 megapixels, checked from the header before any pixel is decoded
+
+
+class ImageReadError(ValueError):
+    """A file could not be read as an image; the message says why, for a person."""
+
+
+def read_image(source: bytes | str | Path, name: str = "the file") -> Image.Image:
+    """Decode the first frame of an image file, upright (EXIF rotation applied); raise ImageReadError."""
+    if isinstance(source, (str, Path)):
+        name = str(source)
+        try:
+            if Path(source).stat().st_size > MAX_FILE_BYTES:
+                raise ImageReadError(f"{name} is larger than {MAX_FILE_BYTES // 2**20} MB.")
+            source = Path(source).read_bytes()
+        except OSError as error:
+            raise ImageReadError(f"Cannot read {name}: {error.strerror or error}.") from error
+    if len(source) > MAX_FILE_BYTES:
+        raise ImageReadError(f"{name} is larger than {MAX_FILE_BYTES // 2**20} MB.")
+    try:
+        with warnings.catch_warnings():  # MAX_PIXELS below is stricter than Pillow's warning
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            image = Image.open(io.BytesIO(source))  # reads the header only
+        width, height = image.size
+        if width * height > MAX_PIXELS:
+            raise ImageReadError(
+                f"{name} is {width}x{height} pixels; images up to {MAX_PIXELS // 1_000_000} megapixels are read."
+            )
+        image.load()
+        return ImageOps.exif_transpose(image)
+    except ImageReadError:
+        raise
+    except Image.DecompressionBombError as error:  # Pillow's own, larger limit
+        raise ImageReadError(f"{name} has too many pixels to be read safely.") from error
+    except UnidentifiedImageError as error:
+        raise ImageReadError(f"{name} is not an image that can be read (PNG, JPEG, WebP, BMP or GIF).") from error
+    except (OSError, ValueError, SyntaxError, EOFError) as error:
+        raise ImageReadError(f"{name} is damaged or truncated and cannot be decoded.") from error

@@ -1,0 +1,84 @@
+"""Read digits with a trained checkpoint: images in, calibrated probabilities out."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+import torch
+from PIL import Image
+
+from digitnet.checkpoint import build_model, load_checkpoint
+from digitnet.constants import DEFAULT_CHECKPOINT
+from digitnet.model import DigitNet, normalize
+from digitnet.preprocess import EmptyImageError, preprocess
+
+
+@dataclass(frozen=True)
+class Prediction:
+    """What the model read: the digit, every class's probability, and the 28x28 input it saw."""
+
+    digit: int
+    probs: np.ndarray  # (10,) calibrated, sums to 1
+    input28: np.ndarray  # (28, 28) float32 in [0, 1], white ink on black
+
+    @property
+    def confidence(self) -> float:
+        """Probability of the predicted digit."""
+        return float(self.probs[self.digit])
+
+    def runner_up(self) -> int:
+        """The second most likely digit."""
+        return int(np.argsort(self.probs)[-2])
+
+
+class Predictor:
+    """A trained DigitNet on the CPU with its calibration temperature."""
+
+    def __init__(self, model: DigitNet, temperature: float, metadata: dict, version: str) -> None:
+        self.model = model.eval()
+        self.temperature = temperature
+        self.metadata = metadata
+        self.version = version  # first 12 hex digits of the checkpoint file's SHA-256
+
+    @torch.inference_mode()
+    def probabilities(self, inputs28: np.ndarray) -> np.ndarray:
+        """Calibrated probabilities (N, 10) for preprocessed inputs (N, 28, 28) in [0, 1]."""
+        batch = torch.from_numpy(np.ascontiguousarray(inputs28, dtype=np.float32)).unsqueeze(1)
+        logits = self.model(normalize(batch))
+        return torch.softmax(logits / self.temperature, dim=1).double().numpy()
+
+    def predict(self, image: np.ndarray | Image.Image) -> Prediction:
+        """Read one digit; raises EmptyImageError if the image holds none."""
+        input28 = preprocess(image)
+        probs = self.probabilities(input28[None])[0]
+        return Prediction(int(probs.argmax()), probs, input28)
+
+    def predict_batch(self, images: Sequence[np.ndarray | Image.Image]) -> list[Prediction]:
+        """Read many digits in one forward pass; raises EmptyImageError naming the first blank image."""
+        inputs = []
+        for index, image in enumerate(images):
+            try:
+                inputs.append(preprocess(image))
+            except EmptyImageError as error:
+                raise EmptyImageError(f"Image {index}: {error}") from error
+        if not inputs:
+            return []
+        all_probs = self.probabilities(np.stack(inputs))
+        return [Prediction(int(p.argmax()), p, x) for p, x in zip(all_probs, inputs)]
+
+
+def file_version(path: Path) -> str:
+    """Short content hash identifying a checkpoint file."""
+    return hashlib.sha256(path.read_bytes()).hexdigest()[:12]
+
+
+def load_predictor(path: str | Path | None = None) -> Predictor:
+    """Load a checkpoint (default: the committed one) into a CPU Predictor; raises CheckpointError."""
+    path = Path(path) if path is not None else DEFAULT_CHECKPOINT
+    checkpoint = load_checkpoint(path)
+    model = build_model(checkpoint, path)
+    return Predictor(model, checkpoint["temperature"], checkpoint["metadata"], file_version(path))

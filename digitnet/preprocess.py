@@ -1,0 +1,127 @@
+"""Turn any picture of one handwritten digit into a 28x28 MNIST-style input.
+
+Pure functions of numpy arrays (and PIL images on the way in), no torch, so the
+app can import them before the model is loaded. The steps follow how MNIST
+itself was made: find the ink, crop to it, fit it into a 20x20 box keeping its
+aspect ratio (anti-aliased), and centre its centre of mass in a 28x28 field.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from PIL import Image
+
+from digitnet.constants import FIT_SIZE, IMAGE_SIZE
+
+NOISE_LEVEL = 0.15  # ink weaker than this (relative to the strongest) is paper texture or JPEG noise
+MIN_CONTRAST = 0.08  # darkest-to-lightest difference below which an image counts as blank
+MIN_INK_PIXELS = 3  # fewer inked pixels than this (or than MIN_INK_SHARE of the image) is blank
+MIN_INK_SHARE = 1e-4
+MIN_DIGIT_SIZE = 0.08  # ink spanning less than this share of the image's shorter side is a dot
+MAX_FILL = 0.9  # ink covering more of its squarish box than this is a painted blob (MNIST's maximum: 0.85)
+
+
+class EmptyImageError(ValueError):
+    """The image holds nothing that can be read as a digit."""
+
+
+def _to_float(array: np.ndarray) -> np.ndarray:
+    """Scale any numeric array to float32 in [0, 1]."""
+    if array.dtype == np.bool_:
+        return array.astype(np.float32)
+    if np.issubdtype(array.dtype, np.integer):
+        info = np.iinfo(array.dtype)
+        return (np.clip(array, 0, None) / float(info.max)).astype(np.float32)
+    if np.issubdtype(array.dtype, np.floating):
+        return np.clip(np.nan_to_num(array), 0.0, 1.0).astype(np.float32)
+    raise TypeError(f"Cannot read an image from an array of type {array.dtype}.")
+
+
+def _pil_to_array(image: Image.Image) -> np.ndarray:
+    """Convert a PIL image of any mode to a uint8 gray, RGB or RGBA array."""
+    has_alpha = image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info
+    if has_alpha:
+        return np.asarray(image.convert("RGBA"))
+    if image.mode in ("I;16", "I;16B", "I;16L", "I", "F"):
+        gray = np.asarray(image, dtype=np.float32)
+        span = float(gray.max() - gray.min()) or 1.0
+        return ((gray - gray.min()) / span * 255).astype(np.uint8)
+    return np.asarray(image.convert("L"))
+
+
+def ink_map(image: np.ndarray | Image.Image) -> np.ndarray:
+    """Return the ink of `image` as float32 in [0, 1], white ink on black, same height and width."""
+    array = _pil_to_array(image) if isinstance(image, Image.Image) else np.asarray(image)
+    if array.ndim == 3 and array.shape[2] == 1:
+        array = array[:, :, 0]
+    if array.ndim not in (2, 3) or (array.ndim == 3 and array.shape[2] not in (3, 4)):
+        raise ValueError(f"Expected a gray, RGB or RGBA image, got an array of shape {array.shape}.")
+    if array.size == 0:
+        raise EmptyImageError("The image is empty (it has no pixels).")
+    if array.ndim == 3 and array.shape[2] == 4:
+        alpha = _to_float(array[:, :, 3])
+        if alpha.min() < 0.98:
+            return alpha  # transparent background: the alpha channel is the ink
+        array = array[:, :, :3]
+    gray = _to_float(array) if array.ndim == 2 else _to_float(array) @ np.float32([0.299, 0.587, 0.114])
+    return _ink_from_gray(gray)
+
+
+def _ink_from_gray(gray: np.ndarray) -> np.ndarray:
+    """Decide the polarity from the border (the paper) and return ink relative to the paper."""
+    border = np.concatenate([gray[0], gray[-1], gray[:, 0], gray[:, -1]])
+    paper = float(np.median(border))
+    ink = paper - gray if paper > 0.5 else gray - paper
+    return np.clip(ink, 0.0, 1.0)
+
+
+def ink_bounding_box(ink: np.ndarray) -> tuple[int, int, int, int]:
+    """Return (top, bottom, left, right), bottom and right exclusive, of the ink; raise if there is none."""
+    peak = float(ink.max())
+    if peak < MIN_CONTRAST:
+        raise EmptyImageError("Nothing is drawn yet: draw a digit.")
+    mask = ink > NOISE_LEVEL * peak
+    count = int(mask.sum())
+    if count < max(MIN_INK_PIXELS, MIN_INK_SHARE * ink.size):
+        raise EmptyImageError("Only a few stray pixels: draw a digit.")
+    rows = np.flatnonzero(mask.any(axis=1))
+    cols = np.flatnonzero(mask.any(axis=0))
+    top, bottom, left, right = rows[0], rows[-1] + 1, cols[0], cols[-1] + 1
+    height, width = bottom - top, right - left
+    if max(height, width) < MIN_DIGIT_SIZE * min(ink.shape):
+        raise EmptyImageError("That is only a dot: draw a digit larger.")
+    if count > MAX_FILL * height * width and max(height, width) < 2 * min(height, width):
+        raise EmptyImageError("That is a painted blob, not a digit: clear it and draw the digit's strokes.")
+    return int(top), int(bottom), int(left), int(right)
+
+
+def fit_to_box(crop: np.ndarray, size: int = FIT_SIZE) -> np.ndarray:
+    """Scale `crop` so its longer side is `size` pixels, keeping the aspect ratio (anti-aliased)."""
+    height, width = crop.shape
+    scale = size / max(height, width)
+    new_size = (max(1, round(width * scale)), max(1, round(height * scale)))  # PIL wants (w, h)
+    resized = np.asarray(Image.fromarray(crop).resize(new_size, Image.Resampling.LANCZOS))
+    resized = np.clip(resized, 0.0, None)
+    return resized / max(float(resized.max()), 1e-6)  # a thin stroke keeps full intensity, as in MNIST
+
+
+def center_by_mass(digit: np.ndarray, size: int = IMAGE_SIZE) -> np.ndarray:
+    """Paste `digit` into a size x size field with its centre of mass at the centre."""
+    height, width = digit.shape
+    ys, xs = np.indices(digit.shape)
+    mass = float(digit.sum())
+    com_y, com_x = (ys * digit).sum() / mass, (xs * digit).sum() / mass
+    top = int(np.clip(round(size / 2 - com_y), 0, size - height))
+    left = int(np.clip(round(size / 2 - com_x), 0, size - width))
+    field = np.zeros((size, size), dtype=np.float32)
+    field[top : top + height, left : left + width] = digit
+    return field
+
+
+def preprocess(image: np.ndarray | Image.Image) -> np.ndarray:
+    """Return the 28x28 float32 input in [0, 1] (white ink on black) for a picture of one digit."""
+    ink = ink_map(image)
+    top, bottom, left, right = ink_bounding_box(ink)
+    crop = ink[top:bottom, left:right]
+    crop = np.clip((crop - NOISE_LEVEL * crop.max()) / (1 - NOISE_LEVEL), 0.0, 1.0).astype(np.float32)
+    return center_by_mass(fit_to_box(crop))

@@ -1,0 +1,98 @@
+"""Real pen strokes (UCI pendigits, UNIPEN format) and how to draw them like the canvas does.
+
+Used to measure the model on drawings people make, to add such drawings to
+training (from the training writers only), and to drive the browser tests.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageDraw
+
+PENDIGITS_FILE = Path("pendigits") / "pendigits-orig.tra"  # inside the data root
+TABLET_SIZE = 500  # pendigits coordinates lie in a 500x500 box, y pointing up
+FIT_WRITERS = range(1, 17)  # their digits may be trained on
+TUNE_WRITERS = range(17, 21)  # validation: calibration and thresholds are chosen on them
+TEST_WRITERS = range(21, 31)  # only ever measured, never trained or tuned on
+SUPERSAMPLE = 2  # PIL draws aliased lines: draw twice as large and average down
+
+
+@dataclass(frozen=True)
+class PenDigit:
+    """One digit written on a tablet: its label, its writer, and its strokes."""
+
+    label: int
+    writer: int
+    strokes: tuple[np.ndarray, ...]  # each (N, 2) float: x right, y down, in tablet units
+
+
+def read_pendigits(path: Path) -> list[PenDigit]:
+    """Parse a UNIPEN pendigits file into PenDigits, flipping y so that it points down."""
+    digits: list[PenDigit] = []
+    label = writer = None
+    strokes: list[np.ndarray] = []
+    points: list[tuple[float, float]] | None = None
+    for line in Path(path).read_text().splitlines() + [".SEGMENT"]:
+        if line.startswith(".SEGMENT") and label is not None:
+            digits.append(PenDigit(label, writer, tuple(strokes)))
+            label, strokes = None, []
+        if line.startswith(".COMMENT"):
+            _, label_text, writer_text, _index = line.split()
+            label, writer = int(label_text), int(writer_text)
+        elif line.startswith(".PEN_DOWN"):
+            points = []
+        elif line.startswith(".PEN_UP") and points:
+            strokes.append(np.array(points, dtype=np.float32))
+            points = None
+        elif points is not None and line.strip():
+            x, y = line.split()
+            points.append((float(x), TABLET_SIZE - float(y)))
+    return digits
+
+
+def place_strokes(
+    strokes: tuple[np.ndarray, ...], canvas_height: int, height_fraction: float, center: tuple[float, float]
+) -> list[np.ndarray]:
+    """Scale strokes so the digit is `height_fraction` of the canvas tall, centred at `center` (x, y)."""
+    every = np.concatenate(strokes)
+    low, high = every.min(axis=0), every.max(axis=0)
+    scale = height_fraction * canvas_height / max(float(high[1] - low[1]), 1.0)
+    middle = (low + high) / 2
+    return [(s - middle) * scale + np.float32(center) for s in strokes]
+
+
+def random_placement(
+    strokes: tuple[np.ndarray, ...], canvas_size: tuple[int, int], rng: np.random.Generator,
+    height_range: tuple[float, float] = (0.45, 0.8),
+) -> list[np.ndarray]:
+    """Place strokes at a random height in `height_range` of the canvas and a random spot where they fit."""
+    width, height = canvas_size
+    fraction = rng.uniform(*height_range)
+    placed = place_strokes(strokes, height, fraction, (0.0, 0.0))
+    every = np.concatenate(placed)
+    low, high = every.min(axis=0), every.max(axis=0)
+    margin = 2.0
+    cx = rng.uniform(margin - low[0], max(margin - low[0], width - margin - high[0]))
+    cy = rng.uniform(margin - low[1], max(margin - low[1], height - margin - high[1]))
+    return [s + np.float32([cx, cy]) for s in placed]
+
+
+def draw_strokes(
+    strokes: list[np.ndarray], canvas_size: tuple[int, int], brush_width: float,
+    ink: tuple[int, ...] = (0, 0, 0, 255), background: tuple[int, ...] = (0, 0, 0, 0),
+) -> np.ndarray:
+    """Draw strokes (canvas pixels) with a round anti-aliased brush; return an RGBA uint8 array."""
+    width, height = canvas_size
+    big = Image.new("RGBA", (width * SUPERSAMPLE, height * SUPERSAMPLE), background)
+    pen = ImageDraw.Draw(big)
+    radius = brush_width * SUPERSAMPLE / 2
+    for stroke in strokes:
+        points = [tuple(p) for p in (stroke * SUPERSAMPLE).tolist()]
+        if len(points) > 1:
+            pen.line(points, fill=ink, width=round(2 * radius), joint="curve")
+        for x, y in (points[0], points[-1]):  # round caps, and a dot for a one-point stroke
+            pen.ellipse((x - radius, y - radius, x + radius, y + radius), fill=ink)
+    return np.asarray(big.resize(canvas_size, Image.Resampling.BOX))

@@ -1,0 +1,90 @@
+"""Shared fixtures: synthetic digits, tiny checkpoints and a fake data root, all seeded and small."""
+
+from __future__ import annotations
+
+import os
+import struct
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw
+
+IN_CI = bool(os.environ.get("CI"))
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """One torch thread: the tests' models are tiny, and more threads only fight each other."""
+    import torch
+
+    torch.set_num_threads(1)
+
+
+def skip_or_fail(reason: str) -> None:
+    """Skip on a user's machine; in CI (where everything must run) fail instead."""
+    if IN_CI:
+        pytest.fail(f"{reason} (CI is set, so this is a failure, not a skip)")
+    pytest.skip(reason)
+
+
+def draw_seven(size: int = 400, ink=(0, 0, 0, 255), background=(0, 0, 0, 0), offset=(0, 0), width=20) -> np.ndarray:
+    """An RGBA picture of a 7 drawn with a round brush, like the canvas would send."""
+    image = Image.new("RGBA", (size, size), background)
+    dx, dy = offset
+    points = [(0.35 * size + dx, 0.2 * size + dy), (0.65 * size + dx, 0.2 * size + dy), (0.45 * size + dx, 0.8 * size + dy)]
+    ImageDraw.Draw(image).line(points, fill=ink, width=width, joint="curve")
+    return np.asarray(image)
+
+
+def write_idx(path: Path, array: np.ndarray) -> None:
+    """Write a uint8 array in MNIST's IDX format."""
+    header = struct.pack(">I", 0x0800 + array.ndim) + b"".join(struct.pack(">I", n) for n in array.shape)
+    path.write_bytes(header + array.astype(np.uint8).tobytes())
+
+
+def synthetic_digits(count: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Easy 28x28 'digits': class k is a bar at angle 18k degrees, so a tiny CNN can learn it."""
+    rng = np.random.default_rng(seed)
+    labels = rng.integers(0, 10, count)
+    images = np.zeros((count, 28, 28), np.uint8)
+    for i, label in enumerate(labels):
+        picture = Image.new("L", (28, 28))
+        angle = np.deg2rad(18 * label)
+        cx, cy = 14 + rng.normal(0, 1), 14 + rng.normal(0, 1)
+        dx, dy = 9 * np.cos(angle), 9 * np.sin(angle)
+        ImageDraw.Draw(picture).line([(cx - dx, cy - dy), (cx + dx, cy + dy)], fill=255, width=3)
+        images[i] = np.asarray(picture)
+    return images, labels
+
+
+PEN_SEVEN = ".SEGMENT DIGIT 0 ? \"7\"\n.COMMENT 7 {writer} 1\n.PEN_DOWN\n 100 400\n 300 400\n 200 100\n.PEN_UP\n"
+
+
+@pytest.fixture
+def data_root(tmp_path: Path) -> Path:
+    """A data root in torchvision's MNIST layout with synthetic images, plus a tiny pendigits file."""
+    raw = tmp_path / "MNIST" / "raw"
+    raw.mkdir(parents=True)
+    for prefix, count, seed in (("train", 6000, 0), ("t10k", 500, 1)):
+        images, labels = synthetic_digits(count, seed)
+        write_idx(raw / f"{prefix}-images-idx3-ubyte", images)
+        write_idx(raw / f"{prefix}-labels-idx1-ubyte", labels)
+    pen = tmp_path / "pendigits"
+    pen.mkdir()
+    (pen / "pendigits-orig.tra").write_text("".join(PEN_SEVEN.format(writer=w) for w in range(1, 31)))
+    return tmp_path
+
+
+@pytest.fixture
+def tiny_checkpoint(tmp_path: Path) -> Path:
+    """A checkpoint of an untrained small model (seeded), for tests of loading and predicting."""
+    import torch
+
+    from digitnet.checkpoint import make_checkpoint, save_checkpoint
+    from digitnet.model import DigitNet, ModelConfig
+
+    torch.manual_seed(0)
+    model = DigitNet(ModelConfig(stem_channels=4, mid_channels=8, top_channels=8))
+    path = tmp_path / "tiny.pt"
+    save_checkpoint(make_checkpoint(model, 1.5, {"doubt_threshold": 0.9}), path)
+    return path

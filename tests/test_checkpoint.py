@@ -1,0 +1,94 @@
+"""Checkpoints: round trip, atomic writes, and a clear error for every kind of bad file."""
+
+from __future__ import annotations
+
+import pickle
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from digitnet import CheckpointError, load_predictor
+from digitnet.checkpoint import load_checkpoint, make_checkpoint, save_checkpoint
+from digitnet.model import DigitNet, ModelConfig, normalize
+
+
+def test_round_trip_gives_the_same_logits(tiny_checkpoint: Path):
+    predictor = load_predictor(tiny_checkpoint)
+    torch.manual_seed(0)
+    original = DigitNet(ModelConfig(stem_channels=4, mid_channels=8, top_channels=8)).eval()
+    x = torch.rand(3, 1, 28, 28)
+    with torch.no_grad():
+        assert torch.equal(predictor.model(normalize(x)), original(normalize(x)))
+    assert predictor.temperature == 1.5 and predictor.metadata == {"doubt_threshold": 0.9}
+
+
+def test_save_leaves_no_temp_file_and_replaces_atomically(tmp_path: Path, tiny_checkpoint: Path, monkeypatch):
+    target = tmp_path / "model.pt"
+    target.write_bytes(tiny_checkpoint.read_bytes())
+    before = target.read_bytes()
+
+    def crash(*args, **kwargs):
+        raise KeyboardInterrupt  # a crash in the middle of writing
+
+    monkeypatch.setattr(torch, "save", crash)
+    with pytest.raises(KeyboardInterrupt):
+        save_checkpoint(make_checkpoint(DigitNet(), 1.0, {}), target)
+    assert target.read_bytes() == before  # the old file is intact
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["model.pt", "tiny.pt"])  # no temp left
+
+
+def test_missing_file_names_the_path_and_the_command(tmp_path: Path):
+    with pytest.raises(CheckpointError, match=r"No model checkpoint at .*nope\.pt.*python train\.py"):
+        load_predictor(tmp_path / "nope.pt")
+
+
+def test_truncated_file_is_reported_as_damaged(tmp_path: Path, tiny_checkpoint: Path):
+    broken = tmp_path / "broken.pt"
+    broken.write_bytes(tiny_checkpoint.read_bytes()[:2000])
+    with pytest.raises(CheckpointError, match="damaged or truncated"):
+        load_predictor(broken)
+
+
+def test_random_bytes_are_reported_as_damaged(tmp_path: Path):
+    junk = tmp_path / "junk.pt"
+    junk.write_bytes(np.random.default_rng(0).bytes(5000))
+    with pytest.raises(CheckpointError, match="damaged or truncated"):
+        load_predictor(junk)
+
+
+class RunsCode:
+    def __reduce__(self):
+        return (Path.touch, (Path(self.marker),))
+
+
+def test_a_pickle_that_runs_code_is_refused_and_never_run(tmp_path: Path):
+    marker = tmp_path / "pwned"
+    RunsCode.marker = str(marker)
+    evil = tmp_path / "evil.pt"
+    torch.save({"format": 1, "payload": RunsCode()}, evil)
+    with pytest.raises(CheckpointError, match="Refused to load"):
+        load_predictor(evil)
+    assert not marker.exists()
+    plain = tmp_path / "plain.pkl"
+    plain.write_bytes(pickle.dumps(RunsCode()))
+    with pytest.raises(CheckpointError):
+        load_predictor(plain)
+    assert not marker.exists()
+
+
+def test_a_checkpoint_of_another_model_is_reported_as_incompatible(tmp_path: Path, tiny_checkpoint: Path):
+    checkpoint = load_checkpoint(tiny_checkpoint)
+    checkpoint["model_config"] = ModelConfig(stem_channels=6).to_dict()  # weights no longer fit
+    other = tmp_path / "other.pt"
+    save_checkpoint(checkpoint, other)
+    with pytest.raises(CheckpointError, match="incompatible model"):
+        load_predictor(other)
+
+
+def test_a_dict_without_our_keys_is_not_a_checkpoint(tmp_path: Path):
+    path = tmp_path / "dict.pt"
+    torch.save({"weights": torch.zeros(3)}, path)
+    with pytest.raises(CheckpointError, match="not a DigitNet checkpoint"):
+        load_predictor(path)

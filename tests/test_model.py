@@ -1,0 +1,28 @@
+"""The network's shapes and its cost counters, checked against hand counts."""
+
+from __future__ import annotations
+
+import torch
+
+from digitnet.model import DigitNet, ModelConfig, count_macs, count_parameters
+
+
+def test_logits_have_one_row_per_image_and_ten_columns():
+    model = DigitNet(ModelConfig(stem_channels=4, mid_channels=8, top_channels=8)).eval()
+    assert model(torch.zeros(5, 1, 28, 28)).shape == (5, 10)
+
+
+def test_parameter_and_mac_counts_match_a_hand_count():
+    c1, c2, c3 = 4, 8, 16
+    model = DigitNet(ModelConfig(stem_channels=c1, mid_channels=c2, top_channels=c3))
+    convs = 1 * c1 * 25 + c1 * c2 * 9 + c2 * c3 * 9 + c3 * c3 * 9
+    batch_norms = 2 * (c1 + c2 + c3 + c3)
+    linear = c3 * 9 * 10 + 10
+    assert count_parameters(model) == convs + batch_norms + linear
+    macs = 28 * 28 * c1 * 25 + 14 * 14 * c1 * c2 * 9 + 7 * 7 * (c2 * c3 + c3 * c3) * 9 + c3 * 9 * 10
+    assert count_macs(model) == macs
+
+
+def test_default_model_is_small_enough_for_a_cpu():
+    model = DigitNet()
+    assert count_macs(model) < 10_000_000 and count_parameters(model) < 200_000

@@ -1,0 +1,140 @@
+"""Preprocessing on synthetic images: centring, aspect, polarity, blanks, and a fuzz of inputs."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+from PIL import Image
+
+from conftest import draw_seven
+from digitnet import EmptyImageError, preprocess
+from digitnet.preprocess import center_by_mass, ink_map
+
+
+def center_of_mass(image: np.ndarray) -> tuple[float, float]:
+    ys, xs = np.indices(image.shape)
+    return (ys * image).sum() / image.sum(), (xs * image).sum() / image.sum()
+
+
+def ink_extent(image: np.ndarray, level: float = 0.3) -> tuple[int, int]:
+    rows, cols = np.flatnonzero((image > level).any(1)), np.flatnonzero((image > level).any(0))
+    return rows[-1] - rows[0] + 1, cols[-1] - cols[0] + 1
+
+
+def test_off_centre_drawing_ends_up_centred_and_20_pixels_tall():
+    corner = draw_seven(offset=(-120, -70))  # pushed into the top-left corner
+    out = preprocess(corner)
+    assert out.shape == (28, 28) and out.dtype == np.float32
+    assert 0.0 <= out.min() and out.max() == pytest.approx(1.0)
+    cy, cx = center_of_mass(out)
+    assert abs(cy - 14) <= 0.5 and abs(cx - 14) <= 0.5
+    assert ink_extent(out, 0.05)[0] in (20, 21)
+
+
+def test_position_on_the_canvas_does_not_matter():
+    a, b = preprocess(draw_seven(offset=(-100, -60))), preprocess(draw_seven(offset=(90, 70)))
+    assert np.abs(a - b).max() < 0.05
+
+
+def test_aspect_ratio_is_kept_so_a_one_stays_thin():
+    canvas = np.zeros((400, 400), np.uint8)
+    canvas[50:350, 190:210] = 255  # a 300x20 vertical bar, light on dark
+    height, width = ink_extent(preprocess(canvas))
+    assert height == 20 and width <= 3
+
+
+def test_alpha_dark_on_light_and_light_on_dark_give_the_same_input():
+    alpha = preprocess(draw_seven())
+    dark_on_light = preprocess(draw_seven(ink=(0, 0, 0, 255), background=(255, 255, 255, 255))[:, :, :3])
+    light_on_dark = preprocess(draw_seven(ink=(255, 255, 255, 255), background=(0, 0, 0, 255))[:, :, 0])
+    assert np.abs(alpha - dark_on_light).max() < 0.02
+    assert np.abs(alpha - light_on_dark).max() < 0.02
+
+
+def test_grey_paper_and_grey_ink_are_normalised():
+    photo = np.full((300, 300), 200, np.uint8)  # grey paper
+    photo[60:240, 140:160] = 90  # grey ink
+    out = preprocess(photo)
+    assert out.max() == pytest.approx(1.0) and out[0].max() == 0.0
+
+
+def test_an_mnist_style_input_round_trips_almost_unchanged():
+    # Reference: a digit already made the MNIST way (20 px tall, centred by mass) is left as it is.
+    digit = np.zeros((20, 12), np.float32)
+    digit[:, 5:8] = 1.0
+    digit[0:3, :] = 1.0  # a 7-like corner
+    reference = center_by_mass(digit)
+    assert np.abs(preprocess((reference * 255).astype(np.uint8)) - reference).mean() < 0.03
+
+
+@pytest.mark.parametrize("mode", ["L", "RGB", "RGBA", "P", "CMYK", "I;16", "LA"])
+def test_pil_images_of_every_mode_are_read(mode):
+    light = Image.fromarray(draw_seven(ink=(0, 0, 0, 255), background=(255, 255, 255, 255)))
+    picture = light.convert(mode) if mode != "I;16" else Image.fromarray(
+        (np.asarray(light.convert("L")).astype(np.uint16) * 257))
+    assert np.abs(preprocess(picture) - preprocess(draw_seven())).max() < 0.1
+
+
+@pytest.mark.parametrize(
+    "image, message",
+    [
+        (np.zeros((400, 400, 4), np.uint8), "Nothing is drawn"),
+        (np.full((300, 300, 3), 255, np.uint8), "Nothing is drawn"),
+        (np.pad(np.full((1, 2), 255, np.uint8), 200), "stray pixels"),
+        (np.random.default_rng(0).integers(0, 12, (300, 300), dtype=np.uint8), "Nothing is drawn"),  # faint noise
+    ],
+)
+def test_blank_and_near_blank_images_raise_empty_image_error(image, message):
+    with pytest.raises(EmptyImageError, match=message):
+        preprocess(image)
+
+
+def test_a_dot_is_refused_with_a_message():
+    canvas = np.zeros((400, 400), np.uint8)
+    yy, xx = np.indices(canvas.shape)
+    canvas[(yy - 200) ** 2 + (xx - 200) ** 2 < 10**2] = 255  # the brush's dot, 20 px across
+    with pytest.raises(EmptyImageError, match="dot"):
+        preprocess(canvas)
+
+
+def test_a_canvas_painted_all_over_is_refused_with_a_message():
+    canvas = np.zeros((400, 400, 4), np.uint8)
+    canvas[:, :, 3] = 255
+    canvas[0, 0, 3] = 0  # keeps the alpha channel meaningful
+    with pytest.raises(EmptyImageError, match="blob"):
+        preprocess(canvas)
+
+
+def test_a_scribble_is_read_without_crashing():
+    rng = np.random.default_rng(0)
+    from PIL import ImageDraw
+
+    picture = Image.new("RGBA", (400, 400), (0, 0, 0, 0))
+    ImageDraw.Draw(picture).line([tuple(p) for p in rng.uniform(20, 380, (40, 2))], fill=(0, 0, 0, 255), width=20)
+    out = preprocess(np.asarray(picture))
+    assert out.shape == (28, 28) and 0 <= out.min() and out.max() <= 1
+
+
+def test_ink_map_uses_alpha_only_when_the_background_is_transparent():
+    opaque = draw_seven(ink=(255, 255, 255, 255), background=(0, 0, 0, 255))
+    assert ink_map(opaque).max() == pytest.approx(1.0)  # read from the colours, alpha is all 255
+
+
+shapes = st.sampled_from([(1, 1), (5, 7), (28, 28), (40, 33), (30, 30, 1), (30, 30, 3), (30, 30, 4), (64, 48, 4)])
+dtypes = st.sampled_from([np.uint8, np.uint16, np.float32, np.float64, np.bool_])
+
+
+@settings(max_examples=300, deadline=None)
+@given(data=st.data(), shape=shapes, dtype=dtypes)
+def test_fuzz_any_accepted_array_gives_a_valid_input_or_empty_image_error(data, shape, dtype):
+    image = data.draw(arrays(dtype, shape))
+    try:
+        out = preprocess(image)
+    except EmptyImageError as error:
+        assert str(error)
+        return
+    assert out.shape == (28, 28) and out.dtype == np.float32
+    assert np.isfinite(out).all() and 0.0 <= out.min() and out.max() <= 1.0

@@ -1,0 +1,137 @@
+"""Train DigitNet on MNIST plus rendered pen-drawn digits; write the checkpoint and its metrics.
+
+    python train.py                       # reproduces checkpoints/digitnet.pt and .json
+    python train.py --smoke --out /tmp/m.pt  # a few batches, for tests
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import time
+from dataclasses import asdict, replace
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from digitnet.augment import AugmentConfig
+from digitnet.checkpoint import make_checkpoint, save_checkpoint
+from digitnet.constants import DEFAULT_CHECKPOINT
+from digitnet.data import DataConfig, load_mnist, load_pendigits, render_drawn_digits, resolve_data_dir, split_validation
+from digitnet.metrics import doubt_threshold, expected_calibration_error, fit_temperature, reliability, summarize
+from digitnet.model import DigitNet, ModelConfig, count_macs, count_parameters
+from digitnet.strokes import FIT_WRITERS, TUNE_WRITERS
+from digitnet.training import TrainConfig, first_epoch_reaching, fit, pick_device, predict_logits, softmax_np
+
+SMOKE_SIZES = {"train": 512, "val": 256, "test": 256}  # images per split with --smoke
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    """Command-line flags; every default reproduces the committed checkpoint."""
+    t, d = TrainConfig(), DataConfig()
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--epochs", type=int, default=t.epochs, help=f"passes over the training data (default {t.epochs})")
+    p.add_argument("--batch-size", type=int, default=t.batch_size, help=f"images per step (default {t.batch_size})")
+    p.add_argument("--lr", type=float, default=t.lr, help=f"peak one-cycle learning rate (default {t.lr})")
+    p.add_argument("--seed", type=int, default=t.seed, help=f"seed for weights, order and augmentation (default {t.seed})")
+    p.add_argument("--data-dir", default=None, help="data root (default: $DIGITNET_DATA, else ./data, downloaded)")
+    p.add_argument("--out", type=Path, default=DEFAULT_CHECKPOINT,
+                   help=f"checkpoint path; metrics go beside it as .json (default {DEFAULT_CHECKPOINT})")
+    p.add_argument("--device", default=t.device, help="cuda, mps, cpu or auto = the first available (default auto)")
+    p.add_argument("--threads", type=int, default=t.threads, help=f"CPU threads (default {t.threads})")
+    p.add_argument("--drawn-copies", type=int, default=d.drawn_copies,
+                   help=f"renderings of each training writer's pen digit, 0 = MNIST only (default {d.drawn_copies})")
+    p.add_argument("--smoke", action="store_true", help="train a few batches on a few hundred images (seconds)")
+    return p.parse_args(argv)
+
+
+def subsample(data: tuple[torch.Tensor, torch.Tensor], size: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """The first `size` images of a split (a split is already shuffled or fixed)."""
+    return data[0][:size], data[1][:size]
+
+
+def load_splits(config: DataConfig, seed: int, smoke: bool) -> dict[str, tuple[torch.Tensor, torch.Tensor]]:
+    """Training (MNIST + fit writers' drawings), validation (MNIST and tune writers' drawings), and test."""
+    mnist_train, mnist_val = split_validation(*load_mnist(config.data_dir, train=True), config.val_size, config.split_seed)
+    splits = {"train": mnist_train, "val": mnist_val, "test": load_mnist(config.data_dir, train=False)}
+    if smoke:
+        splits = {name: subsample(data, SMOKE_SIZES[name]) for name, data in splits.items()}
+    if config.drawn_copies:
+        fit_digits = load_pendigits(config.data_dir, FIT_WRITERS)
+        tune_digits = load_pendigits(config.data_dir, TUNE_WRITERS)
+        if smoke:
+            fit_digits, tune_digits = fit_digits[:64], tune_digits[:64]
+        drawn = render_drawn_digits(fit_digits, config.drawn_copies, config.drawn_canvas, seed)
+        splits["train"] = tuple(torch.cat(pair) for pair in zip(splits["train"], drawn))
+        splits["val_drawn"] = render_drawn_digits(tune_digits, 1, config.drawn_canvas, seed + 1)
+    return splits
+
+
+def calibrate(model: DigitNet, splits: dict, device: torch.device) -> tuple[float, dict]:
+    """Fit the temperature on all validation data; report accuracy and ECE before and after."""
+    names = [n for n in ("val", "val_drawn", "test") if n in splits]
+    logits = {n: predict_logits(model, splits[n][0], device) for n in names}
+    val_names = [n for n in names if n != "test"]
+    temperature = fit_temperature(torch.cat([logits[n] for n in val_names]), torch.cat([splits[n][1] for n in val_names]))
+    report = {}
+    for name in names:
+        labels = splits[name][1].numpy()
+        raw, calibrated = softmax_np(logits[name]), softmax_np(logits[name], temperature)
+        report[name] = {**summarize(calibrated, labels), "ece_before": expected_calibration_error(raw, labels),
+                        "reliability_before": reliability(raw, labels), "reliability_after": reliability(calibrated, labels)}
+        report[name]["mistakes"] = [
+            {"index": int(i), "label": int(labels[i]), "predicted": int(calibrated[i].argmax()),
+             "probs": np.round(calibrated[i], 4).tolist()}
+            for i in np.flatnonzero(calibrated.argmax(1) != labels)
+        ]
+    val_probs = np.concatenate([softmax_np(logits[n], temperature) for n in val_names])
+    val_labels = np.concatenate([splits[n][1].numpy() for n in val_names])
+    report["doubt_threshold"] = doubt_threshold(val_probs, val_labels)
+    return temperature, report
+
+
+def versions() -> dict[str, str]:
+    """Library versions, for reproducing a run."""
+    import torchvision
+
+    return {"python": platform.python_version(), "torch": str(torch.__version__),
+            "torchvision": str(torchvision.__version__), "numpy": np.__version__}
+
+
+def main(argv: list[str] | None = None) -> dict:
+    """Train, calibrate, evaluate, and write the checkpoint and its metrics JSON; return the metrics."""
+    args = parse_args(argv)
+    torch.set_num_threads(args.threads)
+    epochs = min(args.epochs, 2) if args.smoke else args.epochs
+    train_config = replace(TrainConfig(), epochs=epochs, batch_size=args.batch_size, lr=args.lr, seed=args.seed,
+                           threads=args.threads, device=args.device, max_batches=4 if args.smoke else None)
+    data_config = replace(DataConfig(), data_dir=resolve_data_dir(args.data_dir), drawn_copies=args.drawn_copies)
+    model_config, augment_config = ModelConfig(), AugmentConfig()
+    start = time.perf_counter()
+    splits = load_splits(data_config, args.seed, args.smoke)
+    torch.manual_seed(args.seed)
+    model = DigitNet(model_config)
+    history = fit(model, splits["train"], splits["val"], train_config, augment_config)
+    temperature, report = calibrate(model, splits, pick_device("cpu"))
+    metrics = {
+        "model": {"config": model_config.to_dict(), "parameters": count_parameters(model), "macs": count_macs(model)},
+        "train": {**asdict(train_config), "augment": asdict(augment_config), "data": {**asdict(data_config),
+                  "data_dir": str(data_config.data_dir), "train_images": len(splits["train"][0])},
+                  "smoke": args.smoke, "seconds": round(time.perf_counter() - start, 1),
+                  "first_epoch_val_99.0": first_epoch_reaching(history, 0.990),
+                  "first_epoch_val_99.5": first_epoch_reaching(history, 0.995)},
+        "history": history, "temperature": temperature, **report, "versions": versions(),
+    }
+    save_checkpoint(make_checkpoint(model, temperature, metrics), args.out)
+    args.out.with_suffix(".json").write_text(json.dumps(metrics, indent=1) + "\n")
+    test = metrics["test"]
+    print(f"test accuracy {test['accuracy']:.4f} ({test['errors']} wrong of {test['count']}), "
+          f"ECE {test['ece_before']:.4f} -> {test['ece']:.4f} at T={temperature:.3f}; "
+          f"{metrics['train']['seconds']:.0f}s; wrote {args.out}")
+    return metrics
+
+
+if __name__ == "__main__":
+    main()
