@@ -1,7 +1,7 @@
 """Train DigitNet on MNIST plus rendered pen-drawn digits; write the checkpoint and its metrics.
 
-    python train.py                       # reproduces checkpoints/digitnet.pt and .json
-    python train.py --smoke --out /tmp/m.pt  # a few batches, for tests
+python train.py                       # reproduces checkpoints/digitnet.pt and .json
+python train.py --smoke --out /tmp/m.pt  # a few batches, for tests
 """
 
 from __future__ import annotations
@@ -19,7 +19,14 @@ import torch
 from digitnet.augment import AugmentConfig
 from digitnet.checkpoint import make_checkpoint, save_checkpoint
 from digitnet.constants import DEFAULT_CHECKPOINT
-from digitnet.data import DataConfig, load_mnist, load_pendigits, render_drawn_digits, resolve_data_dir, split_validation
+from digitnet.data import (
+    DataConfig,
+    load_mnist,
+    load_pendigits,
+    render_drawn_digits,
+    resolve_data_dir,
+    split_validation,
+)
 from digitnet.metrics import doubt_threshold, expected_calibration_error, fit_temperature, reliability, summarize
 from digitnet.model import DigitNet, ModelConfig, count_macs, count_parameters
 from digitnet.strokes import FIT_WRITERS, TUNE_WRITERS
@@ -35,14 +42,24 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--epochs", type=int, default=t.epochs, help=f"passes over the training data (default {t.epochs})")
     p.add_argument("--batch-size", type=int, default=t.batch_size, help=f"images per step (default {t.batch_size})")
     p.add_argument("--lr", type=float, default=t.lr, help=f"peak one-cycle learning rate (default {t.lr})")
-    p.add_argument("--seed", type=int, default=t.seed, help=f"seed for weights, order and augmentation (default {t.seed})")
+    p.add_argument(
+        "--seed", type=int, default=t.seed, help=f"seed for weights, order and augmentation (default {t.seed})"
+    )
     p.add_argument("--data-dir", default=None, help="data root (default: $DIGITNET_DATA, else ./data, downloaded)")
-    p.add_argument("--out", type=Path, default=DEFAULT_CHECKPOINT,
-                   help=f"checkpoint path; metrics go beside it as .json (default {DEFAULT_CHECKPOINT})")
+    p.add_argument(
+        "--out",
+        type=Path,
+        default=DEFAULT_CHECKPOINT,
+        help=f"checkpoint path; metrics go beside it as .json (default {DEFAULT_CHECKPOINT})",
+    )
     p.add_argument("--device", default=t.device, help="cuda, mps, cpu or auto = the first available (default auto)")
     p.add_argument("--threads", type=int, default=t.threads, help=f"CPU threads (default {t.threads})")
-    p.add_argument("--drawn-copies", type=int, default=d.drawn_copies,
-                   help=f"renderings of each training writer's pen digit, 0 = MNIST only (default {d.drawn_copies})")
+    p.add_argument(
+        "--drawn-copies",
+        type=int,
+        default=d.drawn_copies,
+        help=f"renderings of each training writer's pen digit, 0 = MNIST only (default {d.drawn_copies})",
+    )
     p.add_argument("--smoke", action="store_true", help="train a few batches on a few hundred images (seconds)")
     return p.parse_args(argv)
 
@@ -54,7 +71,9 @@ def subsample(data: tuple[torch.Tensor, torch.Tensor], size: int) -> tuple[torch
 
 def load_splits(config: DataConfig, seed: int, smoke: bool) -> dict[str, tuple[torch.Tensor, torch.Tensor]]:
     """Training (MNIST + fit writers' drawings), validation (MNIST and tune writers' drawings), and test."""
-    mnist_train, mnist_val = split_validation(*load_mnist(config.data_dir, train=True), config.val_size, config.split_seed)
+    mnist_train, mnist_val = split_validation(
+        *load_mnist(config.data_dir, train=True), config.val_size, config.split_seed
+    )
     splits = {"train": mnist_train, "val": mnist_val, "test": load_mnist(config.data_dir, train=False)}
     if smoke:
         splits = {name: subsample(data, SMOKE_SIZES[name]) for name, data in splits.items()}
@@ -64,7 +83,7 @@ def load_splits(config: DataConfig, seed: int, smoke: bool) -> dict[str, tuple[t
         if smoke:
             fit_digits, tune_digits = fit_digits[:64], tune_digits[:64]
         drawn = render_drawn_digits(fit_digits, config.drawn_copies, config.drawn_canvas, seed)
-        splits["train"] = tuple(torch.cat(pair) for pair in zip(splits["train"], drawn))
+        splits["train"] = tuple(torch.cat(pair) for pair in zip(splits["train"], drawn, strict=True))
         splits["val_drawn"] = render_drawn_digits(tune_digits, 1, config.drawn_canvas, seed + 1)
     return splits
 
@@ -74,16 +93,26 @@ def calibrate(model: DigitNet, splits: dict, device: torch.device) -> tuple[floa
     names = [n for n in ("val", "val_drawn", "test") if n in splits]
     logits = {n: predict_logits(model, splits[n][0], device) for n in names}
     val_names = [n for n in names if n != "test"]
-    temperature = fit_temperature(torch.cat([logits[n] for n in val_names]), torch.cat([splits[n][1] for n in val_names]))
+    temperature = fit_temperature(
+        torch.cat([logits[n] for n in val_names]), torch.cat([splits[n][1] for n in val_names])
+    )
     report = {}
     for name in names:
         labels = splits[name][1].numpy()
         raw, calibrated = softmax_np(logits[name]), softmax_np(logits[name], temperature)
-        report[name] = {**summarize(calibrated, labels), "ece_before": expected_calibration_error(raw, labels),
-                        "reliability_before": reliability(raw, labels), "reliability_after": reliability(calibrated, labels)}
+        report[name] = {
+            **summarize(calibrated, labels),
+            "ece_before": expected_calibration_error(raw, labels),
+            "reliability_before": reliability(raw, labels),
+            "reliability_after": reliability(calibrated, labels),
+        }
         report[name]["mistakes"] = [
-            {"index": int(i), "label": int(labels[i]), "predicted": int(calibrated[i].argmax()),
-             "probs": np.round(calibrated[i], 4).tolist()}
+            {
+                "index": int(i),
+                "label": int(labels[i]),
+                "predicted": int(calibrated[i].argmax()),
+                "probs": np.round(calibrated[i], 4).tolist(),
+            }
             for i in np.flatnonzero(calibrated.argmax(1) != labels)
         ]
     val_probs = np.concatenate([softmax_np(logits[n], temperature) for n in val_names])
@@ -96,8 +125,12 @@ def versions() -> dict[str, str]:
     """Library versions, for reproducing a run."""
     import torchvision
 
-    return {"python": platform.python_version(), "torch": str(torch.__version__),
-            "torchvision": str(torchvision.__version__), "numpy": np.__version__}
+    return {
+        "python": platform.python_version(),
+        "torch": str(torch.__version__),
+        "torchvision": str(torchvision.__version__),
+        "numpy": np.__version__,
+    }
 
 
 def main(argv: list[str] | None = None) -> dict:
@@ -105,8 +138,16 @@ def main(argv: list[str] | None = None) -> dict:
     args = parse_args(argv)
     torch.set_num_threads(args.threads)
     epochs = min(args.epochs, 2) if args.smoke else args.epochs
-    train_config = replace(TrainConfig(), epochs=epochs, batch_size=args.batch_size, lr=args.lr, seed=args.seed,
-                           threads=args.threads, device=args.device, max_batches=4 if args.smoke else None)
+    train_config = replace(
+        TrainConfig(),
+        epochs=epochs,
+        batch_size=args.batch_size,
+        lr=args.lr,
+        seed=args.seed,
+        threads=args.threads,
+        device=args.device,
+        max_batches=4 if args.smoke else None,
+    )
     data_config = replace(DataConfig(), data_dir=resolve_data_dir(args.data_dir), drawn_copies=args.drawn_copies)
     model_config, augment_config = ModelConfig(), AugmentConfig()
     start = time.perf_counter()
@@ -117,19 +158,32 @@ def main(argv: list[str] | None = None) -> dict:
     temperature, report = calibrate(model, splits, pick_device("cpu"))
     metrics = {
         "model": {"config": model_config.to_dict(), "parameters": count_parameters(model), "macs": count_macs(model)},
-        "train": {**asdict(train_config), "augment": asdict(augment_config), "data": {**asdict(data_config),
-                  "data_dir": str(data_config.data_dir), "train_images": len(splits["train"][0])},
-                  "smoke": args.smoke, "seconds": round(time.perf_counter() - start, 1),
-                  "first_epoch_val_99.0": first_epoch_reaching(history, 0.990),
-                  "first_epoch_val_99.5": first_epoch_reaching(history, 0.995)},
-        "history": history, "temperature": temperature, **report, "versions": versions(),
+        "train": {
+            **asdict(train_config),
+            "augment": asdict(augment_config),
+            "data": {
+                **asdict(data_config),
+                "data_dir": str(data_config.data_dir),
+                "train_images": len(splits["train"][0]),
+            },
+            "smoke": args.smoke,
+            "seconds": round(time.perf_counter() - start, 1),
+            "first_epoch_val_99.0": first_epoch_reaching(history, 0.990),
+            "first_epoch_val_99.5": first_epoch_reaching(history, 0.995),
+        },
+        "history": history,
+        "temperature": temperature,
+        **report,
+        "versions": versions(),
     }
     save_checkpoint(make_checkpoint(model, temperature, metrics), args.out)
     args.out.with_suffix(".json").write_text(json.dumps(metrics, indent=1) + "\n")
     test = metrics["test"]
-    print(f"test accuracy {test['accuracy']:.4f} ({test['errors']} wrong of {test['count']}), "
-          f"ECE {test['ece_before']:.4f} -> {test['ece']:.4f} at T={temperature:.3f}; "
-          f"{metrics['train']['seconds']:.0f}s; wrote {args.out}")
+    print(
+        f"test accuracy {test['accuracy']:.4f} ({test['errors']} wrong of {test['count']}), "
+        f"ECE {test['ece_before']:.4f} -> {test['ece']:.4f} at T={temperature:.3f}; "
+        f"{metrics['train']['seconds']:.0f}s; wrote {args.out}"
+    )
     return metrics
 
 

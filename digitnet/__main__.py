@@ -21,8 +21,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     predict = commands.add_parser("predict", help="print the digit in each image and its top 3 probabilities")
     predict.add_argument("images", nargs="+", type=Path, help="PNG, JPEG, WebP, BMP or GIF files, one digit each")
     predict.add_argument("--json", action="store_true", help="print one JSON object per line instead of text")
-    predict.add_argument("--checkpoint", type=Path, default=DEFAULT_CHECKPOINT,
-                         help=f"model checkpoint (default {DEFAULT_CHECKPOINT})")
+    predict.add_argument(
+        "--checkpoint", type=Path, default=DEFAULT_CHECKPOINT, help=f"model checkpoint (default {DEFAULT_CHECKPOINT})"
+    )
     return parser.parse_args(argv)
 
 
@@ -30,8 +31,14 @@ def describe(path: Path, digit: int, probs: list[float], as_json: bool) -> str:
     """One output line for a read image."""
     top = sorted(range(len(probs)), key=lambda d: -probs[d])[:TOP_K]
     if as_json:
-        return json.dumps({"file": str(path), "digit": digit, "probs": [round(p, 6) for p in probs],
-                           "top": [{"digit": d, "prob": round(probs[d], 6)} for d in top]})
+        return json.dumps(
+            {
+                "file": str(path),
+                "digit": digit,
+                "probs": [round(p, 6) for p in probs],
+                "top": [{"digit": d, "prob": round(probs[d], 6)} for d in top],
+            }
+        )
     return f"{path}: {digit}   " + "  ".join(f"{d} {probs[d]:6.1%}" for d in top)
 
 

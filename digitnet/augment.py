@@ -37,6 +37,7 @@ def change_thickness(images: torch.Tensor, generator: torch.Generator, share: fl
 
 def random_grid(n: int, size: int, config: AugmentConfig, generator: torch.Generator) -> torch.Tensor:
     """Sampling grids (n, size, size, 2) for a random affine map plus a smooth elastic wobble."""
+
     def uniform(low: float, high: float) -> torch.Tensor:
         return low + (high - low) * torch.rand(n, generator=generator)
 

@@ -13,6 +13,7 @@ MNIST_STD = 0.3081
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CHECKPOINT = PROJECT_ROOT / "checkpoints" / "digitnet.pt"
+CHECKPOINT_ENV_VAR = "DIGITNET_CHECKPOINT"  # overrides DEFAULT_CHECKPOINT for the app and load_predictor()
 DATA_ENV_VAR = "DIGITNET_DATA"
 DEFAULT_DATA_DIR = Path("data")
 RETRAIN_HINT = "python train.py"

@@ -66,7 +66,7 @@ def summarize(probs: np.ndarray, labels: np.ndarray) -> dict:
     return {
         "accuracy": float((predicted == labels).mean()),
         "errors": int((predicted != labels).sum()),
-        "count": int(len(labels)),
+        "count": len(labels),
         "ece": expected_calibration_error(probs, labels),
         "confusion": confusion.tolist(),
         **per_class_scores(confusion),

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import hashlib
+import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 import torch
 from PIL import Image
 
 from digitnet.checkpoint import build_model, load_checkpoint
-from digitnet.constants import DEFAULT_CHECKPOINT
+from digitnet.constants import CHECKPOINT_ENV_VAR, DEFAULT_CHECKPOINT
 from digitnet.model import DigitNet, normalize
 from digitnet.preprocess import EmptyImageError, preprocess
 
@@ -44,6 +45,11 @@ class Predictor:
         self.metadata = metadata
         self.version = version  # first 12 hex digits of the checkpoint file's SHA-256
 
+    @property
+    def doubt_threshold(self) -> float:
+        """Top probability below which the page says it is not sure (chosen on validation data)."""
+        return float(self.metadata["doubt_threshold"])
+
     @torch.inference_mode()
     def probabilities(self, inputs28: np.ndarray) -> np.ndarray:
         """Calibrated probabilities (N, 10) for preprocessed inputs (N, 28, 28) in [0, 1]."""
@@ -68,7 +74,7 @@ class Predictor:
         if not inputs:
             return []
         all_probs = self.probabilities(np.stack(inputs))
-        return [Prediction(int(p.argmax()), p, x) for p, x in zip(all_probs, inputs)]
+        return [Prediction(int(p.argmax()), p, x) for p, x in zip(all_probs, inputs, strict=True)]
 
 
 def file_version(path: Path) -> str:
@@ -77,8 +83,11 @@ def file_version(path: Path) -> str:
 
 
 def load_predictor(path: str | Path | None = None) -> Predictor:
-    """Load a checkpoint (default: the committed one) into a CPU Predictor; raises CheckpointError."""
-    path = Path(path) if path is not None else DEFAULT_CHECKPOINT
+    """Load a checkpoint (default: $DIGITNET_CHECKPOINT, else the committed one) into a CPU Predictor.
+
+    Raises CheckpointError with a message for people if the file is missing, damaged or unsafe.
+    """
+    path = Path(path or os.environ.get(CHECKPOINT_ENV_VAR) or DEFAULT_CHECKPOINT)
     checkpoint = load_checkpoint(path)
     model = build_model(checkpoint, path)
     return Predictor(model, checkpoint["temperature"], checkpoint["metadata"], file_version(path))

@@ -35,7 +35,7 @@ def read_pendigits(path: Path) -> list[PenDigit]:
     label = writer = None
     strokes: list[np.ndarray] = []
     points: list[tuple[float, float]] | None = None
-    for line in Path(path).read_text().splitlines() + [".SEGMENT"]:
+    for line in [*Path(path).read_text().splitlines(), ".SEGMENT"]:  # a last marker flushes the last digit
         if line.startswith(".SEGMENT") and label is not None:
             digits.append(PenDigit(label, writer, tuple(strokes)))
             label, strokes = None, []
@@ -65,7 +65,9 @@ def place_strokes(
 
 
 def random_placement(
-    strokes: tuple[np.ndarray, ...], canvas_size: tuple[int, int], rng: np.random.Generator,
+    strokes: tuple[np.ndarray, ...],
+    canvas_size: tuple[int, int],
+    rng: np.random.Generator,
     height_range: tuple[float, float] = (0.45, 0.8),
 ) -> list[np.ndarray]:
     """Place strokes at a random height in `height_range` of the canvas and a random spot where they fit."""
@@ -81,8 +83,11 @@ def random_placement(
 
 
 def draw_strokes(
-    strokes: list[np.ndarray], canvas_size: tuple[int, int], brush_width: float,
-    ink: tuple[int, ...] = (0, 0, 0, 255), background: tuple[int, ...] = (0, 0, 0, 0),
+    strokes: list[np.ndarray],
+    canvas_size: tuple[int, int],
+    brush_width: float,
+    ink: tuple[int, ...] = (0, 0, 0, 255),
+    background: tuple[int, ...] = (0, 0, 0, 0),
 ) -> np.ndarray:
     """Draw strokes (canvas pixels) with a round anti-aliased brush; return an RGBA uint8 array."""
     width, height = canvas_size

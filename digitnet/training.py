@@ -48,9 +48,15 @@ def predict_logits(model: DigitNet, images: torch.Tensor, device: torch.device, 
 
 
 def train_epoch(
-    model: DigitNet, optimizer: torch.optim.Optimizer, scheduler: torch.optim.lr_scheduler.LRScheduler,
-    data: tuple[torch.Tensor, torch.Tensor], config: TrainConfig, augment_config: AugmentConfig,
-    generator: torch.Generator, device: torch.device, description: str,
+    model: DigitNet,
+    optimizer: torch.optim.Optimizer,
+    scheduler: torch.optim.lr_scheduler.LRScheduler,
+    data: tuple[torch.Tensor, torch.Tensor],
+    config: TrainConfig,
+    augment_config: AugmentConfig,
+    generator: torch.Generator,
+    device: torch.device,
+    description: str,
 ) -> tuple[float, float]:
     """One pass over shuffled, augmented training data; returns (mean loss, accuracy)."""
     images, labels = data
@@ -76,8 +82,12 @@ def train_epoch(
 
 
 def fit(
-    model: DigitNet, train: tuple[torch.Tensor, torch.Tensor], val: tuple[torch.Tensor, torch.Tensor],
-    config: TrainConfig, augment_config: AugmentConfig, log=print,
+    model: DigitNet,
+    train: tuple[torch.Tensor, torch.Tensor],
+    val: tuple[torch.Tensor, torch.Tensor],
+    config: TrainConfig,
+    augment_config: AugmentConfig,
+    log=print,
 ) -> list[dict]:
     """Train for config.epochs; return one dict per epoch with training and validation loss and accuracy."""
     torch.manual_seed(config.seed)
@@ -97,10 +107,20 @@ def fit(
         val_loss = F.cross_entropy(val_logits, val[1]).item()
         val_acc = (val_logits.argmax(1) == val[1]).float().mean().item()
         seconds = time.perf_counter() - start
-        history.append(dict(epoch=epoch, train_loss=train_loss, train_acc=train_acc, val_loss=val_loss,
-                            val_acc=val_acc, seconds=round(seconds, 1)))
-        log(f"epoch {epoch:2d}/{config.epochs}  train loss {train_loss:.4f} acc {train_acc:.4f}  "
-            f"val loss {val_loss:.4f} acc {val_acc:.4f}  {seconds:.0f}s")
+        history.append(
+            dict(
+                epoch=epoch,
+                train_loss=train_loss,
+                train_acc=train_acc,
+                val_loss=val_loss,
+                val_acc=val_acc,
+                seconds=round(seconds, 1),
+            )
+        )
+        log(
+            f"epoch {epoch:2d}/{config.epochs}  train loss {train_loss:.4f} acc {train_acc:.4f}  "
+            f"val loss {val_loss:.4f} acc {val_acc:.4f}  {seconds:.0f}s"
+        )
     model.cpu().eval()
     return history
 

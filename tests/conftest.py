@@ -31,8 +31,20 @@ def draw_seven(size: int = 400, ink=(0, 0, 0, 255), background=(0, 0, 0, 0), off
     """An RGBA picture of a 7 drawn with a round brush, like the canvas would send."""
     image = Image.new("RGBA", (size, size), background)
     dx, dy = offset
-    points = [(0.35 * size + dx, 0.2 * size + dy), (0.65 * size + dx, 0.2 * size + dy), (0.45 * size + dx, 0.8 * size + dy)]
+    points = [
+        (0.35 * size + dx, 0.2 * size + dy),
+        (0.65 * size + dx, 0.2 * size + dy),
+        (0.45 * size + dx, 0.8 * size + dy),
+    ]
     ImageDraw.Draw(image).line(points, fill=ink, width=width, joint="curve")
+    return np.asarray(image)
+
+
+def draw_dot(size: int = 320, diameter: int = 20) -> np.ndarray:
+    """An RGBA canvas holding a single click of the brush."""
+    image = Image.new("RGBA", (size, size), (0, 0, 0, 0))
+    low, high = (size - diameter) / 2, (size + diameter) / 2
+    ImageDraw.Draw(image).ellipse((low, low, high, high), fill=(0, 0, 0, 255))
     return np.asarray(image)
 
 
@@ -57,7 +69,7 @@ def synthetic_digits(count: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     return images, labels
 
 
-PEN_SEVEN = ".SEGMENT DIGIT 0 ? \"7\"\n.COMMENT 7 {writer} 1\n.PEN_DOWN\n 100 400\n 300 400\n 200 100\n.PEN_UP\n"
+PEN_SEVEN = '.SEGMENT DIGIT 0 ? "7"\n.COMMENT 7 {writer} 1\n.PEN_DOWN\n 100 400\n 300 400\n 200 100\n.PEN_UP\n'
 
 
 @pytest.fixture

@@ -6,9 +6,9 @@ import json
 from pathlib import Path
 
 import torch
+from conftest import synthetic_digits
 
 import train
-from conftest import synthetic_digits
 from digitnet import load_predictor
 from digitnet.augment import AugmentConfig, augment
 from digitnet.model import DigitNet, ModelConfig
@@ -33,7 +33,7 @@ def test_augmentation_keeps_shape_and_range_and_is_seeded():
     images = tensors(32, 0)[0]
     a = augment(images, AugmentConfig(), torch.Generator().manual_seed(1))
     b = augment(images, AugmentConfig(), torch.Generator().manual_seed(1))
-    assert a.shape == images.shape and 0 <= a.min() and a.max() <= 1
+    assert a.shape == images.shape and a.min() >= 0 and a.max() <= 1
     assert torch.equal(a, b) and not torch.equal(a, images)
 
 
@@ -43,7 +43,7 @@ def test_train_main_smoke_writes_a_loadable_checkpoint_and_metrics(data_root: Pa
     saved = json.loads(out.with_suffix(".json").read_text())
     assert saved["test"]["accuracy"] == metrics["test"]["accuracy"]
     assert len(saved["history"]) == 2 and saved["train"]["smoke"] is True
-    assert 0 < saved["temperature"] and len(saved["test"]["confusion"]) == 10
+    assert saved["temperature"] > 0 and len(saved["test"]["confusion"]) == 10
     assert saved["val_drawn"]["count"] == 4  # one synthetic pen digit for each tune writer, 17-20
     predictor = load_predictor(out)
     assert predictor.metadata["model"]["macs"] == saved["model"]["macs"]

@@ -1,0 +1,148 @@
+"""DigitNet's page: draw a digit (or upload a photo of one) and watch a neural network read it.
+
+Layout and widgets only; reading images and predicting live in `digitnet`.
+Run with `streamlit run app.py`.
+"""
+
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+from streamlit_drawable_canvas import st_canvas
+
+import digitnet
+from digitnet.constants import RETRAIN_HINT
+from digitnet.images import ImageReadError, read_image
+from digitnet.present import confidence_sentence, enlarge_pixels, is_doubtful
+
+CANVAS_SIZE = 320  # pixels; fits a phone screen and stays >= 300 px high
+DEFAULT_BRUSH = 20  # pixels; the drawn-digit benchmark reads best around this width
+UPLOAD_TYPES = ["png", "jpg", "jpeg", "webp", "bmp", "gif"]
+BIG_METRIC_CSS = "<style>[data-testid='stMetricValue'] {font-size: 4.5rem; line-height: 1.1;}</style>"
+
+
+@st.cache_resource(show_spinner="Loading the neural network…")
+def get_predictor() -> digitnet.Predictor:
+    """The model, loaded once per server and shared by every session."""
+    return digitnet.load_predictor()
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def read_digit(image_bytes: bytes, name: str) -> digitnet.Prediction:
+    """Decode and read an image file once; reruns with the same bytes reuse the answer."""
+    return get_predictor().predict(read_image(image_bytes, name))
+
+
+def header_ui() -> None:
+    """Title and one sentence for someone who has never met a neural network."""
+    st.title("DigitNet")
+    st.write(
+        "Draw a digit from 0 to 9. A small neural network, trained on 60,000 handwritten digits, "
+        "reads it as you draw and shows how sure it is of every possible answer."
+    )
+
+
+def canvas_ui() -> bytes | None:
+    """The drawing canvas with a brush control and a Clear button; returns the drawing as PNG bytes."""
+    st.session_state.setdefault("canvas_round", 0)
+    brush = st.slider("Brush width", 8, 40, DEFAULT_BRUSH, step=2, key="brush", help="pixels")
+    result = st_canvas(
+        stroke_width=brush,
+        stroke_color="#1f2937",
+        background_color="",
+        height=CANVAS_SIZE,
+        width=CANVAS_SIZE,
+        drawing_mode="freedraw",
+        return_image_data=True,
+        key=f"canvas-{st.session_state.canvas_round}",
+    )
+    st.button(
+        "Clear", key="clear", on_click=lambda: st.session_state.update(canvas_round=st.session_state.canvas_round + 1)
+    )
+    return result.image_bytes
+
+
+def upload_ui() -> tuple[bytes, str] | None:
+    """A file picker for a photo or scan of one digit; returns its bytes and name."""
+    upload = st.file_uploader("A photo or scan of one digit", type=UPLOAD_TYPES, key="upload")
+    return (upload.getvalue(), upload.name) if upload is not None else None
+
+
+def probability_chart(probs) -> alt.Chart:
+    """Bars for digits 0-9 in order, the winner highlighted, exact values on hover."""
+    table = pd.DataFrame({"digit": [str(d) for d in range(10)], "probability": probs})
+    table["winner"] = table["probability"] == table["probability"].max()
+    return (
+        alt.Chart(table, height=220)
+        .mark_bar()
+        .encode(
+            x=alt.X("digit:O", sort=None, title="digit", axis=alt.Axis(labelAngle=0, labelFontSize=16)),
+            y=alt.Y("probability:Q", title="probability", scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format="%")),
+            color=alt.condition("datum.winner", alt.value("#e4572e"), alt.value("#9ca3af")),
+            tooltip=[alt.Tooltip("digit:O"), alt.Tooltip("probability:Q", format=".2%")],
+        )
+    )
+
+
+def model_ui() -> digitnet.Predictor | None:
+    """Load the model, or say clearly why it cannot be loaded and how to make one."""
+    try:
+        return get_predictor()
+    except digitnet.CheckpointError as error:
+        st.error(f"The model could not be loaded. {error}")
+        st.code(RETRAIN_HINT, language="bash")
+        return None
+
+
+def result_ui(image: tuple[bytes, str] | None, prompt: str, key: str) -> None:
+    """Read the image and show the digit, the words, the chart and what the model saw; or a prompt."""
+    if image is None:
+        st.info(prompt)
+        return
+    predictor = model_ui()
+    if predictor is None:
+        return
+    try:
+        prediction = read_digit(*image)
+    except digitnet.EmptyImageError as error:
+        st.info(f"{error}")
+        return
+    except ImageReadError as error:
+        st.error(f"{error}")
+        return
+    threshold = predictor.doubt_threshold
+    st.metric("Prediction", str(prediction.digit))
+    sentence = confidence_sentence(prediction, threshold)
+    (st.warning if is_doubtful(prediction, threshold) else st.success)(sentence)
+    st.altair_chart(probability_chart(prediction.probs), width="stretch", key=f"{key}-chart")
+    st.image(
+        enlarge_pixels(prediction.input28, 6),
+        caption="What the model sees: your drawing centred and shrunk to 28×28 pixels, as the training digits were.",
+        width=168,
+    )
+
+
+def main() -> None:
+    """Lay out the page: header, then a Draw tab and an Upload tab, each with its result beside it."""
+    st.set_page_config(page_title="DigitNet: draw a digit", page_icon="✏️", layout="wide")
+    st.markdown(BIG_METRIC_CSS, unsafe_allow_html=True)
+    header_ui()
+    draw_tab, upload_tab = st.tabs(["Draw", "Upload"])
+    with draw_tab:
+        left, right = st.columns([1, 1], gap="large")
+        with left:
+            png = canvas_ui()
+        with right:
+            result_ui((png, "drawing") if png else None, "Draw a digit on the canvas: the answer appears here.", "draw")
+    with upload_tab:
+        left, right = st.columns([1, 1], gap="large")
+        with left:
+            upload = upload_ui()
+        with right:
+            result_ui(upload, "Upload a PNG, JPEG, WebP or BMP picture of one digit.", "upload")
+    if png is None and upload is None:  # the page is drawn: load the model before the first stroke needs it
+        model_ui()
+
+
+main()

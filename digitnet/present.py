@@ -1,0 +1,33 @@
+"""Words and pictures for showing a prediction to people (no torch, no Streamlit)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:  # the page imports this before torch is loaded
+    from digitnet.predict import Prediction
+
+SURE = 0.99  # above this the page says it is sure
+
+
+def confidence_sentence(prediction: Prediction, doubt_threshold: float) -> str:
+    """Plain words for how sure the model is; below the threshold it names the two likeliest digits."""
+    top, second = prediction.digit, prediction.runner_up()
+    percent = f"{prediction.confidence:.0%}"
+    if prediction.confidence >= SURE:
+        return f"I'm sure it's a {top} ({percent})."
+    if prediction.confidence >= doubt_threshold:
+        return f"Probably a {top} ({percent}), maybe a {second}."
+    return f"I'm not sure: a {top} or a {second}? ({percent} vs {prediction.probs[second]:.0%})"
+
+
+def is_doubtful(prediction: Prediction, doubt_threshold: float) -> bool:
+    """True when the top probability is below the threshold chosen on validation data."""
+    return prediction.confidence < doubt_threshold
+
+
+def enlarge_pixels(input28: np.ndarray, scale: int = 8) -> np.ndarray:
+    """Nearest-neighbour enlargement to uint8, so every one of the 28x28 pixels stays visible."""
+    return (np.kron(input28, np.ones((scale, scale), np.float32)) * 255).round().astype(np.uint8)

@@ -1,0 +1,101 @@
+"""The page in Streamlit's AppTest: empty state, a drawing read, bad drawings, Clear, a damaged model."""
+
+from __future__ import annotations
+
+import base64
+import io
+from pathlib import Path
+
+import numpy as np
+import pytest
+import streamlit as st
+from PIL import Image
+from streamlit.testing.v1 import AppTest
+
+from conftest import draw_dot, draw_seven
+from digitnet.constants import PROJECT_ROOT
+
+APP = str(PROJECT_ROOT / "app.py")
+EMPTY_PROMPT = "Draw a digit on the canvas"
+
+
+def canvas_value(picture: np.ndarray) -> dict:
+    """What streamlit-drawable-canvas 0.13 keeps in session state after a stroke: the PNG as a data URL."""
+    buffer = io.BytesIO()
+    Image.fromarray(picture).save(buffer, "PNG")
+    url = "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
+    return {"drawing": {"raw": {"objects": [{"type": "path"}]}, "data": url}, "backgroundFit": None}
+
+
+@pytest.fixture
+def app(monkeypatch, tiny_checkpoint: Path) -> AppTest:
+    """A fresh page on a tiny checkpoint, with Streamlit's caches emptied between tests."""
+    monkeypatch.setenv("DIGITNET_CHECKPOINT", str(tiny_checkpoint))
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    page = AppTest.from_file(APP, default_timeout=60)
+    page.run()
+    assert not page.exception
+    return page
+
+
+def draw(page: AppTest, picture: np.ndarray) -> AppTest:
+    page.session_state[f"canvas-{page.session_state['canvas_round']}"] = canvas_value(picture)
+    page.run()
+    assert not page.exception
+    return page
+
+
+def test_first_load_shows_a_prompt_and_no_chart(app: AppTest):
+    assert EMPTY_PROMPT in app.info[0].value
+    assert len(app.metric) == 0 and not app.get("vega_lite_chart") and not app.get("image")
+
+
+def test_a_drawing_shows_the_prediction_chart_and_what_the_model_sees(app: AppTest, tiny_checkpoint: Path):
+    from digitnet import load_predictor
+
+    picture = draw_seven(size=320)
+    expected = load_predictor(tiny_checkpoint).predict(picture)  # reference: the package's own answer
+    draw(app, picture)
+    assert app.metric[0].label == "Prediction" and app.metric[0].value == str(expected.digit)
+    assert len(app.get("vega_lite_chart")) == 1 and len(app.get("image")) == 1
+    words = (app.success or app.warning)[0].value
+    assert f"{expected.confidence:.0%}" in words
+
+
+def test_a_doubtful_prediction_names_the_two_likeliest_digits(app: AppTest, tiny_checkpoint: Path):
+    draw(app, draw_seven(size=320))  # the untrained tiny model is unsure of everything
+    assert "not sure" in app.warning[0].value and " or a " in app.warning[0].value
+
+
+@pytest.mark.parametrize(
+    "picture, message",
+    [
+        (np.zeros((320, 320, 4), np.uint8), "Nothing is drawn"),  # everything undone
+        (draw_dot(), "dot"),
+    ],
+)
+def test_an_empty_canvas_or_a_dot_gets_a_friendly_message(app: AppTest, picture, message):
+    draw(app, picture)
+    assert len(app.metric) == 0 and message in app.info[0].value and not app.error
+
+
+def test_clear_empties_the_canvas(app: AppTest):
+    draw(app, draw_seven(size=320))
+    app.button(key="clear").click().run()
+    assert app.session_state["canvas_round"] == 1 and len(app.metric) == 0
+    assert EMPTY_PROMPT in app.info[0].value
+
+
+@pytest.mark.parametrize("damage, message", [(b"", "No model checkpoint"), (b"garbage" * 100, "damaged")])
+def test_a_missing_or_damaged_checkpoint_shows_the_message_and_the_command(monkeypatch, tmp_path, damage, message):
+    path = tmp_path / "model.pt"
+    if damage:
+        path.write_bytes(damage)
+    monkeypatch.setenv("DIGITNET_CHECKPOINT", str(path))
+    st.cache_resource.clear()
+    page = AppTest.from_file(APP, default_timeout=60).run()
+    assert not page.exception and message in page.error[0].value
+    assert page.code[0].value == "python train.py"
+    draw(page, draw_seven(size=320))
+    assert message in page.error[0].value and len(page.metric) == 0
