@@ -12,12 +12,11 @@ import streamlit as st
 from streamlit_drawable_canvas import st_canvas
 
 import digitnet
-from digitnet.constants import RETRAIN_HINT
+from digitnet.constants import CANVAS_SIZE, DEFAULT_BRUSH, INK_RGB, RETRAIN_HINT
 from digitnet.images import ImageReadError, read_image
 from digitnet.present import confidence_sentence, enlarge_pixels, is_doubtful
 
-CANVAS_SIZE = 320  # pixels; fits a phone screen and stays >= 300 px high
-DEFAULT_BRUSH = 20  # pixels; the drawn-digit benchmark reads best around this width
+INK_HEX = "#{:02x}{:02x}{:02x}".format(*INK_RGB)
 UPLOAD_TYPES = ["png", "jpg", "jpeg", "webp", "bmp", "gif"]
 BIG_METRIC_CSS = "<style>[data-testid='stMetricValue'] {font-size: 4.5rem; line-height: 1.1;}</style>"
 
@@ -49,7 +48,7 @@ def canvas_ui() -> bytes | None:
     brush = st.slider("Brush width", 8, 40, DEFAULT_BRUSH, step=2, key="brush", help="pixels")
     result = st_canvas(
         stroke_width=brush,
-        stroke_color="#1f2937",
+        stroke_color=INK_HEX,
         background_color="",
         height=CANVAS_SIZE,
         width=CANVAS_SIZE,

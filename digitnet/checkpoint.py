@@ -31,6 +31,7 @@ def save_checkpoint(checkpoint: dict, path: str | Path) -> None:
             torch.save(checkpoint, file)
             file.flush()
             os.fsync(file.fileno())
+        os.chmod(temp_name, 0o644)  # mkstemp makes it private; a checkpoint is meant to be shared
         os.replace(temp_name, path)
     except BaseException:
         Path(temp_name).unlink(missing_ok=True)

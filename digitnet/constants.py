@@ -17,3 +17,8 @@ CHECKPOINT_ENV_VAR = "DIGITNET_CHECKPOINT"  # overrides DEFAULT_CHECKPOINT for t
 DATA_ENV_VAR = "DIGITNET_DATA"
 DEFAULT_DATA_DIR = Path("data")
 RETRAIN_HINT = "python train.py"
+
+# The app's canvas, shared with the benchmarks that imitate it.
+CANVAS_SIZE = 320  # pixels, square; fits a phone screen and stays >= 300 px high
+DEFAULT_BRUSH = 20  # pixels
+INK_RGB = (31, 41, 55)  # the brush colour, #1f2937

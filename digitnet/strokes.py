@@ -12,12 +12,20 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw
 
+from digitnet.constants import INK_RGB
+
 PENDIGITS_FILE = Path("pendigits") / "pendigits-orig.tra"  # inside the data root
 TABLET_SIZE = 500  # pendigits coordinates lie in a 500x500 box, y pointing up
 FIT_WRITERS = range(1, 17)  # their digits may be trained on
 TUNE_WRITERS = range(17, 21)  # validation: calibration and thresholds are chosen on them
 TEST_WRITERS = range(21, 31)  # only ever measured, never trained or tuned on
 SUPERSAMPLE = 2  # PIL draws aliased lines: draw twice as large and average down
+# (ink RGBA, background RGBA) of the ways a canvas or a scan can look.
+STYLES = {
+    "transparent": ((*INK_RGB, 255), (0, 0, 0, 0)),  # the app's canvas: the ink is only in the alpha channel
+    "dark-on-light": ((*INK_RGB, 255), (255, 255, 255, 255)),
+    "light-on-dark": ((255, 255, 255, 255), (0, 0, 0, 255)),
+}
 
 
 @dataclass(frozen=True)
@@ -101,3 +109,12 @@ def draw_strokes(
         for x, y in (points[0], points[-1]):  # round caps, and a dot for a one-point stroke
             pen.ellipse((x - radius, y - radius, x + radius, y + radius), fill=ink)
     return np.asarray(big.resize(canvas_size, Image.Resampling.BOX))
+
+
+def render_on_canvas(
+    digit: PenDigit, canvas: int, brush_width: float, rng: np.random.Generator, style: str = "transparent"
+) -> np.ndarray:
+    """Draw a pen digit as a person would on a square canvas: random size and place, round brush."""
+    ink, background = STYLES[style]
+    strokes = random_placement(digit.strokes, (canvas, canvas), rng)
+    return draw_strokes(strokes, (canvas, canvas), brush_width, ink, background)

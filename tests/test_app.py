@@ -99,3 +99,32 @@ def test_a_missing_or_damaged_checkpoint_shows_the_message_and_the_command(monke
     assert page.code[0].value == "python train.py"
     draw(page, draw_seven(size=320))
     assert message in page.error[0].value and len(page.metric) == 0
+
+
+def png(picture: Image.Image) -> bytes:
+    buffer = io.BytesIO()
+    picture.save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def test_an_uploaded_photo_is_read_like_a_drawing(app: AppTest, tiny_checkpoint: Path):
+    from digitnet import load_predictor
+
+    photo = Image.fromarray(draw_seven(ink=(20, 20, 20, 255), background=(240, 240, 230, 255))).convert("RGB")
+    expected = load_predictor(tiny_checkpoint).predict(photo)
+    app.file_uploader(key="upload").set_value(("seven.png", png(photo), "image/png")).run()
+    assert not app.exception and app.metric[0].value == str(expected.digit)
+
+
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        (b"%PDF-1.7 renamed", "not an image"),
+        (png(Image.new("1", (10_000, 10_000))), "megapixels"),
+    ],
+)
+def test_a_bad_upload_gets_a_clear_message_and_the_page_keeps_working(app: AppTest, content, message):
+    app.file_uploader(key="upload").set_value(("digit.png", content, "image/png")).run()
+    assert not app.exception and message in app.error[0].value
+    draw(app, draw_seven(size=320))
+    assert app.metric[0].label == "Prediction"

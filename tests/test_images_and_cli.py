@@ -8,9 +8,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import draw_seven
 from PIL import Image
 
+from conftest import draw_seven
 from digitnet.__main__ import main as cli
 from digitnet.images import MAX_PIXELS, ImageReadError, read_image
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import draw_dot, draw_seven
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 from PIL import Image
 
+from conftest import draw_dot, draw_seven
 from digitnet import EmptyImageError, preprocess
 from digitnet.preprocess import center_by_mass, ink_map
 

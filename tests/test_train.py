@@ -6,9 +6,9 @@ import json
 from pathlib import Path
 
 import torch
-from conftest import synthetic_digits
 
 import train
+from conftest import synthetic_digits
 from digitnet import load_predictor
 from digitnet.augment import AugmentConfig, augment
 from digitnet.model import DigitNet, ModelConfig

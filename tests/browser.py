@@ -1,0 +1,134 @@
+"""Drive the real page: start `streamlit run app.py`, open it in Debian's chromium, draw with pointer events.
+
+Shared by the browser tests and the browser benchmarks, so both draw the same way.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import numpy as np
+
+from digitnet.constants import PROJECT_ROOT
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+CANVAS = "canvas.upper-canvas"  # Fabric's top canvas takes the pointer events
+METRIC = '[data-testid="stMetricValue"]'
+PREVIEW = '[data-testid="stImage"] img'  # the 28x28 input: a new picture after every read
+MOVE_STEPS = 3  # intermediate pointer moves between two pen points, like a real mouse
+
+
+def free_port() -> int:
+    """A TCP port on loopback that nothing listens on now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@contextmanager
+def streamlit_server(env: dict[str, str] | None = None, timeout: float = 60) -> Iterator[str]:
+    """Run `streamlit run app.py` headless on a free loopback port; yield its URL; stop it afterwards."""
+    port = free_port()
+    command = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(PROJECT_ROOT / "app.py"),
+        "--server.headless=true",
+        f"--server.port={port}",
+        "--server.address=127.0.0.1",
+        "--browser.gatherUsageStats=false",
+    ]
+    server = subprocess.Popen(
+        command,
+        cwd=PROJECT_ROOT,
+        env={**os.environ, **(env or {})},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + timeout
+        while not _healthy(url):
+            if server.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"streamlit did not start (exit status {server.poll()})")
+            time.sleep(0.05)
+        yield url
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def _healthy(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"{url}/_stcore/health", timeout=1) as response:
+            return response.read() == b"ok"
+    except OSError:
+        return False
+
+
+def launch_chromium(playwright):
+    """Debian's chromium, headless, with no background traffic."""
+    return playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+
+
+def canvas_origin(page) -> tuple[float, float]:
+    """Page coordinates of the canvas's top-left corner, once it is on screen."""
+    page.wait_for_selector(CANVAS, timeout=30_000)
+    box = page.locator(CANVAS).first.bounding_box()
+    return box["x"], box["y"]
+
+
+def mouse_stroke(page, stroke: np.ndarray, origin: tuple[float, float], release: bool = True) -> None:
+    """Press at the first point, move through the others, and (by default) release."""
+    x0, y0 = origin
+    points = [(x0 + float(x), y0 + float(y)) for x, y in stroke]
+    page.mouse.move(*points[0])
+    page.mouse.down()
+    for x, y in points[1:]:
+        page.mouse.move(x, y, steps=MOVE_STEPS)
+    if release:
+        page.mouse.up()
+
+
+def touch_stroke(cdp, stroke: np.ndarray, origin: tuple[float, float]) -> None:
+    """The same stroke with a finger, through Chrome's touch events (Playwright has no touch-move)."""
+    x0, y0 = origin
+    points = [{"x": x0 + float(x), "y": y0 + float(y)} for x, y in stroke]
+    cdp.send("Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": [points[0]]})
+    for point in points[1:]:
+        cdp.send("Input.dispatchTouchEvent", {"type": "touchMove", "touchPoints": [point]})
+    cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
+
+
+def preview_source(page) -> str:
+    """The address of the 28x28 preview now on the page ('' if none)."""
+    return page.evaluate(f"() => document.querySelector('{PREVIEW}')?.src ?? ''")
+
+
+def wait_for_new_read(page, previous_preview: str, timeout: float = 30_000) -> str:
+    """Wait until the page shows a prediction for a new drawing; return the digit it shows."""
+    page.wait_for_function(
+        f"prev => {{ const img = document.querySelector('{PREVIEW}'); return img && img.src && img.src !== prev; }}",
+        arg=previous_preview,
+        polling="raf",
+        timeout=timeout,
+    )
+    return page.locator(METRIC).first.inner_text()

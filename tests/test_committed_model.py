@@ -1,0 +1,42 @@
+"""The committed checkpoint on real data: MNIST's test set and digits drawn by held-out writers."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from digitnet import load_predictor
+from digitnet.constants import DEFAULT_CHECKPOINT
+from digitnet.data import load_mnist, resolve_data_dir
+from digitnet.metrics import expected_calibration_error
+
+pytestmark = pytest.mark.data
+
+
+@pytest.fixture(scope="module")
+def predictor():
+    return load_predictor()
+
+
+@pytest.fixture(scope="module")
+def mnist_test_probs(predictor):
+    images, labels = load_mnist(resolve_data_dir(None), train=False)
+    return predictor.probabilities(images[:, 0].numpy()), labels.numpy()
+
+
+def test_mnist_test_accuracy_is_at_least_99_6_percent(mnist_test_probs):
+    probs, labels = mnist_test_probs
+    assert (probs.argmax(1) == labels).mean() >= 0.996
+
+
+def test_mnist_test_probabilities_are_calibrated(mnist_test_probs):
+    assert expected_calibration_error(*mnist_test_probs) <= 0.01
+
+
+def test_the_recorded_metrics_are_what_the_checkpoint_scores(mnist_test_probs):
+    probs, labels = mnist_test_probs
+    recorded = json.loads(DEFAULT_CHECKPOINT.with_suffix(".json").read_text())["test"]
+    assert recorded["errors"] == int((probs.argmax(1) != labels).sum())
+    assert [m["index"] for m in recorded["mistakes"]] == np.flatnonzero(probs.argmax(1) != labels).tolist()
