@@ -99,11 +99,11 @@ def result_ui(image: tuple[bytes, str] | None, prompt: str, key: str) -> None:
     if image is None:
         st.info(prompt)
         return
-    predictor = model_ui()
-    if predictor is None:
-        return
     try:
+        predictor = get_predictor()
         prediction = read_digit(*image)
+    except digitnet.CheckpointError:
+        return  # the message stands at the top of the page (model_ui)
     except digitnet.EmptyImageError as error:
         st.info(f"{error}")
         return
@@ -127,21 +127,34 @@ def main() -> None:
     st.set_page_config(page_title="DigitNet: draw a digit", page_icon="✏️", layout="wide")
     st.markdown(BIG_METRIC_CSS, unsafe_allow_html=True)
     header_ui()
+    model_status = st.container()
     draw_tab, upload_tab = st.tabs(["Draw", "Upload"])
     with draw_tab:
-        left, right = st.columns([1, 1], gap="large")
-        with left:
-            png = canvas_ui()
-        with right:
-            result_ui((png, "drawing") if png else None, "Draw a digit on the canvas: the answer appears here.", "draw")
+        draw_tab_ui()
     with upload_tab:
-        left, right = st.columns([1, 1], gap="large")
-        with left:
-            upload = upload_ui()
-        with right:
-            result_ui(upload, "Upload a PNG, JPEG, WebP or BMP picture of one digit.", "upload")
-    if png is None and upload is None:  # the page is drawn: load the model before the first stroke needs it
+        upload_tab_ui()
+    with model_status:  # filled last: the page is drawn first, then the model loads before the first stroke
         model_ui()
+
+
+@st.fragment
+def draw_tab_ui() -> None:
+    """Canvas and its result; a stroke reruns only this fragment, not the whole page."""
+    left, right = st.columns([1, 1], gap="large")
+    with left:
+        png = canvas_ui()
+    with right:
+        result_ui((png, "drawing") if png else None, "Draw a digit on the canvas: the answer appears here.", "draw")
+
+
+@st.fragment
+def upload_tab_ui() -> None:
+    """File picker and its result."""
+    left, right = st.columns([1, 1], gap="large")
+    with left:
+        upload = upload_ui()
+    with right:
+        result_ui(upload, "Upload a PNG, JPEG, WebP or BMP picture of one digit.", "upload")
 
 
 main()

@@ -1,6 +1,7 @@
 """How well DigitNet reads digits that people draw: real pen strokes (UCI pendigits) on the app's canvas.
 
-Renders every digit of the held-out writers (21-30, never trained or tuned on) the
+Renders every digit of the held-out writers (21-30, never trained or tuned on; or with
+--writers tune, writers 17-20, on which settings may be chosen) the
 way the canvas shows it, reads it with the committed checkpoint, and prints accuracy
 overall, per digit, per writer, the confusions, calibration, and sweeps over brush
 width, canvas size and colours. Seeded and deterministic.
@@ -25,11 +26,12 @@ from digitnet.data import load_pendigits, resolve_data_dir
 from digitnet.drawn import read_drawn
 from digitnet.metrics import expected_calibration_error
 from digitnet.predict import load_predictor
-from digitnet.strokes import STYLES, TEST_WRITERS
+from digitnet.strokes import STYLES, TEST_WRITERS, TUNE_WRITERS
 
 BRUSHES = (8, 12, 16, 20, 28, 36)  # pixels, thin pen to thick finger
 CANVASES = (280, 320, 400, 600)  # pixels, with the default brush
 CONFIDENT = 0.9
+WRITERS = {"test": TEST_WRITERS, "tune": TUNE_WRITERS}
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -39,6 +41,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--checkpoint", default=None, help="model (default: the committed checkpoint)")
     parser.add_argument("--seed", type=int, default=0, help="seed for size and place of each drawing (default 0)")
     parser.add_argument("--no-sweep", action="store_true", help="measure the app's defaults only")
+    parser.add_argument(
+        "--writers",
+        choices=sorted(WRITERS),
+        default="test",
+        help="test = 21-30, the result; tune = 17-20, for choosing settings (default test)",
+    )
     return parser.parse_args(argv)
 
 
@@ -66,7 +74,8 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
     """Run the measure; return accuracy per setting."""
     args = parse_args(argv)
     predictor = load_predictor(args.checkpoint)
-    digits = load_pendigits(resolve_data_dir(args.data_dir), TEST_WRITERS)
+    writer_range = WRITERS[args.writers]
+    digits = load_pendigits(resolve_data_dir(args.data_dir), writer_range)
     labels = np.array([d.label for d in digits])
     writers = np.array([d.writer for d in digits])
     start = time.perf_counter()

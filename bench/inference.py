@@ -65,5 +65,6 @@ def main(argv: list[str] | None = None) -> None:
     for size in (400, CANVAS_SIZE):
         report(predictor, size, args.runs)
 
+
 if __name__ == "__main__":
     main()

@@ -20,5 +20,5 @@ RETRAIN_HINT = "python train.py"
 
 # The app's canvas, shared with the benchmarks that imitate it.
 CANVAS_SIZE = 320  # pixels, square; fits a phone screen and stays >= 300 px high
-DEFAULT_BRUSH = 20  # pixels
+DEFAULT_BRUSH = 16  # pixels; best of 8-36 px on the tune writers (bench/drawn_digits.py --writers tune)
 INK_RGB = (31, 41, 55)  # the brush colour, #1f2937

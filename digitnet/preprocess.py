@@ -29,9 +29,10 @@ def _to_float(array: np.ndarray) -> np.ndarray:
     """Scale any numeric array to float32 in [0, 1]."""
     if array.dtype == np.bool_:
         return array.astype(np.float32)
+    if np.issubdtype(array.dtype, np.unsignedinteger):  # a contiguous copy first: strided reads are slow
+        return np.ascontiguousarray(array).astype(np.float32) * np.float32(1 / np.iinfo(array.dtype).max)
     if np.issubdtype(array.dtype, np.integer):
-        info = np.iinfo(array.dtype)
-        return (np.clip(array, 0, None) / float(info.max)).astype(np.float32)
+        return (np.clip(array, 0, None) / float(np.iinfo(array.dtype).max)).astype(np.float32)
     if np.issubdtype(array.dtype, np.floating):
         return np.clip(np.nan_to_num(array), 0.0, 1.0).astype(np.float32)
     raise TypeError(f"Cannot read an image from an array of type {array.dtype}.")
@@ -39,8 +40,9 @@ def _to_float(array: np.ndarray) -> np.ndarray:
 
 def _pil_to_array(image: Image.Image) -> np.ndarray:
     """Convert a PIL image of any mode to a uint8 gray, RGB or RGBA array."""
-    has_alpha = image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info
-    if has_alpha:
+    if image.mode in ("RGBA", "RGB", "L"):
+        return np.asarray(image)
+    if image.mode in ("LA", "PA") or "transparency" in image.info:
         return np.asarray(image.convert("RGBA"))
     if image.mode in ("I;16", "I;16B", "I;16L", "I", "F"):
         gray = np.asarray(image, dtype=np.float32)

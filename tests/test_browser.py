@@ -13,6 +13,7 @@ from browser import (
     CHROMIUM,
     METRIC,
     canvas_origin,
+    clear_canvas,
     launch_chromium,
     mouse_stroke,
     preview_source,
@@ -75,10 +76,13 @@ def samples() -> list[tuple[PenDigit, list[np.ndarray]]]:
 def draw_digit(page, strokes: list[np.ndarray]) -> str:
     """Draw every stroke, waiting for the page's answer after each; return the final answer."""
     origin = canvas_origin(page)
-    for stroke in strokes:
+    for number, stroke in enumerate(strokes, 1):
         before = preview_source(page)
         mouse_stroke(page, stroke, origin)
-        shown = wait_for_new_read(page, before)
+        try:
+            shown = wait_for_new_read(page, before)
+        except Exception as error:
+            raise AssertionError(f"no new prediction after stroke {number} of {len(strokes)}") from error
     return shown
 
 
@@ -90,7 +94,7 @@ def test_every_digit_drawn_with_the_mouse_is_read_and_clear_empties(chromium, ur
         assert draw_digit(page, strokes) == str(digit.label), f"writer {digit.writer}'s {digit.label}"
         if digit.label == 3:
             page.screenshot(path=SCREENSHOT if os.environ.get("UPDATE_SCREENSHOT") else tmp_path / "page.png")
-        page.get_by_role("button", name="Clear").click()
+        clear_canvas(page)
         page.get_by_text("Draw a digit on the canvas").wait_for(timeout=15_000)
         assert page.locator(METRIC).count() == 0
     page.close()
