@@ -188,4 +188,7 @@ def main(argv: list[str] | None = None) -> dict:
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except FileNotFoundError as error:  # data that cannot be downloaded automatically: say where to get it
+        raise SystemExit(f"error: {error}") from None

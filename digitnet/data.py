@@ -47,9 +47,18 @@ def split_validation(
     return (images[train], labels[train]), (images[val], labels[val])
 
 
+PENDIGITS_SOURCE = "https://archive.ics.uci.edu/dataset/81/pen+based+recognition+of+handwritten+digits"
+
+
 def load_pendigits(data_dir: Path, writers: range) -> list[PenDigit]:
-    """The pen-drawn digits of the given writers."""
-    return [d for d in read_pendigits(data_dir / PENDIGITS_FILE) if d.writer in writers]
+    """The pen-drawn digits of the given writers; FileNotFoundError says where to get them."""
+    path = data_dir / PENDIGITS_FILE
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"No pen-drawn digits at {path}. Get pendigits-orig.tra from {PENDIGITS_SOURCE} "
+            "(uncompress it) and put it there, or train on MNIST alone with --drawn-copies 0."
+        )
+    return [d for d in read_pendigits(path) if d.writer in writers]
 
 
 def render_drawn_digits(

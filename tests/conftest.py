@@ -69,6 +69,17 @@ def synthetic_digits(count: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     return images, labels
 
 
+def held_out_pen_digits() -> list:
+    """Pen digits of the held-out writers from the data root; skip (fail in CI) if they are not there."""
+    from digitnet.data import load_pendigits, resolve_data_dir
+    from digitnet.strokes import TEST_WRITERS
+
+    try:
+        return load_pendigits(resolve_data_dir(None), TEST_WRITERS)
+    except FileNotFoundError as error:
+        skip_or_fail(str(error))
+
+
 PEN_SEVEN = '.SEGMENT DIGIT 0 ? "7"\n.COMMENT 7 {writer} 1\n.PEN_DOWN\n 100 400\n 300 400\n 200 100\n.PEN_UP\n'
 
 

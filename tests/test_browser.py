@@ -21,10 +21,9 @@ from browser import (
     touch_stroke,
     wait_for_new_read,
 )
-from conftest import skip_or_fail
+from conftest import held_out_pen_digits, skip_or_fail
 from digitnet.constants import CANVAS_SIZE, DEFAULT_BRUSH, PROJECT_ROOT
-from digitnet.data import load_pendigits, resolve_data_dir
-from digitnet.strokes import STYLES, TEST_WRITERS, PenDigit, draw_strokes, place_strokes
+from digitnet.strokes import STYLES, PenDigit, draw_strokes, place_strokes
 
 pytestmark = [pytest.mark.browser, pytest.mark.data]
 SCREENSHOT = PROJECT_ROOT / "docs" / "screenshot.png"
@@ -62,7 +61,7 @@ def samples() -> list[tuple[PenDigit, list[np.ndarray]]]:
 
     predictor = load_predictor()
     chosen = {}
-    for digit in load_pendigits(resolve_data_dir(None), TEST_WRITERS):
+    for digit in held_out_pen_digits():
         if digit.label in chosen:
             continue
         strokes = place_strokes(digit.strokes, CANVAS_SIZE, HEIGHT_FRACTION, (CANVAS_SIZE / 2, CANVAS_SIZE / 2))

@@ -7,12 +7,12 @@ import json
 import numpy as np
 import pytest
 
+from conftest import held_out_pen_digits
 from digitnet import load_predictor
 from digitnet.constants import DEFAULT_CHECKPOINT
-from digitnet.data import load_mnist, load_pendigits, resolve_data_dir
+from digitnet.data import load_mnist, resolve_data_dir
 from digitnet.drawn import read_drawn
 from digitnet.metrics import expected_calibration_error
-from digitnet.strokes import TEST_WRITERS
 
 pytestmark = pytest.mark.data
 
@@ -45,7 +45,7 @@ def test_the_recorded_metrics_are_what_the_checkpoint_scores(mnist_test_probs):
 
 
 def test_drawings_by_held_out_writers_are_read_at_least_98_percent(predictor):
-    digits = load_pendigits(resolve_data_dir(None), TEST_WRITERS)
+    digits = held_out_pen_digits()
     sample = digits[::5]  # every fifth: all ten writers, all digits, ~500 drawings in a few seconds
     probs = read_drawn(predictor, sample, seed=0)
     assert (probs.argmax(1) == np.array([d.label for d in sample])).mean() >= 0.98

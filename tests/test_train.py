@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 import torch
 
 import train
@@ -47,3 +48,10 @@ def test_train_main_smoke_writes_a_loadable_checkpoint_and_metrics(data_root: Pa
     assert saved["val_drawn"]["count"] == 4  # one synthetic pen digit for each tune writer, 17-20
     predictor = load_predictor(out)
     assert predictor.metadata["model"]["macs"] == saved["model"]["macs"]
+
+
+def test_missing_pen_digits_say_where_to_get_them(data_root: Path, tmp_path: Path):
+    (data_root / "pendigits" / "pendigits-orig.tra").unlink()
+    with pytest.raises(FileNotFoundError, match=r"pendigits-orig\.tra.*--drawn-copies 0"):
+        train.main(["--smoke", "--data-dir", str(data_root), "--out", str(tmp_path / "m.pt")])
+    assert train.main(["--smoke", "--drawn-copies", "0", "--data-dir", str(data_root), "--out", str(tmp_path / "m.pt")])
