@@ -6,6 +6,8 @@ Run with `streamlit run app.py`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import streamlit as st
 from streamlit_drawable_canvas import st_canvas
 
@@ -41,8 +43,8 @@ def header_ui() -> None:
     )
 
 
-def canvas_ui() -> bytes | None:
-    """The drawing canvas with a brush control and a Clear button; returns the drawing as PNG bytes."""
+def canvas_ui() -> tuple[bytes, str] | None:
+    """The drawing canvas with a brush control and a Clear button; returns the drawing's PNG and a name."""
     st.session_state.setdefault("canvas_round", 0)
     brush = st.slider("Brush width", 8, 40, DEFAULT_BRUSH, step=2, key="brush", help="pixels")
     result = st_canvas(
@@ -58,7 +60,8 @@ def canvas_ui() -> bytes | None:
     st.button(
         "Clear", key="clear", on_click=lambda: st.session_state.update(canvas_round=st.session_state.canvas_round + 1)
     )
-    return result.image_bytes
+    png = result.image_bytes
+    return (png, "drawing") if png else None
 
 
 def upload_ui() -> tuple[bytes, str] | None:
@@ -135,31 +138,21 @@ def main() -> None:
     model_status = st.container()
     draw_tab, upload_tab = st.tabs(["Draw", "Upload"])
     with draw_tab:
-        draw_tab_ui()
+        tab_ui(canvas_ui, "Draw a digit on the canvas: the answer appears here.", "draw")
     with upload_tab:
-        upload_tab_ui()
+        tab_ui(upload_ui, "Upload a PNG, JPEG, WebP or BMP picture of one digit.", "upload")
     with model_status:  # filled last: the page is drawn first, then the model loads before the first stroke
         model_ui()
 
 
 @st.fragment
-def draw_tab_ui() -> None:
-    """Canvas and its result; a stroke reruns only this fragment, not the whole page."""
+def tab_ui(input_ui: Callable[[], tuple[bytes, str] | None], prompt: str, key: str) -> None:
+    """An input on the left, its result on the right; a stroke or an upload reruns only this fragment."""
     left, right = st.columns([1, 1], gap="large")
     with left:
-        png = canvas_ui()
+        image = input_ui()
     with right:
-        result_ui((png, "drawing") if png else None, "Draw a digit on the canvas: the answer appears here.", "draw")
-
-
-@st.fragment
-def upload_tab_ui() -> None:
-    """File picker and its result."""
-    left, right = st.columns([1, 1], gap="large")
-    with left:
-        upload = upload_ui()
-    with right:
-        result_ui(upload, "Upload a PNG, JPEG, WebP or BMP picture of one digit.", "upload")
+        result_ui(image, prompt, key)
 
 
 main()
