@@ -82,11 +82,15 @@ def file_version(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()[:12]
 
 
-def load_predictor(path: str | Path | None = None) -> Predictor:
+def load_predictor(path: str | Path | None = None, threads: int | None = 1) -> Predictor:
     """Load a checkpoint (default: $DIGITNET_CHECKPOINT, else the committed one) into a CPU Predictor.
 
+    `threads` sets torch's CPU threads for the process (None leaves them): one digit is too small a job
+    to split, and extra threads spinning beside a web server and a browser made a read 20-70x slower.
     Raises CheckpointError with a message for people if the file is missing, damaged or unsafe.
     """
+    if threads is not None:
+        torch.set_num_threads(threads)
     path = Path(path or os.environ.get(CHECKPOINT_ENV_VAR) or DEFAULT_CHECKPOINT)
     checkpoint = load_checkpoint(path)
     model = build_model(checkpoint, path)
