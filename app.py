@@ -92,14 +92,13 @@ def probability_chart(probs: list[float]) -> dict:
     }
 
 
-def model_ui() -> digitnet.Predictor | None:
+def model_ui() -> None:
     """Load the model, or say clearly why it cannot be loaded and how to make one."""
     try:
-        return get_predictor()
+        get_predictor()
     except digitnet.CheckpointError as error:
         st.error(f"The model could not be loaded. {error}")
         st.code(RETRAIN_HINT, language="bash")
-        return None
 
 
 def result_ui(image: tuple[bytes, str] | None, prompt: str, key: str) -> None:
@@ -113,10 +112,10 @@ def result_ui(image: tuple[bytes, str] | None, prompt: str, key: str) -> None:
     except digitnet.CheckpointError:
         return  # the message stands at the top of the page (model_ui)
     except digitnet.EmptyImageError as error:
-        st.info(f"{error}")
+        st.info(str(error))
         return
     except ImageReadError as error:
-        st.error(f"{error}")
+        st.error(str(error))
         return
     threshold = predictor.doubt_threshold
     st.metric("Prediction", str(prediction.digit))

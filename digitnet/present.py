@@ -15,12 +15,19 @@ SURE = 0.99  # above this the page says it is sure
 def confidence_sentence(prediction: Prediction, doubt_threshold: float) -> str:
     """Plain words for how sure the model is; below the threshold it names the two likeliest digits."""
     top, second = prediction.digit, prediction.runner_up()
-    percent = f"{prediction.confidence:.0%}"
+    percent = format_percent(prediction.confidence)
     if prediction.confidence >= SURE:
         return f"I'm sure it's a {top} ({percent})."
     if prediction.confidence >= doubt_threshold:
         return f"Probably a {top} ({percent}), maybe a {second}."
-    return f"I'm not sure: a {top} or a {second}? ({percent} vs {prediction.probs[second]:.0%})"
+    return f"I'm not sure: a {top} or a {second}? ({percent} vs {format_percent(prediction.probs[second])})"
+
+
+def format_percent(probability: float) -> str:
+    """A percentage that never rounds a doubt away: 0.9996 is 'over 99.9%', not '100%'."""
+    if probability > 0.999:
+        return "over 99.9%"
+    return f"{probability:.1%}" if probability >= SURE else f"{probability:.0%}"
 
 
 def is_doubtful(prediction: Prediction, doubt_threshold: float) -> bool:

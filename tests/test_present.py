@@ -1,0 +1,42 @@
+"""Words and pictures shown to people: doubt named, percentages honest, pixels visible."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from digitnet.predict import Prediction
+from digitnet.present import confidence_sentence, enlarge_pixels, format_percent, is_doubtful
+
+
+def prediction(probs: dict[int, float]) -> Prediction:
+    full = np.zeros(10)
+    for digit, p in probs.items():
+        full[digit] = p
+    return Prediction(int(full.argmax()), full, np.zeros((28, 28), np.float32))
+
+
+def test_a_sure_answer_says_so_without_rounding_to_100_percent():
+    sure = prediction({3: 0.9996, 5: 0.0004})
+    assert confidence_sentence(sure, 0.6) == "I'm sure it's a 3 (over 99.9%)."
+    assert not is_doubtful(sure, 0.6)
+
+
+def test_a_likely_answer_names_the_alternative():
+    assert confidence_sentence(prediction({7: 0.8, 1: 0.2}), 0.6) == "Probably a 7 (80%), maybe a 1."
+
+
+def test_below_the_threshold_it_says_it_is_not_sure_and_names_two_digits():
+    doubtful = prediction({4: 0.5, 9: 0.45, 7: 0.05})
+    assert is_doubtful(doubtful, 0.6)
+    assert confidence_sentence(doubtful, 0.6) == "I'm not sure: a 4 or a 9? (50% vs 45%)"
+
+
+def test_percentages():
+    assert [format_percent(p) for p in (0.42, 0.995, 0.9991)] == ["42%", "99.5%", "over 99.9%"]
+
+
+def test_enlarged_pixels_are_uniform_blocks():
+    image = np.random.default_rng(0).random((28, 28)).astype(np.float32)
+    big = enlarge_pixels(image, 6)
+    assert big.shape == (168, 168) and big.dtype == np.uint8
+    assert (big[6:12, 12:18] == round(image[1, 2] * 255)).all()
