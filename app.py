@@ -8,11 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import numpy as np
 import streamlit as st
 from streamlit_drawable_canvas import st_canvas
 
 import digitnet
 from digitnet.constants import CANVAS_SIZE, DEFAULT_BRUSH, INK_RGB, RETRAIN_HINT
+from digitnet.explain import occlusion_map, overlay
 from digitnet.images import ImageReadError, read_image
 from digitnet.present import confidence_sentence, enlarge_pixels, is_doubtful
 
@@ -32,6 +34,13 @@ def get_predictor() -> digitnet.Predictor:
 def read_digit(image_bytes: bytes, name: str) -> digitnet.Prediction:
     """Decode and read an image file once; reruns with the same bytes reuse the answer."""
     return get_predictor().predict(read_image(image_bytes, name))
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def explanation_picture(image_bytes: bytes, name: str) -> np.ndarray:
+    """The occlusion heat map of an image's answer over its 28x28 input, as an RGB picture."""
+    prediction = read_digit(image_bytes, name)
+    return overlay(prediction.input28, occlusion_map(get_predictor(), prediction.input28, prediction.digit))
 
 
 def header_ui() -> None:
@@ -122,11 +131,24 @@ def result_ui(image: tuple[bytes, str] | None, prompt: str, key: str) -> None:
     sentence = confidence_sentence(prediction, threshold)
     (st.warning if is_doubtful(prediction, threshold) else st.success)(sentence)
     st.vega_lite_chart(spec=probability_chart(prediction.probs.tolist()), width="stretch", key=f"{key}-chart")
-    st.image(
+    seen, why = st.columns(2)
+    seen.image(
         enlarge_pixels(prediction.input28, 6),
         caption="What the model sees: your drawing centred and shrunk to 28×28 pixels, as the training digits were.",
         width=168,
     )
+    with why:
+        why_ui(image, prediction.digit, key)
+
+
+def why_ui(image: tuple[bytes, str], digit: int, key: str) -> None:
+    """On request, the pixels the answer rests on, in red over the model's input."""
+    if st.toggle("Why this answer?", key=f"{key}-why", help="Hides each small patch in turn and re-reads."):
+        st.image(
+            explanation_picture(*image),
+            caption=f"Red: the strokes that, when hidden, make it least sure it is a {digit}.",
+            width=168,
+        )
 
 
 def main() -> None:

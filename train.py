@@ -27,9 +27,11 @@ from digitnet.data import (
     resolve_data_dir,
     split_validation,
 )
+from digitnet.drawn import read_drawn
 from digitnet.metrics import doubt_threshold, expected_calibration_error, fit_temperature, reliability, summarize
-from digitnet.model import DigitNet, ModelConfig, count_macs, count_parameters
-from digitnet.strokes import FIT_WRITERS, TUNE_WRITERS
+from digitnet.model import DigitNet, ModelConfig, architecture, count_macs, count_parameters
+from digitnet.predict import Predictor
+from digitnet.strokes import FIT_WRITERS, TEST_WRITERS, TUNE_WRITERS
 from digitnet.training import TrainConfig, first_epoch_reaching, fit, pick_device, predict_logits, softmax_np
 
 SMOKE_SIZES = {"train": 512, "val": 256, "test": 256}  # images per split with --smoke
@@ -112,6 +114,12 @@ def calibrate(model: DigitNet, splits: dict, device: torch.device) -> tuple[floa
                 "label": int(labels[i]),
                 "predicted": int(calibrated[i].argmax()),
                 "probs": np.round(calibrated[i], 4).tolist(),
+                "pixels": (splits[name][0][i, 0] * 255)
+                .round()
+                .to(torch.uint8)
+                .numpy()
+                .tobytes()
+                .hex(),  # 28x28, row-major
             }
             for i in np.flatnonzero(calibrated.argmax(1) != labels)
         ]
@@ -119,6 +127,22 @@ def calibrate(model: DigitNet, splits: dict, device: torch.device) -> tuple[floa
     val_labels = np.concatenate([splits[n][1].numpy() for n in val_names])
     report["doubt_threshold"] = doubt_threshold(val_probs, val_labels)
     return temperature, report
+
+
+def drawn_report(model: DigitNet, temperature: float, data_dir: Path, smoke: bool) -> dict:
+    """Accuracy on the held-out writers' drawings at the app's defaults: reported, never used to choose."""
+    digits = load_pendigits(data_dir, TEST_WRITERS)[: 64 if smoke else None]
+    probs = read_drawn(Predictor(model, temperature, {}, "training"), digits)
+    labels = np.array([d.label for d in digits])
+    wrong = probs.argmax(1) != labels
+    return {
+        "accuracy": float(1 - wrong.mean()),
+        "errors": int(wrong.sum()),
+        "count": len(labels),
+        "ece": expected_calibration_error(probs, labels),
+        "wrong_above_90": int((wrong & (probs.max(1) > 0.9)).sum()),
+        "writers": [TEST_WRITERS.start, TEST_WRITERS.stop - 1],
+    }
 
 
 def versions() -> dict[str, str]:
@@ -156,8 +180,15 @@ def main(argv: list[str] | None = None) -> dict:
     model = DigitNet(model_config)
     history = fit(model, splits["train"], splits["val"], train_config, augment_config)
     temperature, report = calibrate(model, splits, pick_device("cpu"))
+    if data_config.drawn_copies:
+        report["drawn_test"] = drawn_report(model, temperature, data_config.data_dir, args.smoke)
     metrics = {
-        "model": {"config": model_config.to_dict(), "parameters": count_parameters(model), "macs": count_macs(model)},
+        "model": {
+            "config": model_config.to_dict(),
+            "parameters": count_parameters(model),
+            "macs": count_macs(model),
+            "layers": architecture(model),
+        },
         "train": {
             **asdict(train_config),
             "augment": asdict(augment_config),

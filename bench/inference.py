@@ -22,6 +22,7 @@ from PIL import Image
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from digitnet.constants import CANVAS_SIZE, DEFAULT_BRUSH
+from digitnet.explain import occlusion_map
 from digitnet.images import read_image
 from digitnet.predict import load_predictor
 from digitnet.preprocess import preprocess
@@ -53,6 +54,9 @@ def report(predictor, size: int, runs: int) -> None:
     print(f"  Predictor.predict(array)     {median_ms(lambda: predictor.predict(canvas), runs):.3f} ms")
     png_to_answer = median_ms(lambda: predictor.predict(read_image(png)), runs)
     print(f"  PNG bytes -> prediction      {png_to_answer:.3f} ms  (what the app does per stroke)")
+    seen = predictor.predict(canvas)
+    why = median_ms(lambda: occlusion_map(predictor, seen.input28, seen.digit), max(runs // 20, 10))
+    print(f"  'Why this answer?' heat map  {why:.3f} ms  (occlusion, when the toggle is on)")
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -1,5 +1,6 @@
 """Numbers and names shared by every part of DigitNet, defined once."""
 
+import os
 from pathlib import Path
 
 IMAGE_SIZE = 28  # side of the model's input, in pixels (MNIST)
@@ -22,3 +23,8 @@ RETRAIN_HINT = "python train.py"
 CANVAS_SIZE = 320  # pixels, square; fits a phone screen and stays >= 300 px high
 DEFAULT_BRUSH = 16  # pixels; best of 8-36 px on the tune writers (bench/drawn_digits.py --writers tune)
 INK_RGB = (31, 41, 55)  # the brush colour, #1f2937
+
+
+def checkpoint_path(path: str | Path | None = None) -> Path:
+    """The checkpoint to use: `path` if given, else $DIGITNET_CHECKPOINT, else the committed one."""
+    return Path(path or os.environ.get(CHECKPOINT_ENV_VAR) or DEFAULT_CHECKPOINT)

@@ -96,3 +96,28 @@ def count_macs(model: nn.Module) -> int:
     for handle in handles:
         handle.remove()
     return total
+
+
+def architecture(model: nn.Module) -> list[dict]:
+    """One row per layer that computes: its name, output shape for one image, and parameter count."""
+    rows = []
+
+    def hook(module: nn.Module, _inputs: tuple, output: torch.Tensor) -> None:
+        rows.append(
+            {
+                "layer": type(module).__name__,
+                "output": list(output.shape[1:]),
+                "parameters": sum(p.numel() for p in module.parameters()),
+            }
+        )
+
+    leaves = [m for m in model.modules() if not list(m.children())]
+    handles = [m.register_forward_hook(hook) for m in leaves]
+    was_training = model.training
+    model.eval()
+    with torch.no_grad():
+        model(torch.zeros(1, 1, IMAGE_SIZE, IMAGE_SIZE))
+    model.train(was_training)
+    for handle in handles:
+        handle.remove()
+    return rows

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,7 +12,7 @@ import torch
 from PIL import Image
 
 from digitnet.checkpoint import build_model, load_checkpoint
-from digitnet.constants import CHECKPOINT_ENV_VAR, DEFAULT_CHECKPOINT
+from digitnet.constants import checkpoint_path
 from digitnet.model import DigitNet, normalize
 from digitnet.preprocess import EmptyImageError, preprocess
 
@@ -91,7 +90,7 @@ def load_predictor(path: str | Path | None = None, threads: int | None = 1) -> P
     """
     if threads is not None:
         torch.set_num_threads(threads)
-    path = Path(path or os.environ.get(CHECKPOINT_ENV_VAR) or DEFAULT_CHECKPOINT)
+    path = checkpoint_path(path)
     checkpoint = load_checkpoint(path)
     model = build_model(checkpoint, path)
     return Predictor(model, checkpoint["temperature"], checkpoint["metadata"], file_version(path))

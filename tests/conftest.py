@@ -86,6 +86,11 @@ PEN_SEVEN = '.SEGMENT DIGIT 0 ? "7"\n.COMMENT 7 {writer} 1\n.PEN_DOWN\n 100 400\
 @pytest.fixture
 def data_root(tmp_path: Path) -> Path:
     """A data root in torchvision's MNIST layout with synthetic images, plus a tiny pendigits file."""
+    return synthetic_data_root(tmp_path)
+
+
+def synthetic_data_root(tmp_path: Path) -> Path:
+    """Write the synthetic data root into `tmp_path` and return it."""
     raw = tmp_path / "MNIST" / "raw"
     raw.mkdir(parents=True)
     for prefix, count, seed in (("train", 6000, 0), ("t10k", 500, 1)):

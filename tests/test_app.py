@@ -128,3 +128,10 @@ def test_a_bad_upload_gets_a_clear_message_and_the_page_keeps_working(app: AppTe
     assert not app.exception and message in app.error[0].value
     draw(app, draw_seven(size=320))
     assert app.metric[0].label == "Prediction"
+
+
+def test_why_this_answer_shows_the_heat_map_on_request(app: AppTest):
+    draw(app, draw_seven(size=320))
+    assert len(app.get("image")) == 1
+    app.toggle(key="draw-why").set_value(True).run()
+    assert not app.exception and len(app.get("image")) == 2

@@ -27,6 +27,7 @@ from digitnet.strokes import STYLES, PenDigit, draw_strokes, place_strokes
 
 pytestmark = [pytest.mark.browser, pytest.mark.data]
 SCREENSHOT = PROJECT_ROOT / "docs" / "screenshot.png"
+MODEL_SCREENSHOT = PROJECT_ROOT / "docs" / "model-page.png"
 HEIGHT_FRACTION = 0.6  # of the canvas: a digit drawn at a comfortable size
 PHONE = {"width": 390, "height": 844}
 
@@ -131,4 +132,15 @@ def test_an_uploaded_picture_is_read(chromium, url, samples):
     )
     page.locator(METRIC).first.wait_for(timeout=30_000)
     assert page.locator(METRIC).first.inner_text() == "4"
+    page.close()
+
+
+def test_the_model_page_opens(chromium, url, tmp_path):
+    page = chromium.new_page(viewport={"width": 1280, "height": 1800})
+    page.goto(f"{url}/The_model")
+    page.get_by_text("How good is it?").wait_for(timeout=30_000)
+    page.get_by_text("The network, layer by layer").wait_for(timeout=30_000)
+    assert page.locator('[data-testid="stMetricValue"]').first.inner_text().endswith("%")
+    page.wait_for_timeout(1000)  # let the charts draw before the picture
+    page.screenshot(path=MODEL_SCREENSHOT if os.environ.get("UPDATE_SCREENSHOT") else tmp_path / "model.png")
     page.close()

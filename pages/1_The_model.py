@@ -1,0 +1,163 @@
+"""The model page: how good the network is and how it was made, read from the checkpoint's metrics JSON.
+
+Layout only; everything shown was stored by train.py, nothing is recomputed here.
+"""
+
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from digitnet.constants import RETRAIN_HINT
+from digitnet.present import enlarge_pixels
+from digitnet.report import (
+    confusion_records,
+    curve_records,
+    load_metrics,
+    missing,
+    mistake_pictures,
+    reliability_records,
+)
+
+GALLERY_COLUMNS = 6
+
+
+def section_ready(metrics: dict, section: str, title: str) -> bool:
+    """Draw a section's title; if its data is missing, say which fields and return False."""
+    st.subheader(title)
+    absent = missing(metrics, section)
+    if absent:
+        st.warning(f"Not in the metrics file: {', '.join(absent)}. Retrain with `{RETRAIN_HINT}` to record it.")
+    return not absent
+
+
+def headline_ui(metrics: dict) -> None:
+    """The numbers people ask for, in plain words."""
+    if not section_ready(metrics, "headline", "How good is it?"):
+        return
+    test, model, train = metrics["test"], metrics["model"], metrics["train"]
+    cols = st.columns(4)
+    cols[0].metric("MNIST test digits", f"{test['accuracy']:.2%}", help="10,000 digits it never trained on")
+    cols[1].metric("Parameters", f"{model['parameters']:,}")
+    cols[2].metric("Multiply-adds per digit", f"{model['macs'] / 1e6:.1f} M")
+    cols[3].metric("Training time", f"{train['seconds'] / 60:.0f} min", help="on 2 CPU cores")
+    st.write(
+        f"It is wrong on **{test['errors']} of {test['count']:,}** test digits. It learned from "
+        f"{train['data']['train_images']:,} images: MNIST's handwritten digits and digits people drew on a tablet."
+    )
+    if section_ready(metrics, "drawn", "On digits people draw"):
+        drawn = metrics["drawn_test"]
+        st.write(
+            f"Drawn with a pen by {drawn['writers'][1] - drawn['writers'][0] + 1} people it never saw: "
+            f"**{drawn['accuracy']:.2%}** of {drawn['count']:,} digits read right."
+        )
+
+
+def curves_ui(metrics: dict) -> None:
+    """Loss and accuracy per epoch, training and validation."""
+    if not section_ready(metrics, "curves", "Training"):
+        return
+    table = pd.DataFrame(curve_records(metrics["history"]))
+    chart = (
+        alt.Chart(table, height=200, width=280)
+        .mark_line(point=True)
+        .encode(
+            x="epoch:O",
+            y=alt.Y("value:Q", scale=alt.Scale(zero=False)),
+            color="split:N",
+            tooltip=["epoch", "split", alt.Tooltip("value:Q", format=".4f")],
+        )
+        .facet(column=alt.Column("metric:N", title=None))
+        .resolve_scale(y="independent")
+        .interactive()
+    )
+    st.altair_chart(chart, key="curves")
+
+
+def confusion_ui(metrics: dict) -> None:
+    """The 10x10 confusion matrix with counts, and precision, recall and F1 per digit."""
+    if not section_ready(metrics, "confusion", "Which digits it confuses"):
+        return
+    table = pd.DataFrame(confusion_records(metrics["test"]["confusion"]))
+    base = alt.Chart(table, height=360).encode(x="predicted:O", y="true:O")
+    heat = base.mark_rect().encode(
+        color=alt.Color("count:Q", scale=alt.Scale(type="symlog")), tooltip=["true", "predicted", "count"]
+    )
+    st.altair_chart(heat + base.mark_text(fontSize=11).encode(text="count:Q"), key="confusion")
+    scores = pd.DataFrame({k: metrics["test"][k] for k in ("precision", "recall", "f1")})
+    st.dataframe(scores.style.format("{:.2%}"), key="scores")
+
+
+def reliability_ui(metrics: dict) -> None:
+    """Confidence against accuracy in bins, before and after calibration."""
+    if not section_ready(metrics, "reliability", "Can you trust its percentages?"):
+        return
+    test = metrics["test"]
+    st.write(
+        f"When it says 90% it should be right 90% of the time: points on the diagonal are honest. "
+        f"Expected calibration error {test.get('ece_before', float('nan')):.2%} before and {test['ece']:.2%} after "
+        f"dividing its scores by a temperature of {metrics.get('temperature', float('nan')):.2f}."
+    )
+    table = pd.DataFrame(reliability_records(test))
+    if table.empty:
+        st.warning("Not in the metrics file: reliability bins.")
+        return
+    diagonal = alt.Chart(pd.DataFrame({"x": [0, 1]})).mark_line(strokeDash=[4, 4], color="gray").encode(x="x", y="x")
+    points = (
+        alt.Chart(table)
+        .mark_circle()
+        .encode(
+            x=alt.X("confidence:Q", scale=alt.Scale(domain=[0, 1])),
+            y=alt.Y("accuracy:Q", scale=alt.Scale(domain=[0, 1])),
+            color="calibration:N",
+            size="count:Q",
+            tooltip=["calibration", "confidence", "accuracy", "count"],
+        )
+    )
+    st.altair_chart(diagonal + points, key="reliability")
+
+
+def mistakes_ui(metrics: dict) -> None:
+    """Every test digit it reads wrong, with the truth, its answer and its confidence."""
+    if not section_ready(metrics, "mistakes", "The test digits it gets wrong"):
+        return
+    pictures = mistake_pictures(metrics["test"].get("mistakes", []))
+    if not pictures:
+        st.warning("Not in the metrics file: the pictures of the mistakes.")
+        return
+    for start in range(0, len(pictures), GALLERY_COLUMNS):
+        for column, (picture, caption) in zip(
+            st.columns(GALLERY_COLUMNS), pictures[start : start + GALLERY_COLUMNS], strict=False
+        ):
+            column.image(enlarge_pixels(picture, 3), caption=caption)
+
+
+def architecture_ui(metrics: dict) -> None:
+    """The network, layer by layer."""
+    if not section_ready(metrics, "architecture", "The network, layer by layer"):
+        return
+    layers = metrics["model"].get("layers")
+    if not layers:
+        st.warning("Not in the metrics file: model.layers.")
+        return
+    st.dataframe(
+        pd.DataFrame(layers).assign(output=lambda t: t["output"].map(lambda s: " x ".join(map(str, s)))),
+        key="layers",
+        hide_index=True,
+    )
+
+
+def main() -> None:
+    """Lay out the page."""
+    st.set_page_config(page_title="DigitNet: the model", page_icon="📊", layout="wide")
+    st.title("The model")
+    metrics, path = load_metrics()
+    if not metrics:
+        st.error(f"No metrics at {path}. Train a model with `{RETRAIN_HINT}`; it writes them there.")
+        return
+    for section_ui in (headline_ui, curves_ui, confusion_ui, reliability_ui, mistakes_ui, architecture_ui):
+        section_ui(metrics)
+
+
+main()

@@ -1,0 +1,68 @@
+"""The model page (AppTest) from metrics made in a temp dir, whole or with fields missing."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+import train
+from digitnet.constants import PROJECT_ROOT
+from digitnet.report import curve_records, mistake_pictures
+
+PAGE = str(PROJECT_ROOT / "pages" / "1_The_model.py")
+
+
+@pytest.fixture(scope="module")
+def smoke_run(tmp_path_factory) -> tuple[Path, dict]:
+    """A tiny model trained for a few batches on synthetic data, with its metrics JSON."""
+    from conftest import synthetic_data_root
+
+    root = synthetic_data_root(tmp_path_factory.mktemp("data"))
+    out = tmp_path_factory.mktemp("model") / "smoke.pt"
+    train.main(["--smoke", "--data-dir", str(root), "--out", str(out), "--threads", "1"])
+    return out, json.loads(out.with_suffix(".json").read_text())
+
+
+def open_page(monkeypatch, checkpoint: Path) -> AppTest:
+    monkeypatch.setenv("DIGITNET_CHECKPOINT", str(checkpoint))
+    page = AppTest.from_file(PAGE, default_timeout=60).run()
+    assert not page.exception
+    return page
+
+
+def test_the_page_shows_what_training_recorded(monkeypatch, smoke_run):
+    checkpoint, metrics = smoke_run
+    page = open_page(monkeypatch, checkpoint)
+    assert page.metric[0].value == f"{metrics['test']['accuracy']:.2%}"
+    assert f"wrong on **{metrics['test']['errors']} of" in page.markdown[0].value
+    assert len(page.get("image")) == len(metrics["test"]["mistakes"]) > 0
+    assert len(page.get("vega_lite_chart")) == 3 and not page.warning
+
+
+def test_missing_fields_are_named_and_the_rest_is_shown(monkeypatch, smoke_run, tmp_path):
+    _, metrics = smoke_run
+    partial = {key: value for key, value in metrics.items() if key not in ("history", "drawn_test")}
+    (tmp_path / "partial.json").write_text(json.dumps(partial))
+    page = open_page(monkeypatch, tmp_path / "partial.pt")
+    warnings = " ".join(w.value for w in page.warning)
+    assert "history" in warnings and "drawn_test" in warnings
+    assert page.metric[0].label == "MNIST test digits" and len(page.get("vega_lite_chart")) == 2
+
+
+def test_no_metrics_file_says_how_to_make_one(monkeypatch, tmp_path):
+    page = open_page(monkeypatch, tmp_path / "none.pt")
+    assert "No metrics at" in page.error[0].value and "python train.py" in page.error[0].value
+
+
+def test_mistake_pixels_round_trip_from_training_to_the_gallery(smoke_run):
+    _, metrics = smoke_run
+    mistake = metrics["test"]["mistakes"][0]
+    picture, caption = mistake_pictures([mistake])[0]
+    assert picture.shape == (28, 28) and picture.min() >= 0 and picture.max() <= 1
+    assert caption.startswith(f"a {mistake['label']}, read {mistake['predicted']}")
+    assert len(curve_records(metrics["history"])) == 4 * len(metrics["history"])
+    assert np.isclose(sum(mistake["probs"]), 1, atol=1e-3)
