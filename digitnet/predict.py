@@ -15,6 +15,7 @@ from digitnet.checkpoint import build_model, load_checkpoint
 from digitnet.constants import checkpoint_path
 from digitnet.model import DigitNet, normalize
 from digitnet.preprocess import EmptyImageError, preprocess
+from digitnet.segment import Segmentation, segment_digits
 
 
 @dataclass(frozen=True)
@@ -24,6 +25,7 @@ class Prediction:
     digit: int
     probs: np.ndarray  # (10,) calibrated, sums to 1
     input28: np.ndarray  # (28, 28) float32 in [0, 1], white ink on black
+    box: tuple[int, int, int, int] | None = None  # (top, bottom, left, right) in the image, for numbers
 
     @property
     def confidence(self) -> float:
@@ -74,6 +76,25 @@ class Predictor:
             return []
         all_probs = self.probabilities(np.stack(inputs))
         return [Prediction(int(p.argmax()), p, x) for p, x in zip(all_probs, inputs, strict=True)]
+
+    def predict_segments(self, segmentation: Segmentation) -> list[Prediction]:
+        """Read each digit of a segmented number, left to right, each with its box; pieces with no digit shape
+        (a sliver cut off a stroke) are left out."""
+        inputs, boxes = [], []
+        for crop, box in zip(segmentation.crops, segmentation.boxes, strict=True):
+            try:
+                inputs.append(preprocess(crop))
+            except EmptyImageError:
+                continue
+            boxes.append(box)
+        if not inputs:
+            raise EmptyImageError("No digit could be read: write the number larger.")
+        all_probs = self.probabilities(np.stack(inputs))
+        return [Prediction(int(p.argmax()), p, x, b) for p, x, b in zip(all_probs, inputs, boxes, strict=True)]
+
+    def predict_number(self, image: np.ndarray | Image.Image) -> list[Prediction]:
+        """Read a drawn number of one or more digits, left to right; raises EmptyImageError if blank."""
+        return self.predict_segments(segment_digits(image))
 
 
 def file_version(path: Path) -> str:
