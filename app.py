@@ -16,8 +16,10 @@ import digitnet
 from digitnet.constants import CANVAS_SIZE, DEFAULT_BRUSH, INK_RGB, RETRAIN_HINT
 from digitnet.explain import occlusion_map, overlay
 from digitnet.images import ImageReadError, read_image
-from digitnet.present import confidence_sentence, enlarge_pixels, is_doubtful
+from digitnet.present import confidence_sentence, enlarge_pixels, format_percent, is_doubtful
+from digitnet.segment import segment_digits
 
+NUMBER_WIDTH = 3 * CANVAS_SIZE  # the Number tab's canvas is 3:1
 INK_HEX = "#{:02x}{:02x}{:02x}".format(*INK_RGB)
 WINNER_COLOR, OTHER_COLOR = "#e4572e", "#9ca3af"
 UPLOAD_TYPES = ["png", "jpg", "jpeg", "webp", "bmp", "gif"]
@@ -52,25 +54,31 @@ def header_ui() -> None:
     )
 
 
-def canvas_ui() -> tuple[bytes, str] | None:
-    """The drawing canvas with a brush control and a Clear button; returns the drawing's PNG and a name."""
-    st.session_state.setdefault("canvas_round", 0)
-    brush = st.slider("Brush width", 8, 40, DEFAULT_BRUSH, step=2, key="brush", help="pixels")
+def canvas_ui(name: str = "draw", width: int = CANVAS_SIZE) -> tuple[bytes, str] | None:
+    """A drawing canvas with a brush control and a Clear button; returns the drawing's PNG and a name.
+
+    Clear gives the canvas a new key, which mounts a fresh, empty one.
+    """
+    round_key = f"{name}_round"
+    st.session_state.setdefault(round_key, 0)
+    brush = st.slider("Brush width", 8, 40, DEFAULT_BRUSH, step=2, key=f"{name}-brush", help="pixels")
     result = st_canvas(
         stroke_width=brush,
         stroke_color=INK_HEX,
         background_color="",
         height=CANVAS_SIZE,
-        width=CANVAS_SIZE,
+        width=width,
         drawing_mode="freedraw",
         return_image_data=True,
-        key=f"canvas-{st.session_state.canvas_round}",
+        key=f"{name}-canvas-{st.session_state[round_key]}",
     )
     st.button(
-        "Clear", key="clear", on_click=lambda: st.session_state.update(canvas_round=st.session_state.canvas_round + 1)
+        "Clear",
+        key=f"{name}-clear",
+        on_click=lambda: st.session_state.update({round_key: st.session_state[round_key] + 1}),
     )
     png = result.image_bytes
-    return (png, "drawing") if png else None
+    return (png, name) if png else None
 
 
 def upload_ui() -> tuple[bytes, str] | None:
@@ -79,14 +87,14 @@ def upload_ui() -> tuple[bytes, str] | None:
     return (upload.getvalue(), upload.name) if upload is not None else None
 
 
-def probability_chart(probs: list[float]) -> dict:
+def probability_chart(probs: list[float], height: int = 220) -> dict:
     """A Vega-Lite spec: bars for digits 0-9 in order, the winner highlighted, exact values on hover.
 
     Written as a plain dict: building it through Altair and pandas cost 20-100 ms a stroke.
     """
     winner = max(range(len(probs)), key=probs.__getitem__)
     return {
-        "height": 220,
+        "height": height,
         "data": {"values": [{"digit": str(d), "probability": p, "winner": d == winner} for d, p in enumerate(probs)]},
         "mark": {"type": "bar", "cornerRadiusEnd": 3},
         "encoding": {
@@ -151,15 +159,53 @@ def why_ui(image: tuple[bytes, str], digit: int, key: str) -> None:
         )
 
 
+@st.cache_data(max_entries=64, show_spinner=False)
+def read_number(image_bytes: bytes, name: str) -> tuple[list[digitnet.Prediction], int]:
+    """Segment and read a drawn number once: its digits left to right and how many dots were ignored."""
+    segmentation = segment_digits(read_image(image_bytes, name))
+    return get_predictor().predict_segments(segmentation), segmentation.ignored
+
+
+def number_result_ui(image: tuple[bytes, str] | None) -> None:
+    """The number read, then each digit as the model saw it with its probabilities (small multiples)."""
+    if image is None:
+        st.info("Write a number of several digits on the wide canvas, left to right.")
+        return
+    try:
+        threshold = get_predictor().doubt_threshold
+        digits, ignored = read_number(*image)
+    except digitnet.CheckpointError:
+        return  # the message stands at the top of the page (model_ui)
+    except digitnet.EmptyImageError as error:
+        st.info(str(error))
+        return
+    st.metric("Number", "".join(str(p.digit) for p in digits))
+    if ignored:
+        st.caption(f"Ignored {ignored} dot{'s' * (ignored > 1)} too small to be a digit.")
+    for column, prediction in zip(st.columns(max(len(digits), 4)), digits, strict=False):
+        column.image(enlarge_pixels(prediction.input28, 3), caption=format_percent(prediction.confidence))
+        if is_doubtful(prediction, threshold):
+            column.warning(f"{prediction.digit} or {prediction.runner_up()}?")
+        column.vega_lite_chart(spec=probability_chart(prediction.probs.tolist(), height=120), width="stretch")
+
+
+@st.fragment
+def number_tab_ui() -> None:
+    """The wide canvas for whole numbers, its result below; a stroke reruns only this fragment."""
+    number_result_ui(canvas_ui("number", NUMBER_WIDTH))
+
+
 def main() -> None:
     """Lay out the page: header, then a Draw tab and an Upload tab, each with its result beside it."""
     st.set_page_config(page_title="DigitNet: draw a digit", page_icon="✏️", layout="wide")
     st.markdown(BIG_METRIC_CSS, unsafe_allow_html=True)
     header_ui()
     model_status = st.container()
-    draw_tab, upload_tab = st.tabs(["Draw", "Upload"])
+    draw_tab, number_tab, upload_tab = st.tabs(["Draw", "Number", "Upload"])
     with draw_tab:
         tab_ui(canvas_ui, "Draw a digit on the canvas: the answer appears here.", "draw")
+    with number_tab:
+        number_tab_ui()
     with upload_tab:
         tab_ui(upload_ui, "Upload a PNG, JPEG, WebP or BMP picture of one digit.", "upload")
     with model_status:  # filled last: the page is drawn first, then the model loads before the first stroke

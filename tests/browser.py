@@ -90,9 +90,10 @@ def launch_chromium(playwright):
 
 
 def canvas_origin(page) -> tuple[float, float]:
-    """Page coordinates of the canvas's top-left corner, once it is on screen."""
-    page.wait_for_selector(CANVAS, timeout=30_000)
-    box = page.locator(CANVAS).first.bounding_box()
+    """Page coordinates of the visible canvas's top-left corner (the open tab's), once it is on screen."""
+    canvas = page.locator(f"{CANVAS} >> visible=true").first
+    canvas.wait_for(timeout=30_000)
+    box = canvas.bounding_box()
     return box["x"], box["y"]
 
 

@@ -40,7 +40,7 @@ def app(monkeypatch, tiny_checkpoint: Path) -> AppTest:
 
 
 def draw(page: AppTest, picture: np.ndarray) -> AppTest:
-    page.session_state[f"canvas-{page.session_state['canvas_round']}"] = canvas_value(picture)
+    page.session_state[f"draw-canvas-{page.session_state['draw_round']}"] = canvas_value(picture)
     page.run()
     assert not page.exception
     return page
@@ -82,8 +82,8 @@ def test_an_empty_canvas_or_a_dot_gets_a_friendly_message(app: AppTest, picture,
 
 def test_clear_empties_the_canvas(app: AppTest):
     draw(app, draw_seven(size=320))
-    app.button(key="clear").click().run()
-    assert app.session_state["canvas_round"] == 1 and len(app.metric) == 0
+    app.button(key="draw-clear").click().run()
+    assert app.session_state["draw_round"] == 1 and len(app.metric) == 0
     assert EMPTY_PROMPT in app.info[0].value
 
 
@@ -135,3 +135,23 @@ def test_why_this_answer_shows_the_heat_map_on_request(app: AppTest):
     assert len(app.get("image")) == 1
     app.toggle(key="draw-why").set_value(True).run()
     assert not app.exception and len(app.get("image")) == 2
+
+
+def test_the_number_tab_reads_every_digit_left_to_right(app: AppTest, tiny_checkpoint: Path):
+    from PIL import ImageDraw
+
+    from digitnet import load_predictor
+
+    picture = Image.new("RGBA", (960, 320), (0, 0, 0, 0))
+    pen = ImageDraw.Draw(picture)
+    for x in (150, 450, 750):
+        pen.line([(x, 60), (x + 60, 60), (x + 20, 260)], fill=(0, 0, 0, 255), width=16, joint="curve")
+    pen.ellipse((880, 280, 890, 290), fill=(0, 0, 0, 255))  # a stray dot
+    expected = "".join(str(p.digit) for p in load_predictor(tiny_checkpoint).predict_number(picture))
+    app.session_state["number-canvas-0"] = canvas_value(np.asarray(picture))
+    app.run()
+    assert not app.exception
+    number = next(m for m in app.metric if m.label == "Number")
+    assert number.value == expected and len(expected) == 3
+    assert "Ignored 1 dot" in app.caption[0].value
+    assert len(app.get("image")) == 3  # each digit as the model saw it

@@ -19,6 +19,7 @@ from browser import (
     preview_source,
     streamlit_server,
     touch_stroke,
+    wait_for_idle,
     wait_for_new_read,
 )
 from conftest import held_out_pen_digits, skip_or_fail
@@ -143,4 +144,30 @@ def test_the_model_page_opens(chromium, url, tmp_path):
     assert page.locator('[data-testid="stMetricValue"]').first.inner_text().endswith("%")
     page.wait_for_timeout(1000)  # let the charts draw before the picture
     page.screenshot(path=MODEL_SCREENSHOT if os.environ.get("UPDATE_SCREENSHOT") else tmp_path / "model.png")
+    page.close()
+
+
+def test_a_three_digit_number_is_read_on_the_number_tab(chromium, url):
+    from digitnet import load_predictor
+    from digitnet.constants import CANVAS_SIZE as HEIGHT
+    from digitnet.strokes import compose_number
+
+    predictor, digits, rng = load_predictor(), held_out_pen_digits(), np.random.default_rng(3)
+    while True:  # a number the package reads right offline: the page must then read the same
+        number = [digits[i] for i in rng.choice(len(digits), 3, replace=False)]
+        strokes, size = compose_number(number, rng, height=HEIGHT)
+        truth = "".join(str(d.label) for d in number)
+        offline = predictor.predict_number(draw_strokes(strokes, size, DEFAULT_BRUSH, *STYLES["transparent"]))
+        if size[0] <= 3 * HEIGHT and "".join(str(p.digit) for p in offline) == truth:
+            break
+    page = chromium.new_page(viewport={"width": 1280, "height": 1000})
+    page.goto(url)
+    page.get_by_role("tab", name="Number").click()
+    origin = canvas_origin(page)
+    for stroke in strokes:
+        mouse_stroke(page, stroke, origin)
+        page.wait_for_timeout(400)  # the canvas sends 200 ms after the pen lifts
+        wait_for_idle(page)
+    number = page.locator('[data-testid="stMetric"]').filter(has_text="Number").locator(METRIC)
+    assert number.inner_text() == truth
     page.close()
