@@ -75,19 +75,11 @@ def count_parameters(model: nn.Module) -> int:
     return sum(p.numel() for p in model.parameters() if p.requires_grad)
 
 
-def count_macs(model: nn.Module) -> int:
-    """Multiply-adds for one image, counted over the convolutions and linear layers."""
-    total = 0
-
-    def hook(module: nn.Module, _inputs: tuple, output: torch.Tensor) -> None:
-        nonlocal total
-        if isinstance(module, nn.Conv2d):
-            kh, kw = module.kernel_size
-            total += output[0].numel() * module.in_channels // module.groups * kh * kw
-        elif isinstance(module, nn.Linear):
-            total += module.in_features * module.out_features
-
-    handles = [m.register_forward_hook(hook) for m in model.modules() if isinstance(m, (nn.Conv2d, nn.Linear))]
+def trace_layers(model: nn.Module) -> list[tuple[nn.Module, torch.Size]]:
+    """Every leaf layer in call order with its output shape, from one blank image in eval mode."""
+    calls = []
+    leaves = [m for m in model.modules() if not list(m.children())]
+    handles = [m.register_forward_hook(lambda m, _, out: calls.append((m, out.shape))) for m in leaves]
     was_training = model.training
     model.eval()
     with torch.no_grad():
@@ -95,29 +87,24 @@ def count_macs(model: nn.Module) -> int:
     model.train(was_training)
     for handle in handles:
         handle.remove()
+    return calls
+
+
+def count_macs(model: nn.Module) -> int:
+    """Multiply-adds for one image, counted over the convolutions and linear layers."""
+    total = 0
+    for module, shape in trace_layers(model):
+        if isinstance(module, nn.Conv2d):
+            kh, kw = module.kernel_size
+            total += shape[1:].numel() * module.in_channels // module.groups * kh * kw
+        elif isinstance(module, nn.Linear):
+            total += module.in_features * module.out_features
     return total
 
 
 def architecture(model: nn.Module) -> list[dict]:
-    """One row per layer that computes: its name, output shape for one image, and parameter count."""
-    rows = []
-
-    def hook(module: nn.Module, _inputs: tuple, output: torch.Tensor) -> None:
-        rows.append(
-            {
-                "layer": type(module).__name__,
-                "output": list(output.shape[1:]),
-                "parameters": sum(p.numel() for p in module.parameters()),
-            }
-        )
-
-    leaves = [m for m in model.modules() if not list(m.children())]
-    handles = [m.register_forward_hook(hook) for m in leaves]
-    was_training = model.training
-    model.eval()
-    with torch.no_grad():
-        model(torch.zeros(1, 1, IMAGE_SIZE, IMAGE_SIZE))
-    model.train(was_training)
-    for handle in handles:
-        handle.remove()
-    return rows
+    """One row per layer: its kind, output shape for one image, and parameter count."""
+    return [
+        {"layer": type(m).__name__, "output": list(shape[1:]), "parameters": sum(p.numel() for p in m.parameters())}
+        for m, shape in trace_layers(model)
+    ]

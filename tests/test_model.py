@@ -26,3 +26,12 @@ def test_parameter_and_mac_counts_match_a_hand_count():
 def test_default_model_is_small_enough_for_a_cpu():
     model = DigitNet()
     assert count_macs(model) < 10_000_000 and count_parameters(model) < 200_000
+
+
+def test_architecture_table_adds_up_to_the_model():
+    from digitnet.model import architecture
+
+    model = DigitNet()
+    rows = architecture(model)
+    assert sum(r["parameters"] for r in rows) == count_parameters(model)
+    assert rows[0]["output"] == [24, 28, 28] and rows[-1] == {"layer": "Linear", "output": [10], "parameters": 8650}
