@@ -99,7 +99,12 @@ def probability_chart(probs: list[float], height: int = 220) -> dict:
         "mark": {"type": "bar", "cornerRadiusEnd": 3},
         "encoding": {
             "x": {"field": "digit", "type": "ordinal", "sort": None, "axis": {"labelAngle": 0, "labelFontSize": 16}},
-            "y": {"field": "probability", "type": "quantitative", "scale": {"domain": [0, 1]}, "axis": {"format": "%"}},
+            "y": {
+                "field": "probability",
+                "type": "quantitative",
+                "scale": {"domain": [0, 1]},
+                "axis": {"format": "%", "title": None},
+            },
             "color": {"condition": {"test": "datum.winner", "value": WINNER_COLOR}, "value": OTHER_COLOR},
             "tooltip": [
                 {"field": "digit", "type": "ordinal"},
