@@ -10,6 +10,7 @@ from pathlib import Path
 from digitnet.constants import DEFAULT_CHECKPOINT
 from digitnet.images import ImageReadError, read_image
 from digitnet.preprocess import EmptyImageError
+from digitnet.present import format_percent
 
 TOP_K = 3
 
@@ -39,7 +40,7 @@ def describe(path: Path, digit: int, probs: list[float], as_json: bool) -> str:
                 "top": [{"digit": d, "prob": round(probs[d], 6)} for d in top],
             }
         )
-    return f"{path}: {digit}   " + "  ".join(f"{d} {probs[d]:6.1%}" for d in top)
+    return f"{path}: {digit}   " + "  ".join(f"{d} {format_percent(probs[d])}" for d in top)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -58,7 +59,8 @@ def main(argv: list[str] | None = None) -> int:
         try:
             prediction = predictor.predict(read_image(path))
         except (ImageReadError, EmptyImageError) as error:
-            print(f"error: {path}: {error}", file=sys.stderr)
+            where = "" if isinstance(error, ImageReadError) else f"{path}: "  # an ImageReadError names the file
+            print(f"error: {where}{error}", file=sys.stderr)
             failures += 1
             continue
         print(describe(path, prediction.digit, prediction.probs.tolist(), args.json))
