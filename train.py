@@ -90,6 +90,21 @@ def load_splits(config: DataConfig, seed: int, smoke: bool) -> dict[str, tuple[t
     return splits
 
 
+def mistake_records(images: torch.Tensor, labels: np.ndarray, probs: np.ndarray) -> list[dict]:
+    """Every image read wrong: its index, truth, answer, probabilities and pixels (28x28 uint8 as hex)."""
+    pixels = (images[:, 0] * 255).round().to(torch.uint8).numpy()
+    return [
+        {
+            "index": int(i),
+            "label": int(labels[i]),
+            "predicted": int(probs[i].argmax()),
+            "probs": np.round(probs[i], 4).tolist(),
+            "pixels": pixels[i].tobytes().hex(),
+        }
+        for i in np.flatnonzero(probs.argmax(1) != labels)
+    ]
+
+
 def calibrate(model: DigitNet, splits: dict, device: torch.device) -> tuple[float, dict]:
     """Fit the temperature on all validation data; report accuracy and ECE before and after."""
     names = [n for n in ("val", "val_drawn", "test") if n in splits]
@@ -108,21 +123,7 @@ def calibrate(model: DigitNet, splits: dict, device: torch.device) -> tuple[floa
             "reliability_before": reliability(raw, labels),
             "reliability_after": reliability(calibrated, labels),
         }
-        report[name]["mistakes"] = [
-            {
-                "index": int(i),
-                "label": int(labels[i]),
-                "predicted": int(calibrated[i].argmax()),
-                "probs": np.round(calibrated[i], 4).tolist(),
-                "pixels": (splits[name][0][i, 0] * 255)
-                .round()
-                .to(torch.uint8)
-                .numpy()
-                .tobytes()
-                .hex(),  # 28x28, row-major
-            }
-            for i in np.flatnonzero(calibrated.argmax(1) != labels)
-        ]
+        report[name]["mistakes"] = mistake_records(splits[name][0], labels, calibrated)
     val_probs = np.concatenate([softmax_np(logits[n], temperature) for n in val_names])
     val_labels = np.concatenate([splits[n][1].numpy() for n in val_names])
     report["doubt_threshold"] = doubt_threshold(val_probs, val_labels)
@@ -134,13 +135,10 @@ def drawn_report(model: DigitNet, temperature: float, data_dir: Path, smoke: boo
     digits = load_pendigits(data_dir, TEST_WRITERS)[: 64 if smoke else None]
     probs = read_drawn(Predictor(model, temperature, {}, "training"), digits)
     labels = np.array([d.label for d in digits])
-    wrong = probs.argmax(1) != labels
+    wrong_but_sure = (probs.argmax(1) != labels) & (probs.max(1) > 0.9)
     return {
-        "accuracy": float(1 - wrong.mean()),
-        "errors": int(wrong.sum()),
-        "count": len(labels),
-        "ece": expected_calibration_error(probs, labels),
-        "wrong_above_90": int((wrong & (probs.max(1) > 0.9)).sum()),
+        **summarize(probs, labels),
+        "wrong_above_90": int(wrong_but_sure.sum()),
         "writers": [TEST_WRITERS.start, TEST_WRITERS.stop - 1],
     }
 
