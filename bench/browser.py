@@ -36,6 +36,8 @@ from digitnet.constants import CANVAS_SIZE
 from digitnet.data import load_pendigits, resolve_data_dir
 from digitnet.strokes import TUNE_WRITERS, place_strokes
 
+MIN_TIMED_POINTS = 5  # pen points
+
 
 def time_to_canvas(browser) -> float:
     """Seconds from starting the server process to the canvas being on the page."""
@@ -60,6 +62,10 @@ def stroke_latencies(browser, url: str, digits: list, count: int, wait_first: fl
     for digit in digits:
         origin = canvas_origin(page)
         for stroke in place_strokes(digit.strokes, CANVAS_SIZE, 0.6, centre):
+            if len(stroke) < MIN_TIMED_POINTS:  # a tick the page answers with "only a dot": drawn, not timed
+                mouse_stroke(page, stroke, origin)
+                page.wait_for_timeout(500)
+                continue
             before = preview_source(page)
             mouse_stroke(page, stroke, origin, release=False)
             start = time.perf_counter()
