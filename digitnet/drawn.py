@@ -26,18 +26,17 @@ def read_drawn(
 ) -> np.ndarray:
     """Render each digit on a canvas (seeded size and place) and return the predictor's probabilities (N, 10).
 
-    A rendering that preprocessing refuses counts as a wrong answer (uniform probabilities).
+    Raises EmptyImageError, naming the digit, if preprocessing refuses a real digit: that is a bug to fix,
+    not a score to average in.
     """
     rng = np.random.default_rng(seed)
-    probs = np.full((len(digits), NUM_CLASSES), 1.0 / NUM_CLASSES)
+    probs = []
     for start in range(0, len(digits), BATCH):
-        inputs, rows = [], []
-        for row, digit in enumerate(digits[start : start + BATCH], start):
+        inputs = []
+        for digit in digits[start : start + BATCH]:
             try:
                 inputs.append(preprocess(render_on_canvas(digit, canvas, brush, rng, style)))
-                rows.append(row)
-            except EmptyImageError:
-                continue
-        if inputs:
-            probs[rows] = predictor.probabilities(np.stack(inputs))
-    return probs
+            except EmptyImageError as error:
+                raise EmptyImageError(f"writer {digit.writer}'s {digit.label} was refused: {error}") from error
+        probs.append(predictor.probabilities(np.stack(inputs)))
+    return np.concatenate(probs) if probs else np.zeros((0, NUM_CLASSES))
