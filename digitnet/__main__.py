@@ -1,4 +1,4 @@
-"""Command line: `python -m digitnet predict IMAGE [IMAGE ...] [--json]`."""
+"""Command line: `python -m digitnet predict IMAGE ... [--json]` and `python -m digitnet feedback export OUT.zip`."""
 
 from __future__ import annotations
 
@@ -25,7 +25,31 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     predict.add_argument(
         "--checkpoint", type=Path, default=DEFAULT_CHECKPOINT, help=f"model checkpoint (default {DEFAULT_CHECKPOINT})"
     )
+    feedback = commands.add_parser("feedback", help="the drawings people corrected in the app")
+    feedback_commands = feedback.add_subparsers(dest="action", required=True)
+    export = feedback_commands.add_parser("export", help="write a zip of their PNGs with labels.csv and labels.json")
+    export.add_argument("out", type=Path, help="the zip file to write")
+    export.add_argument(
+        "--db",
+        type=Path,
+        default=None,
+        help="database (default: $DIGITNET_FEEDBACK_DB, else feedback/feedback.sqlite3)",
+    )
     return parser.parse_args(argv)
+
+
+def export_feedback(out: Path, db: Path | None) -> int:
+    """Export the feedback database to a zip; return the exit status."""
+    from digitnet.feedback import FeedbackError, FeedbackStore
+
+    store = FeedbackStore(db)
+    try:
+        count = store.export(out)
+    except (FeedbackError, OSError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    print(f"wrote {count} drawings from {store.path} to {out}")
+    return 0
 
 
 def describe(path: Path, digit: int, probs: list[float], as_json: bool) -> str:
@@ -46,6 +70,8 @@ def describe(path: Path, digit: int, probs: list[float], as_json: bool) -> str:
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; return 0 if every file was read, 1 if some were not, 2 if the model could not be loaded."""
     args = parse_args(argv)
+    if args.command == "feedback":
+        return export_feedback(args.out, args.db)
     from digitnet.checkpoint import CheckpointError  # torch is imported only once arguments are valid
     from digitnet.predict import load_predictor
 
