@@ -6,6 +6,7 @@ Run with `streamlit run app.py`.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 
 import numpy as np
@@ -15,6 +16,7 @@ from streamlit_drawable_canvas import st_canvas
 import digitnet
 from digitnet.constants import CANVAS_SIZE, DEFAULT_BRUSH, INK_RGB, RETRAIN_HINT
 from digitnet.explain import occlusion_map, overlay
+from digitnet.feedback import Drawing, FeedbackError, FeedbackStore
 from digitnet.images import ImageReadError, read_image
 from digitnet.present import confidence_sentence, enlarge_pixels, format_percent, is_doubtful
 from digitnet.segment import segment_digits
@@ -43,6 +45,62 @@ def explanation_picture(image_bytes: bytes, name: str) -> np.ndarray:
     """The occlusion heat map of an image's answer over its 28x28 input, as an RGB picture."""
     prediction = read_digit(image_bytes, name)
     return overlay(prediction.input28, occlusion_map(get_predictor(), prediction.input28, prediction.digit))
+
+
+@st.cache_resource
+def get_feedback_store() -> FeedbackStore:
+    """The corrections database ($DIGITNET_FEEDBACK_DB, else feedback/feedback.sqlite3), shared by all sessions."""
+    return FeedbackStore()
+
+
+def save_feedback(
+    image: tuple[bytes, str], prediction: digitnet.Prediction, label: int | None, confirmed: bool
+) -> None:
+    """Store the drawing with the label the person gave; remember the outcome for the page to show."""
+    if label is None:
+        return
+    predictor = get_predictor()
+    drawing = Drawing(
+        label=label,
+        confirmed=confirmed,
+        predicted=prediction.digit,
+        probs=prediction.probs.tolist(),
+        model_version=predictor.version,
+        canvas_png=image[0],
+        input28=prediction.input28,
+        canvas_size=(CANVAS_SIZE, CANVAS_SIZE),
+        brush=st.session_state.get(f"{image[1]}-brush"),
+    )
+    try:
+        get_feedback_store().save(drawing)
+        st.session_state.feedback_outcome = ("success", f"Saved as a {label}. Thank you!")
+    except FeedbackError as error:
+        st.session_state.feedback_outcome = ("error", str(error))
+
+
+def feedback_ui(image: tuple[bytes, str], prediction: digitnet.Prediction) -> None:
+    """'Wrong? It's a…' and 'Right!': the person's answer becomes training data; a counter and a privacy line."""
+    drawing_id = hashlib.md5(image[0]).hexdigest()[:12]  # a new drawing gets fresh, empty controls
+    wrong, right = st.columns([4, 1], vertical_alignment="bottom")
+    wrong.segmented_control(
+        "Wrong? It's a…",
+        options=list(range(10)),
+        key=f"wrong-{drawing_id}",
+        on_change=lambda: save_feedback(image, prediction, st.session_state[f"wrong-{drawing_id}"], confirmed=False),
+    )
+    right.button(
+        "Right!",
+        key=f"right-{drawing_id}",
+        on_click=lambda: save_feedback(image, prediction, prediction.digit, confirmed=True),
+    )
+    outcome = st.session_state.pop("feedback_outcome", None)
+    if outcome:
+        (st.success if outcome[0] == "success" else st.error)(outcome[1])
+    store = get_feedback_store()
+    st.caption(
+        f"{store.count()} drawings collected. What you correct or confirm is kept on this server only "
+        f"({store.path}): the drawing, its 28×28 input, the label and the model's answer."
+    )
 
 
 def header_ui() -> None:
@@ -144,6 +202,8 @@ def result_ui(image: tuple[bytes, str] | None, prompt: str, key: str) -> None:
     sentence = confidence_sentence(prediction, threshold)
     (st.warning if is_doubtful(prediction, threshold) else st.success)(sentence)
     st.vega_lite_chart(spec=probability_chart(prediction.probs.tolist()), width="stretch", key=f"{key}-chart")
+    if key == "draw":
+        feedback_ui(image, prediction)
     seen, why = st.columns(2)
     seen.image(
         enlarge_pixels(prediction.input28, 6),

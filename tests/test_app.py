@@ -31,6 +31,7 @@ def canvas_value(picture: np.ndarray) -> dict:
 def app(monkeypatch, tiny_checkpoint: Path) -> AppTest:
     """A fresh page on a tiny checkpoint, with Streamlit's caches emptied between tests."""
     monkeypatch.setenv("DIGITNET_CHECKPOINT", str(tiny_checkpoint))
+    monkeypatch.setenv("DIGITNET_FEEDBACK_DB", str(tiny_checkpoint.parent / "feedback.sqlite3"))
     st.cache_resource.clear()
     st.cache_data.clear()
     page = AppTest.from_file(APP, default_timeout=60)
@@ -155,3 +156,32 @@ def test_the_number_tab_reads_every_digit_left_to_right(app: AppTest, tiny_check
     assert number.value == expected and len(expected) == 3
     assert "Ignored 1 dot" in app.caption[0].value
     assert len(app.get("image")) == 3  # each digit as the model saw it
+
+
+def test_correcting_a_prediction_saves_it_and_the_counter_goes_up(app: AppTest, tiny_checkpoint: Path):
+    from digitnet.feedback import FeedbackStore
+
+    draw(app, draw_seven(size=320))
+    assert app.caption[0].value.startswith("0 drawings collected")
+    wrong = next(w for w in app.button_group if w.label == "Wrong? It's a…")
+    wrong.set_value(4).run()
+    assert not app.exception and "Saved as a 4" in app.success[0].value
+    assert app.caption[0].value.startswith("1 drawings collected")
+    from digitnet import load_predictor
+
+    (saved,) = FeedbackStore(tiny_checkpoint.parent / "feedback.sqlite3").records()
+    assert saved.label == 4 and not saved.confirmed and saved.model_version == load_predictor(tiny_checkpoint).version
+    right = next(b for b in app.button if b.label == "Right!")
+    right.click().run()
+    assert app.caption[0].value.startswith("2 drawings collected")
+    assert FeedbackStore(tiny_checkpoint.parent / "feedback.sqlite3").records()[1].confirmed
+
+
+def test_an_unwritable_feedback_database_is_reported_and_reading_goes_on(app: AppTest, monkeypatch, tmp_path):
+    (tmp_path / "file").write_text("not a folder")
+    monkeypatch.setenv("DIGITNET_FEEDBACK_DB", str(tmp_path / "file" / "db.sqlite3"))
+    st.cache_resource.clear()
+    draw(app, draw_seven(size=320))
+    next(w for w in app.button_group if w.label == "Wrong? It's a…").set_value(1).run()
+    assert not app.exception and "Cannot open the feedback database" in app.error[0].value
+    assert app.metric[0].label == "Prediction"
