@@ -81,14 +81,14 @@ def save_feedback(
 def feedback_ui(image: tuple[bytes, str], prediction: digitnet.Prediction) -> None:
     """'Wrong? It's a…' and 'Right!': the person's answer becomes training data; a counter and a privacy line."""
     drawing_id = hashlib.md5(image[0]).hexdigest()[:12]  # a new drawing gets fresh, empty controls
-    wrong, right = st.columns([4, 1], vertical_alignment="bottom")
-    wrong.segmented_control(
+    st.segmented_control(
         "Wrong? It's a…",
         options=list(range(10)),
         key=f"wrong-{drawing_id}",
+        wrap=True,  # ten buttons do not fit a phone or half a screen in one row
         on_change=lambda: save_feedback(image, prediction, st.session_state[f"wrong-{drawing_id}"], confirmed=False),
     )
-    right.button(
+    st.button(
         "Right!",
         key=f"right-{drawing_id}",
         on_click=lambda: save_feedback(image, prediction, prediction.digit, confirmed=True),
