@@ -28,9 +28,10 @@ from digitnet.data import (
     split_validation,
 )
 from digitnet.drawn import read_drawn
+from digitnet.finetune import MAX_VAL_DROP, RefusedError, accuracy, load_extra, split_extra
 from digitnet.metrics import doubt_threshold, expected_calibration_error, fit_temperature, reliability, summarize
 from digitnet.model import DigitNet, ModelConfig, architecture, count_macs, count_parameters
-from digitnet.predict import Predictor
+from digitnet.predict import Predictor, load_predictor
 from digitnet.strokes import FIT_WRITERS, TEST_WRITERS, TUNE_WRITERS
 from digitnet.training import TrainConfig, first_epoch_reaching, fit, pick_device, predict_logits, softmax_np
 
@@ -62,6 +63,15 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         default=d.drawn_copies,
         help=f"renderings of each training writer's pen digit, 0 = MNIST only (default {d.drawn_copies})",
     )
+    p.add_argument(
+        "--extra-data",
+        type=Path,
+        default=None,
+        help="drawings people corrected: the feedback database or its export zip (default none)",
+    )
+    p.add_argument(
+        "--extra-weight", type=int, default=5, help="times each collected drawing appears per epoch (default 5)"
+    )
     p.add_argument("--smoke", action="store_true", help="train a few batches on a few hundred images (seconds)")
     return p.parse_args(argv)
 
@@ -71,7 +81,9 @@ def subsample(data: tuple[torch.Tensor, torch.Tensor], size: int) -> tuple[torch
     return data[0][:size], data[1][:size]
 
 
-def load_splits(config: DataConfig, seed: int, smoke: bool) -> dict[str, tuple[torch.Tensor, torch.Tensor]]:
+def load_splits(
+    config: DataConfig, seed: int, smoke: bool, extra: Path | None = None, extra_weight: int = 1
+) -> dict[str, tuple[torch.Tensor, torch.Tensor]]:
     """Training (MNIST + fit writers' drawings), validation (MNIST and tune writers' drawings), and test."""
     mnist_train, mnist_val = split_validation(
         *load_mnist(config.data_dir, train=True), config.val_size, config.split_seed
@@ -87,7 +99,31 @@ def load_splits(config: DataConfig, seed: int, smoke: bool) -> dict[str, tuple[t
         drawn = render_drawn_digits(fit_digits, config.drawn_copies, config.drawn_canvas, seed)
         splits["train"] = tuple(torch.cat(pair) for pair in zip(splits["train"], drawn, strict=True))
         splits["val_drawn"] = render_drawn_digits(tune_digits, 1, config.drawn_canvas, seed + 1)
+    if extra is not None:
+        (extra_x, extra_y), held = split_extra(load_extra(extra), seed=0)
+        if len(held[1]):
+            splits["extra_held"] = held
+        repeated = (extra_x.repeat(extra_weight, 1, 1, 1), extra_y.repeat(extra_weight))
+        splits["train"] = tuple(torch.cat(pair) for pair in zip(splits["train"], repeated, strict=True))
     return splits
+
+
+def before_and_after(out: Path, splits: dict, report: dict) -> dict:
+    """The model at `out` (if any) and the new one on MNIST validation and test and the held-out drawings.
+
+    Raises RefusedError if the new model loses more than 0.1 points of validation accuracy.
+    """
+    after = {n: report[n]["accuracy"] for n in ("val", "test", "extra_held") if n in report}
+    if not out.is_file():
+        return {"before": None, "after": after}
+    old = load_predictor(out, threads=None)
+    before = {n: accuracy(old.probabilities(splits[n][0][:, 0].numpy()), splits[n][1]) for n in after}
+    if after["val"] < before["val"] - MAX_VAL_DROP:
+        raise RefusedError(
+            f"Not written: MNIST validation accuracy would fall from {before['val']:.2%} to "
+            f"{after['val']:.2%}; {out} is unchanged."
+        )
+    return {"before": before, "after": after}
 
 
 def mistake_records(images: torch.Tensor, labels: np.ndarray, probs: np.ndarray) -> list[dict]:
@@ -107,9 +143,9 @@ def mistake_records(images: torch.Tensor, labels: np.ndarray, probs: np.ndarray)
 
 def calibrate(model: DigitNet, splits: dict, device: torch.device) -> tuple[float, dict]:
     """Fit the temperature on all validation data; report accuracy and ECE before and after."""
-    names = [n for n in ("val", "val_drawn", "test") if n in splits]
+    val_names = [n for n in ("val", "val_drawn") if n in splits]
+    names = val_names + [n for n in ("test", "extra_held") if n in splits]  # measured, never fitted on
     logits = {n: predict_logits(model, splits[n][0], device) for n in names}
-    val_names = [n for n in names if n != "test"]
     temperature = fit_temperature(
         torch.cat([logits[n] for n in val_names]), torch.cat([splits[n][1] for n in val_names])
     )
@@ -173,13 +209,20 @@ def main(argv: list[str] | None = None) -> dict:
     data_config = replace(DataConfig(), data_dir=resolve_data_dir(args.data_dir), drawn_copies=args.drawn_copies)
     model_config, augment_config = ModelConfig(), AugmentConfig()
     start = time.perf_counter()
-    splits = load_splits(data_config, args.seed, args.smoke)
+    splits = load_splits(data_config, args.seed, args.smoke, args.extra_data, args.extra_weight)
     torch.manual_seed(args.seed)
     model = DigitNet(model_config)
     history = fit(model, splits["train"], splits["val"], train_config, augment_config)
     temperature, report = calibrate(model, splits, pick_device("cpu"))
     if data_config.drawn_copies:
         report["drawn_test"] = drawn_report(model, temperature, data_config.data_dir, args.smoke)
+    if args.extra_data is not None:
+        report["extra_data"] = {
+            "path": str(args.extra_data),
+            "weight": args.extra_weight,
+            **before_and_after(args.out, splits, report),
+        }
+        print(f"collected drawings, before -> after: {report['extra_data']}")
     metrics = {
         "model": {
             "config": model_config.to_dict(),
@@ -219,5 +262,5 @@ def main(argv: list[str] | None = None) -> dict:
 if __name__ == "__main__":
     try:
         main()
-    except FileNotFoundError as error:  # data that cannot be downloaded automatically: say where to get it
+    except (FileNotFoundError, RefusedError) as error:  # data missing, or a worse model: say so, write nothing
         raise SystemExit(f"error: {error}") from None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
 
@@ -55,3 +56,47 @@ def test_missing_pen_digits_say_where_to_get_them(data_root: Path, tmp_path: Pat
     with pytest.raises(FileNotFoundError, match=r"pendigits-orig\.tra.*--drawn-copies 0"):
         train.main(["--smoke", "--data-dir", str(data_root), "--out", str(tmp_path / "m.pt")])
     assert train.main(["--smoke", "--drawn-copies", "0", "--data-dir", str(data_root), "--out", str(tmp_path / "m.pt")])
+
+
+def feedback_db(path: Path, count: int) -> Path:
+    """A feedback database of synthetic corrected drawings."""
+    from digitnet.feedback import Drawing, FeedbackStore
+
+    images, labels = synthetic_digits(count, seed=5)
+    store = FeedbackStore(path)
+    for image, label in zip(images, labels, strict=True):
+        store.save(Drawing(int(label), False, 0, [0.1] * 10, "test", b"png", image.astype(np.float32) / 255))
+    return path
+
+
+def test_collected_drawings_are_trained_on_and_measured_before_and_after(data_root: Path, tmp_path: Path):
+    db = feedback_db(tmp_path / "fb.sqlite3", 40)
+    out = tmp_path / "m.pt"
+    flags = ["--smoke", "--drawn-copies", "0", "--data-dir", str(data_root), "--out", str(out), "--extra-data", str(db)]
+    first = train.main(flags)
+    assert first["extra_data"]["before"] is None and first["extra_held"]["count"] == 8  # 20% of 40 held out
+    assert first["train"]["data"]["train_images"] == 512 + 5 * 32  # MNIST smoke + 32 drawings x weight 5
+    second = train.main(flags)
+    assert set(second["extra_data"]["before"]) == {"val", "test", "extra_held"}
+
+
+def test_a_model_worse_on_validation_is_refused_and_nothing_is_written(data_root, tmp_path, monkeypatch):
+    db = feedback_db(tmp_path / "fb.sqlite3", 20)
+    out = tmp_path / "m.pt"
+    flags = ["--smoke", "--drawn-copies", "0", "--data-dir", str(data_root), "--out", str(out), "--extra-data", str(db)]
+    train.main(flags)
+    written = out.read_bytes()
+    monkeypatch.setattr(train, "MAX_VAL_DROP", -1.0)  # demand 100 points better: any new model is "worse"
+    with pytest.raises(train.RefusedError, match="unchanged"):
+        train.main(flags)
+    assert out.read_bytes() == written
+
+
+def test_the_export_zip_gives_the_same_drawings_as_the_database(tmp_path: Path):
+    from digitnet.feedback import FeedbackStore
+    from digitnet.finetune import load_extra
+
+    db = feedback_db(tmp_path / "fb.sqlite3", 6)
+    FeedbackStore(db).export(tmp_path / "fb.zip")
+    from_db, from_zip = load_extra(db), load_extra(tmp_path / "fb.zip")
+    assert torch.equal(from_db[1], from_zip[1]) and torch.allclose(from_db[0], from_zip[0])
