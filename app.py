@@ -59,17 +59,17 @@ def save_feedback(
     """Store the drawing with the label the person gave; remember the outcome for the page to show."""
     if label is None:
         return
-    predictor = get_predictor()
     drawing = Drawing(
         label=label,
         confirmed=confirmed,
         predicted=prediction.digit,
         probs=prediction.probs.tolist(),
-        model_version=predictor.version,
+        model_version=get_predictor().version,
         canvas_png=image[0],
         input28=prediction.input28,
         canvas_size=(CANVAS_SIZE, CANVAS_SIZE),
         brush=st.session_state.get(f"{image[1]}-brush"),
+        strokes=st.session_state.get(f"{image[1]}-strokes"),
     )
     try:
         get_feedback_store().save(drawing)
@@ -136,6 +136,7 @@ def canvas_ui(name: str = "draw", width: int = CANVAS_SIZE) -> tuple[bytes, str]
         on_click=lambda: st.session_state.update({round_key: st.session_state[round_key] + 1}),
     )
     png = result.image_bytes
+    st.session_state[f"{name}-strokes"] = result.json_data  # kept with a correction
     return (png, name) if png else None
 
 

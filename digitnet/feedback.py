@@ -15,6 +15,7 @@ import zipfile
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 
@@ -147,7 +148,7 @@ class FeedbackStore:
             connection.close()
         return [_drawing(row) for row in rows]
 
-    def export(self, out: str | Path) -> int:
+    def export(self, out: str | Path | BinaryIO) -> int:
         """Write a zip of PNGs (original canvas and 28x28 input) with labels.csv and labels.json; return the count."""
         drawings = self.records()
         table = [

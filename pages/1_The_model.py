@@ -5,11 +5,14 @@ Layout only; everything shown was stored by train.py, nothing is recomputed here
 
 from __future__ import annotations
 
+import io
+
 import altair as alt
 import pandas as pd
 import streamlit as st
 
 from digitnet.constants import RETRAIN_HINT
+from digitnet.feedback import FeedbackError, FeedbackStore
 from digitnet.present import enlarge_pixels
 from digitnet.report import (
     confusion_records,
@@ -148,6 +151,29 @@ def architecture_ui(metrics: dict) -> None:
     )
 
 
+def corrections_ui() -> None:
+    """The drawings people corrected in the app, as a zip to download."""
+    st.subheader("Drawings people corrected")
+    store = FeedbackStore()
+    try:
+        count = store.count()
+        if count == 0:
+            st.write(f"None collected yet ({store.path}). Correct or confirm answers on the drawing page.")
+            return
+        archive = io.BytesIO()
+        store.export(archive)
+    except FeedbackError as error:
+        st.warning(str(error))
+        return
+    st.download_button(
+        f"Download the {count} drawings (PNGs, labels.csv, labels.json)",
+        archive.getvalue(),
+        file_name="digitnet-corrections.zip",
+        mime="application/zip",
+        key="export",
+    )
+
+
 def main() -> None:
     """Lay out the page."""
     st.set_page_config(page_title="DigitNet: the model", page_icon="📊", layout="wide")
@@ -158,6 +184,7 @@ def main() -> None:
         return
     for section_ui in (headline_ui, curves_ui, confusion_ui, reliability_ui, mistakes_ui, architecture_ui):
         section_ui(metrics)
+    corrections_ui()
 
 
 main()

@@ -171,6 +171,7 @@ def test_correcting_a_prediction_saves_it_and_the_counter_goes_up(app: AppTest, 
 
     (saved,) = FeedbackStore(tiny_checkpoint.parent / "feedback.sqlite3").records()
     assert saved.label == 4 and not saved.confirmed and saved.model_version == load_predictor(tiny_checkpoint).version
+    assert saved.strokes == {"objects": [{"type": "path"}]}  # the canvas's stroke data, kept
     right = next(b for b in app.button if b.label == "Right!")
     right.click().run()
     assert app.caption[0].value.startswith("2 drawings collected")

@@ -66,3 +66,18 @@ def test_mistake_pixels_round_trip_from_training_to_the_gallery(smoke_run):
     assert caption.startswith(f"a {mistake['label']}, read {mistake['predicted']}")
     assert len(curve_records(metrics["history"])) == 4 * len(metrics["history"])
     assert np.isclose(sum(mistake["probs"]), 1, atol=1e-3)
+
+
+def test_the_collected_drawings_can_be_downloaded(monkeypatch, smoke_run, tmp_path):
+    from test_feedback import drawing
+
+    from digitnet.feedback import FeedbackStore
+
+    checkpoint, _ = smoke_run
+    db = tmp_path / "fb.sqlite3"
+    monkeypatch.setenv("DIGITNET_FEEDBACK_DB", str(db))
+    assert "None collected yet" in open_page(monkeypatch, checkpoint).markdown[-1].value
+    for seed in range(3):
+        FeedbackStore(db).save(drawing(seed=seed))
+    button = open_page(monkeypatch, checkpoint).get("download_button")
+    assert len(button) == 1 and "3 drawings" in button[0].proto.label
