@@ -53,6 +53,15 @@ def get_feedback_store() -> FeedbackStore:
     return FeedbackStore()
 
 
+@st.cache_data(ttl=10, show_spinner=False)
+def collected_count(path: str) -> str:
+    """How many drawings are stored, refreshed every 10 s and after each save (not a query per stroke)."""
+    try:
+        return str(FeedbackStore(path).count())
+    except FeedbackError:
+        return "An unknown number of"
+
+
 def save_feedback(
     image: tuple[bytes, str], prediction: digitnet.Prediction, label: int | None, confirmed: bool
 ) -> None:
@@ -73,6 +82,7 @@ def save_feedback(
     )
     try:
         get_feedback_store().save(drawing)
+        collected_count.clear()
         st.session_state.feedback_outcome = ("success", f"Saved as a {label}. Thank you!")
     except FeedbackError as error:
         st.session_state.feedback_outcome = ("error", str(error))

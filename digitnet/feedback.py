@@ -134,6 +134,8 @@ class FeedbackStore:
         connection = self._connect()
         try:
             return int(connection.execute("SELECT COUNT(*) FROM drawings").fetchone()[0])
+        except sqlite3.Error as error:
+            raise FeedbackError(f"Cannot read the feedback database {self.path}: {error}.") from error
         finally:
             connection.close()
 
@@ -144,6 +146,8 @@ class FeedbackStore:
         connection = self._connect()
         try:
             rows = connection.execute(f"SELECT id, created, {', '.join(COLUMNS)} FROM drawings ORDER BY id").fetchall()
+        except sqlite3.Error as error:
+            raise FeedbackError(f"Cannot read the feedback database {self.path}: {error}.") from error
         finally:
             connection.close()
         return [_drawing(row) for row in rows]

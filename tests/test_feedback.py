@@ -131,3 +131,10 @@ def test_the_cli_exports_the_database(tmp_path, capsys):
     assert "wrote 1 drawings" in capsys.readouterr().out
     assert cli(["feedback", "export", str(tmp_path / "no" / "such" / "dir.zip"), "--db", str(db)]) == 1
     assert "error:" in capsys.readouterr().err
+
+
+def test_a_damaged_database_gives_a_clear_message(tmp_path):
+    db = tmp_path / "db.sqlite3"
+    db.write_bytes(b"this is not a database" * 100)
+    with pytest.raises(FeedbackError, match="feedback database"):
+        FeedbackStore(db).count()
