@@ -60,9 +60,7 @@ class Predictor:
 
     def predict(self, image: np.ndarray | Image.Image) -> Prediction:
         """Read one digit; raises EmptyImageError if the image holds none."""
-        input28 = preprocess(image)
-        probs = self.probabilities(input28[None])[0]
-        return Prediction(int(probs.argmax()), probs, input28)
+        return self._read([preprocess(image)])[0]
 
     def predict_batch(self, images: Sequence[np.ndarray | Image.Image]) -> list[Prediction]:
         """Read many digits in one forward pass; raises EmptyImageError naming the first blank image."""
@@ -72,10 +70,7 @@ class Predictor:
                 inputs.append(preprocess(image))
             except EmptyImageError as error:
                 raise EmptyImageError(f"Image {index}: {error}") from error
-        if not inputs:
-            return []
-        all_probs = self.probabilities(np.stack(inputs))
-        return [Prediction(int(p.argmax()), p, x) for p, x in zip(all_probs, inputs, strict=True)]
+        return self._read(inputs) if inputs else []
 
     def predict_segments(self, segmentation: Segmentation) -> list[Prediction]:
         """Read each digit of a segmented number, left to right, each with its box; pieces with no digit shape
@@ -89,7 +84,12 @@ class Predictor:
             boxes.append(box)
         if not inputs:
             raise EmptyImageError("No digit could be read: write the number larger.")
+        return self._read(inputs, boxes)
+
+    def _read(self, inputs: list[np.ndarray], boxes: list | None = None) -> list[Prediction]:
+        """Predictions for preprocessed inputs, in one forward pass."""
         all_probs = self.probabilities(np.stack(inputs))
+        boxes = boxes or [None] * len(inputs)
         return [Prediction(int(p.argmax()), p, x, b) for p, x, b in zip(all_probs, inputs, boxes, strict=True)]
 
     def predict_number(self, image: np.ndarray | Image.Image) -> list[Prediction]:
