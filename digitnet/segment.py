@@ -13,7 +13,6 @@ from itertools import pairwise
 
 import numpy as np
 from PIL import Image
-from scipy import ndimage
 
 from digitnet.preprocess import MIN_CONTRAST, NOISE_LEVEL, EmptyImageError, ink_map
 
@@ -75,6 +74,8 @@ def cut_columns(ink: np.ndarray) -> list[int]:
 
 def segment_digits(image: np.ndarray | Image.Image) -> Segmentation:
     """Find the digits of a drawn number; raises EmptyImageError if there is no ink at all."""
+    from scipy import ndimage  # on first use: importing it costs the page 0.2 s of start-up
+
     ink = ink_map(image)
     if ink.max() < MIN_CONTRAST:
         raise EmptyImageError("Nothing is drawn yet: write a number.")
