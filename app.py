@@ -19,7 +19,6 @@ from digitnet.explain import occlusion_map, overlay
 from digitnet.feedback import Drawing, FeedbackError, FeedbackStore
 from digitnet.images import ImageReadError, read_image
 from digitnet.present import confidence_sentence, enlarge_pixels, format_percent, is_doubtful
-from digitnet.segment import segment_digits
 
 NUMBER_WIDTH = 3 * CANVAS_SIZE  # the Number tab's canvas is 3:1
 INK_HEX = "#{:02x}{:02x}{:02x}".format(*INK_RGB)
@@ -238,8 +237,9 @@ def why_ui(image: tuple[bytes, str], digit: int, key: str) -> None:
 @st.cache_data(max_entries=64, show_spinner=False)
 def read_number(image_bytes: bytes, name: str) -> tuple[list[digitnet.Prediction], int]:
     """Segment and read a drawn number once: its digits left to right and how many dots were ignored."""
-    segmentation = segment_digits(read_image(image_bytes, name))
-    return get_predictor().predict_segments(segmentation), segmentation.ignored
+    predictor = get_predictor()
+    segmentation = predictor.segment(read_image(image_bytes, name))
+    return predictor.predict_segments(segmentation), segmentation.ignored
 
 
 def number_result_ui(image: tuple[bytes, str] | None) -> None:

@@ -86,6 +86,24 @@ class Predictor:
             raise EmptyImageError("No digit could be read: write the number larger.")
         return self._read(inputs, boxes)
 
+    def digit_scores(self, crops: list[np.ndarray]) -> np.ndarray:
+        """Log-probability of the likeliest digit for each ink crop (-inf where there is no digit shape)."""
+        scores = np.full(len(crops), -np.inf)
+        inputs, readable = [], []
+        for index, crop in enumerate(crops):
+            try:
+                inputs.append(preprocess(crop))
+            except EmptyImageError:
+                continue
+            readable.append(index)
+        if inputs:
+            scores[readable] = np.log(self.probabilities(np.stack(inputs)).max(axis=1))
+        return scores
+
+    def segment(self, image: np.ndarray | Image.Image) -> Segmentation:
+        """Split a drawn number into digits, cutting touching digits where this model reads both halves best."""
+        return segment_digits(image, self.digit_scores)
+
     def _read(self, inputs: list[np.ndarray], boxes: list | None = None) -> list[Prediction]:
         """Predictions for preprocessed inputs, in one forward pass."""
         all_probs = self.probabilities(np.stack(inputs))
@@ -94,7 +112,7 @@ class Predictor:
 
     def predict_number(self, image: np.ndarray | Image.Image) -> list[Prediction]:
         """Read a drawn number of one or more digits, left to right; raises EmptyImageError if blank."""
-        return self.predict_segments(segment_digits(image))
+        return self.predict_segments(self.segment(image))
 
 
 def file_version(path: Path) -> str:

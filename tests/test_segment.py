@@ -34,6 +34,15 @@ def test_a_five_drawn_in_two_strokes_is_one_digit():
     assert len(seg.crops) == 1 and seg.ignored == 0
 
 
+def test_a_five_whose_bar_reaches_far_right_is_still_one_digit():
+    def five(d):
+        d.line([(260, 40), (250, 100), (300, 100), (320, 140), (290, 170), (240, 160)], 255, 10, joint="curve")
+        d.line([(300, 35), (390, 30)], 255, 10)  # the bar overlaps the body by a third of its length
+
+    seg = segment_digits(canvas(five))
+    assert len(seg.crops) == 1 and seg.boxes[0][3] > 390
+
+
 def test_a_dot_is_ignored_and_counted():
     def bar_and_dot(d):
         d.line([(200, 40), (200, 160)], 255, 12)
@@ -53,22 +62,58 @@ def test_touching_digits_are_cut_apart():
     assert 235 < seg.boxes[0][3] < 260 and seg.boxes[0][3] == seg.boxes[1][2]
 
 
+def two_narrow_touching_rings(d):
+    d.ellipse((200, 40, 270, 160), outline=255, width=10)
+    d.ellipse((265, 40, 335, 160), outline=255, width=10)  # together 135 wide, 120 tall: no obvious pair
+
+
+def test_a_scorer_decides_whether_a_middling_piece_is_cut_and_where():
+    image = canvas(two_narrow_touching_rings)
+    assert len(segment_digits(image).crops) == 1  # without a scorer, too narrow to be two digits
+
+    def likes_halves(crops):  # sure of ring-shaped crops: about as wide as one ring
+        return np.array([-abs(np.ptp(np.flatnonzero(c.any(axis=0))) - 70) / 10 for c in crops])
+
+    seg = segment_digits(image, likes_halves)
+    assert len(seg.crops) == 2 and 260 <= seg.boxes[0][3] == seg.boxes[1][2] <= 275
+
+    def likes_whole(crops):  # sure only of crops as wide as both rings
+        return np.array([-float(np.ptp(np.flatnonzero(c.any(axis=0))) < 100) for c in crops])
+
+    assert len(segment_digits(image, likes_whole).crops) == 1
+
+
 def test_nothing_drawn_raises():
     with pytest.raises(EmptyImageError):
         segment_digits(np.zeros((200, 600), np.uint8))
 
 
+def composed_numbers(count: int, length: int, touching: bool, seed: int):
+    """(image, true digits) of numbers composed from held-out writers' pen digits, drawn like the canvas."""
+    digits = held_out_pen_digits()
+    rng = np.random.default_rng(seed)
+    for _ in range(count):
+        number = [digits[i] for i in rng.choice(len(digits), length, replace=False)]
+        strokes, size = compose_number(number, rng, touching=touching)
+        yield draw_strokes(strokes, size, 16, *STYLES["transparent"]), [d.label for d in number]
+
+
 @pytest.mark.data
 def test_numbers_composed_from_real_pen_digits_are_read():
     predictor = load_predictor()
-    digits = held_out_pen_digits()
-    rng = np.random.default_rng(0)
-    right = total = 0
-    for _ in range(20):
-        number = [digits[i] for i in rng.choice(len(digits), 3, replace=False)]
-        strokes, size = compose_number(number, rng)
-        read = predictor.predict_number(draw_strokes(strokes, size, 16, *STYLES["transparent"]))
+    right = 0
+    for image, truth in composed_numbers(20, 3, touching=False, seed=0):
+        read = predictor.predict_number(image)
         assert [p.box[2] for p in read] == sorted(p.box[2] for p in read)  # left to right
-        right += sum(p.digit == d.label for p, d in zip(read, number, strict=False)) if len(read) == 3 else 0
-        total += 3
-    assert right / total >= 0.9
+        right += sum(p.digit == d for p, d in zip(read, truth, strict=False)) if len(read) == 3 else 0
+    assert right / 60 >= 0.9
+
+
+@pytest.mark.data
+def test_the_model_cuts_touching_real_digits_better_than_the_ink_alone():
+    predictor = load_predictor()
+    by_model = by_ink = 0
+    for image, truth in composed_numbers(40, 2, touching=True, seed=1):
+        by_model += [p.digit for p in predictor.predict_number(image)] == truth
+        by_ink += [p.digit for p in predictor.predict_segments(segment_digits(image))] == truth
+    assert by_model >= by_ink + 8 and by_model >= 20
