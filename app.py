@@ -107,8 +107,8 @@ def feedback_ui(image: tuple[bytes, str], prediction: digitnet.Prediction) -> No
         (st.success if outcome[0] == "success" else st.error)(outcome[1])
     store = get_feedback_store()
     st.caption(
-        f"{store.count()} drawings collected. What you correct or confirm is kept on this server only "
-        f"({store.path}): the drawing, its 28×28 input, the label and the model's answer."
+        f"{collected_count(str(store.path))} drawings collected. What you correct or confirm is kept on this "
+        f"server only ({store.path}): the drawing, its 28×28 input, the label and the model's answer."
     )
 
 

@@ -186,3 +186,12 @@ def test_an_unwritable_feedback_database_is_reported_and_reading_goes_on(app: Ap
     next(w for w in app.button_group if w.label == "Wrong? It's a…").set_value(1).run()
     assert not app.exception and "Cannot open the feedback database" in app.error[0].value
     assert app.metric[0].label == "Prediction"
+
+
+def test_a_damaged_feedback_database_leaves_the_counter_vague_and_the_page_working(app: AppTest, monkeypatch, tmp_path):
+    (tmp_path / "damaged.sqlite3").write_bytes(b"not a database" * 100)
+    monkeypatch.setenv("DIGITNET_FEEDBACK_DB", str(tmp_path / "damaged.sqlite3"))
+    st.cache_resource.clear()
+    draw(app, draw_seven(size=320))
+    assert not app.exception and app.metric[0].label == "Prediction"
+    assert app.caption[0].value.startswith("An unknown number of drawings collected")
