@@ -4,7 +4,7 @@
    with the browser already open and polling, as a person waiting for the page would.
 2. Strokes of real pen digits (tune writers) drawn with mouse events; for each, the time
    from releasing the mouse to the page showing the prediction for the new drawing.
-   The canvas itself waits 100 ms after mouse-up before it sends the drawing.
+   The canvas itself waits 200 ms after mouse-up before it sends the drawing.
 
     python bench/browser.py --strokes 20 --data-dir ../shared/data
 """
