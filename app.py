@@ -9,7 +9,6 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 
-import numpy as np
 import streamlit as st
 from streamlit_drawable_canvas import st_canvas
 
@@ -18,7 +17,7 @@ from digitnet.constants import CANVAS_SIZE, DEFAULT_BRUSH, INK_RGB, RETRAIN_HINT
 from digitnet.explain import occlusion_map, overlay
 from digitnet.feedback import Drawing, FeedbackError, FeedbackStore
 from digitnet.images import ImageReadError, read_image
-from digitnet.present import confidence_sentence, enlarge_pixels, format_percent, is_doubtful
+from digitnet.present import confidence_sentence, enlarge_pixels, format_percent, inline_png, is_doubtful
 
 NUMBER_WIDTH = 3 * CANVAS_SIZE  # the Number tab's canvas is 3:1
 INK_HEX = "#{:02x}{:02x}{:02x}".format(*INK_RGB)
@@ -40,10 +39,10 @@ def read_digit(image_bytes: bytes, name: str) -> digitnet.Prediction:
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
-def explanation_picture(image_bytes: bytes, name: str) -> np.ndarray:
-    """The occlusion heat map of an image's answer over its 28x28 input, as an RGB picture."""
+def explanation_picture(image_bytes: bytes, name: str) -> str:
+    """The occlusion heat map of an image's answer over its 28x28 input, as an inline RGB picture."""
     prediction = read_digit(image_bytes, name)
-    return overlay(prediction.input28, occlusion_map(get_predictor(), prediction.input28, prediction.digit))
+    return inline_png(overlay(prediction.input28, occlusion_map(get_predictor(), prediction.input28, prediction.digit)))
 
 
 @st.cache_resource
@@ -89,17 +88,22 @@ def save_feedback(
 
 def feedback_ui(image: tuple[bytes, str], prediction: digitnet.Prediction) -> None:
     """'Wrong? It's a…' and 'Right!': the person's answer becomes training data; a counter and a privacy line."""
-    drawing_id = hashlib.md5(image[0]).hexdigest()[:12]  # a new drawing gets fresh, empty controls
+    # Fixed keys, emptied for each new drawing: a key per drawing left every old widget (and the drawing
+    # its callback held) in the session, since a fragment's rerun never drops them: ~10 KB a stroke.
+    drawing_id = hashlib.md5(image[0]).hexdigest()
+    if st.session_state.get("feedback-drawing") != drawing_id:
+        st.session_state["feedback-drawing"] = drawing_id
+        st.session_state["draw-wrong"] = None
     st.segmented_control(
         "Wrong? It's a…",
         options=list(range(10)),
-        key=f"wrong-{drawing_id}",
+        key="draw-wrong",
         wrap=True,  # ten buttons do not fit a phone or half a screen in one row
-        on_change=lambda: save_feedback(image, prediction, st.session_state[f"wrong-{drawing_id}"], confirmed=False),
+        on_change=lambda: save_feedback(image, prediction, st.session_state["draw-wrong"], confirmed=False),
     )
     st.button(
         "Right!",
-        key=f"right-{drawing_id}",
+        key="draw-right",
         on_click=lambda: save_feedback(image, prediction, prediction.digit, confirmed=True),
     )
     outcome = st.session_state.pop("feedback_outcome", None)
@@ -216,7 +220,7 @@ def result_ui(image: tuple[bytes, str] | None, prompt: str, key: str) -> None:
         feedback_ui(image, prediction)
     seen, why = st.columns(2)
     seen.image(
-        enlarge_pixels(prediction.input28, 6),
+        inline_png(enlarge_pixels(prediction.input28, 6)),
         caption="What the model sees: your drawing centred and shrunk to 28×28 pixels, as the training digits were.",
         width=168,
     )
@@ -259,7 +263,7 @@ def number_result_ui(image: tuple[bytes, str] | None) -> None:
     if ignored:
         st.caption(f"Ignored {ignored} dot{'s' * (ignored > 1)} too small to be a digit.")
     for column, prediction in zip(st.columns(max(len(digits), 4)), digits, strict=False):
-        column.image(enlarge_pixels(prediction.input28, 3), caption=format_percent(prediction.confidence))
+        column.image(inline_png(enlarge_pixels(prediction.input28, 3)), caption=format_percent(prediction.confidence))
         if is_doubtful(prediction, threshold):
             column.warning(f"{prediction.digit} or {prediction.runner_up()}?")
         column.vega_lite_chart(spec=probability_chart(prediction.probs.tolist(), height=120), width="stretch")

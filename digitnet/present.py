@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import base64
+import io
 from typing import TYPE_CHECKING
 
 import numpy as np
+from PIL import Image
 
 if TYPE_CHECKING:  # the page imports this before torch is loaded
     from digitnet.predict import Prediction
@@ -38,3 +41,14 @@ def is_doubtful(prediction: Prediction, doubt_threshold: float) -> bool:
 def enlarge_pixels(input28: np.ndarray, scale: int = 8) -> np.ndarray:
     """Nearest-neighbour enlargement to uint8, so every one of the 28x28 pixels stays visible."""
     return (np.kron(input28, np.ones((scale, scale), np.float32)) * 255).round().astype(np.uint8)
+
+
+def inline_png(pixels: np.ndarray) -> str:
+    """A uint8 picture as a data: URL for st.image.
+
+    Pictures given to st.image as arrays become files on the server, and a fragment's rerun never
+    frees them: one per stroke for the life of the session. An inline picture goes with its message.
+    """
+    buffer = io.BytesIO()
+    Image.fromarray(pixels).save(buffer, format="PNG")
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")

@@ -178,6 +178,21 @@ def test_correcting_a_prediction_saves_it_and_the_counter_goes_up(app: AppTest, 
     assert FeedbackStore(tiny_checkpoint.parent / "feedback.sqlite3").records()[1].confirmed
 
 
+def test_a_new_drawing_gets_empty_feedback_controls_and_the_old_choice_stays_with_the_old(
+    app: AppTest, tiny_checkpoint: Path
+):
+    from digitnet.feedback import FeedbackStore
+
+    draw(app, draw_seven(size=320))
+    next(w for w in app.button_group if w.label == "Wrong? It's a…").set_value(4).run()
+    draw(app, draw_seven(size=320, offset=(30, 0), width=30))
+    assert next(w for w in app.button_group if w.label == "Wrong? It's a…").value is None
+    assert not app.success  # the thanks belonged to the last drawing
+    next(w for w in app.button_group if w.label == "Wrong? It's a…").set_value(1).run()
+    first, second = FeedbackStore(tiny_checkpoint.parent / "feedback.sqlite3").records()
+    assert (first.label, second.label) == (4, 1) and first.canvas_png != second.canvas_png
+
+
 def test_an_unwritable_feedback_database_is_reported_and_reading_goes_on(app: AppTest, monkeypatch, tmp_path):
     (tmp_path / "file").write_text("not a folder")
     monkeypatch.setenv("DIGITNET_FEEDBACK_DB", str(tmp_path / "file" / "db.sqlite3"))
