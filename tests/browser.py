@@ -32,6 +32,9 @@ CANVAS = "canvas.upper-canvas"  # Fabric's top canvas takes the pointer events
 METRIC = '[data-testid="stMetricValue"]'
 PREVIEW = '[data-testid="stImage"] img'  # the 28x28 input: a new picture after every read
 MOVE_STEPS = 3  # intermediate pointer moves between two pen points, like a real mouse
+IDLE_JS = "() => document.querySelector('[data-testid=stApp]')?.dataset.testScriptState === 'notRunning'"
+NEW_PREVIEW_JS = f"prev => {{ const img = document.querySelector('{PREVIEW}'); return img?.src && img.src !== prev; }}"
+PREVIEW_JS = f"() => document.querySelector('{PREVIEW}')?.src ?? ''"
 
 
 def free_port() -> int:
@@ -99,14 +102,18 @@ def canvas_origin(page) -> tuple[float, float]:
 
 def mouse_stroke(page, stroke: np.ndarray, origin: tuple[float, float], release: bool = True) -> None:
     """Press at the first point, move through the others, and (by default) release."""
-    x0, y0 = origin
-    points = [(x0 + float(x), y0 + float(y)) for x, y in stroke]
+    points = page_points(stroke, origin)
     page.mouse.move(*points[0])
     page.mouse.down()
     for x, y in points[1:]:
         page.mouse.move(x, y, steps=MOVE_STEPS)
     if release:
         page.mouse.up()
+
+
+def page_points(stroke: np.ndarray, origin: tuple[float, float]) -> list[tuple[float, float]]:
+    """A stroke's canvas pixels as page coordinates."""
+    return [(origin[0] + float(x), origin[1] + float(y)) for x, y in stroke]
 
 
 def touch_stroke(cdp, stroke: np.ndarray, origin: tuple[float, float]) -> None:
@@ -133,26 +140,17 @@ def clear_canvas(page) -> None:
 
 def wait_for_idle(page) -> None:
     """Wait until the app's script is not running."""
-    page.wait_for_function(
-        "() => document.querySelector('[data-testid=stApp]')?.dataset.testScriptState === 'notRunning'",
-        polling="raf",
-        timeout=30_000,
-    )
+    page.wait_for_function(IDLE_JS, polling="raf", timeout=30_000)
 
 
 def preview_source(page) -> str:
     """The address of the 28x28 preview now on the page ('' if none)."""
-    return page.evaluate(f"() => document.querySelector('{PREVIEW}')?.src ?? ''")
+    return page.evaluate(PREVIEW_JS)
 
 
 def wait_for_new_preview(page, previous_preview: str, timeout: float = 30_000) -> None:
     """Wait, checking every frame, until the page shows the model's input for a new drawing."""
-    page.wait_for_function(
-        f"prev => {{ const img = document.querySelector('{PREVIEW}'); return img && img.src && img.src !== prev; }}",
-        arg=previous_preview,
-        polling="raf",
-        timeout=timeout,
-    )
+    page.wait_for_function(NEW_PREVIEW_JS, arg=previous_preview, polling="raf", timeout=timeout)
 
 
 def wait_for_new_read(page, previous_preview: str) -> str:

@@ -1,0 +1,184 @@
+"""The server alone under a crowd: N sessions speaking Streamlit's websocket protocol, no browser each.
+
+In a classroom every person's browser runs on their own device; only the server is shared. On this
+2-core machine 10 chromium pages already take 1.4 cores (`bench/load.py`), so to load the server as
+a crowd would, one real chromium page first records what the page sends for a stroke; then N
+lightweight sessions replay it, each stroke carrying a different real pen digit (writers 17-20,
+drawn like the canvas) and a person's pause (think time) between strokes. Reports, per crowd size,
+the server's answer time (message sent -> the run that shows the prediction has finished), errors
+(no answer, an answer without a prediction, an exception on the page), the server's CPU and memory.
+A person sees this plus the canvas's 200 ms wait before it sends and their browser's drawing.
+
+    python bench/server_load.py --sessions 1 10 20 40 80 --strokes 20 --data-dir ../shared/data
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import base64
+import io
+import json
+import math
+import random
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import websockets
+from PIL import Image
+from streamlit.proto.BackMsg_pb2 import BackMsg
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))  # the browser helpers the tests use
+
+from playwright.async_api import async_playwright
+
+from browser import CANVAS, CHROMIUM, CHROMIUM_ARGS, NEW_PREVIEW_JS, PREVIEW_JS, streamlit_server
+from digitnet.constants import CANVAS_SIZE, DEFAULT_BRUSH
+from digitnet.data import load_pendigits, resolve_data_dir
+from digitnet.strokes import TUNE_WRITERS, render_on_canvas
+from load import THINK, TIMING_JS, cpu_seconds, draw_stroke, process_ids, rss_mb
+
+ANSWER_TIMEOUT = 30.0  # seconds
+DRAWINGS = 400  # distinct pen-digit canvases the sessions draw from
+
+
+async def record_messages(url: str) -> tuple[bytes, BackMsg]:
+    """What a real page sends: its first message (the page run) and a stroke's (the canvas's new value)."""
+    sent: list[bytes] = []
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        page = await browser.new_page(viewport={"width": 1280, "height": 1000})
+        page.on("websocket", lambda socket: socket.on("framesent", lambda frame: sent.append(frame)))
+        await page.add_init_script(f"({TIMING_JS})()")
+        await page.goto(url)
+        canvas = page.locator(f"{CANVAS} >> visible=true").first
+        await canvas.wait_for(timeout=60_000)
+        before = await page.evaluate(PREVIEW_JS)
+        await draw_stroke(canvas, np.array([[140.0, 80.0], [180.0, 80.0], [160.0, 240.0]]))
+        await page.wait_for_function(NEW_PREVIEW_JS, arg=before, polling=50, timeout=ANSWER_TIMEOUT * 1000)
+        await browser.close()
+    stroke = BackMsg()
+    stroke.ParseFromString(sent[-1])
+    return sent[0], stroke
+
+
+def canvas_widget(message: BackMsg):
+    """The canvas's entry among the widget states a stroke sends."""
+    return next(w for w in message.rerun_script.widget_states.widgets if w.HasField("json_value"))
+
+
+def stroke_message(template: BackMsg, png: bytes) -> bytes:
+    """The recorded stroke message with another drawing in the canvas's value."""
+    message = BackMsg()
+    message.CopyFrom(template)
+    widget = canvas_widget(message)
+    value = json.loads(widget.json_value)
+    value["drawing"]["data"] = "data:image/png;base64," + base64.b64encode(png).decode()
+    widget.json_value = json.dumps(value)
+    return message.SerializeToString()
+
+
+def drawings(data_dir: Path, count: int, seed: int) -> list[bytes]:
+    """PNGs of pen digits drawn the way the canvas sends them."""
+    rng = np.random.default_rng(seed)
+    digits = load_pendigits(data_dir, TUNE_WRITERS)
+    pngs = []
+    for index in rng.choice(len(digits), count, replace=False):
+        buffer = io.BytesIO()
+        Image.fromarray(render_on_canvas(digits[index], CANVAS_SIZE, DEFAULT_BRUSH, rng)).save(buffer, "PNG")
+        pngs.append(buffer.getvalue())
+    return pngs
+
+
+async def run_finished(socket) -> tuple[bool, bool]:
+    """Read the server's messages up to the end of a run: (a prediction was shown, an exception was shown)."""
+    predicted = failed = False
+    while True:
+        message = ForwardMsg()
+        message.ParseFromString(await socket.recv())
+        kind = message.WhichOneof("type")
+        if kind == "script_finished":
+            return predicted, failed
+        if kind == "delta" and message.delta.WhichOneof("type") == "new_element":
+            element = message.delta.new_element.WhichOneof("type")
+            predicted |= element == "metric" and message.delta.new_element.metric.label == "Prediction"
+            failed |= element == "exception"
+
+
+async def session(url: str, first: bytes, strokes: list[bytes], rng: random.Random, result: dict) -> None:
+    """One person: open the page, then send strokes with a pause before each; time every answer."""
+    address = url.replace("http://", "ws://") + "/_stcore/stream"
+    try:
+        await asyncio.sleep(rng.uniform(0, THINK[1]))
+        async with websockets.connect(address, subprotocols=["streamlit"], origin=url, max_size=None) as socket:
+            await socket.send(first)
+            await asyncio.wait_for(run_finished(socket), ANSWER_TIMEOUT)
+            for stroke in strokes:
+                await asyncio.sleep(rng.uniform(*THINK))
+                start = time.perf_counter()
+                await socket.send(stroke)
+                predicted, failed = await asyncio.wait_for(run_finished(socket), ANSWER_TIMEOUT)
+                result["latencies"].append(time.perf_counter() - start)
+                if failed or not predicted:
+                    result["errors"].append("exception on the page" if failed else "no prediction in the answer")
+    except (TimeoutError, OSError, websockets.WebSocketException) as error:
+        result["errors"].append(f"{type(error).__name__}")
+
+
+async def crowd(url: str, first: bytes, strokes: list[bytes], sessions: int, per_session: int, seed: int) -> dict:
+    """Run `sessions` people at once; return latencies, errors, wall time."""
+    rng = random.Random(seed)
+    result: dict = {"latencies": [], "errors": []}
+    start = time.perf_counter()
+    await asyncio.gather(
+        *(
+            session(url, first, rng.sample(strokes, per_session), random.Random(rng.random()), result)
+            for _ in range(sessions)
+        )
+    )
+    result["wall"] = time.perf_counter() - start
+    return result
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Print one Markdown table row per crowd size."""
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument(
+        "--sessions", type=int, nargs="+", default=[1, 10, 20, 40, 80], help="crowd sizes (default 1 10 20 40 80)"
+    )
+    parser.add_argument("--strokes", type=int, default=20, help="strokes each session sends (default 20)")
+    parser.add_argument("--seed", type=int, default=0, help="seed for drawings and pauses (default 0)")
+    parser.add_argument("--data-dir", default=None, help="data root (default: $DIGITNET_DATA, else ./data)")
+    args = parser.parse_args(argv)
+    pngs = drawings(resolve_data_dir(args.data_dir), DRAWINGS, args.seed)
+    print(
+        "| sessions | strokes | median ms | p95 ms | max ms | errors | server RSS MiB | server CPU (cores) |\n"
+        "|---|---|---|---|---|---|---|---|",
+        flush=True,
+    )
+    for sessions in args.sessions:
+        with streamlit_server() as url:
+            pid = process_ids(f"--server.port={url.rsplit(':', 1)[1]}")[0]
+            first, template = asyncio.run(record_messages(url))  # also loads the model, as the presenter would
+            strokes = [stroke_message(template, png) for png in pngs]
+            rss_before, cpu_before = rss_mb(pid), cpu_seconds([pid])
+            result = asyncio.run(crowd(url, first, strokes, sessions, args.strokes, args.seed))
+            times = sorted(result["latencies"])
+            errors = result["errors"]
+            print(
+                f"| {sessions} | {len(times)} | {statistics.median(times) * 1000:.0f} | "
+                f"{times[math.ceil(0.95 * len(times)) - 1] * 1000:.0f} | {times[-1] * 1000:.0f} | "
+                f"{len(errors)}{' (' + ', '.join(sorted(set(errors))) + ')' if errors else ''} | "
+                f"{rss_before:.0f} -> {rss_mb(pid):.0f} | {(cpu_seconds([pid]) - cpu_before) / result['wall']:.2f} |",
+                flush=True,
+            )
+
+
+if __name__ == "__main__":
+    main()
