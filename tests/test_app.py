@@ -131,6 +131,16 @@ def test_a_bad_upload_gets_a_clear_message_and_the_page_keeps_working(app: AppTe
     assert app.metric[0].label == "Prediction"
 
 
+def test_a_one_pixel_or_truncated_upload_is_explained(app: AppTest):
+    app.file_uploader(key="upload").set_value(("dot.png", png(Image.new("L", (1, 1), 255)), "image/png")).run()
+    assert not app.exception and "Nothing is drawn" in app.info[-1].value
+    buffer = io.BytesIO()
+    Image.fromarray(draw_seven(size=320)[:, :, 3]).save(buffer, "JPEG")
+    truncated = buffer.getvalue()[: len(buffer.getvalue()) // 2]
+    app.file_uploader(key="upload").set_value(("seven.jpg", truncated, "image/jpeg")).run()
+    assert not app.exception and "damaged or truncated" in app.error[0].value
+
+
 def test_why_this_answer_shows_the_heat_map_on_request(app: AppTest):
     draw(app, draw_seven(size=320))
     assert len(app.get("image")) == 1
