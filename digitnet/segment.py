@@ -1,8 +1,8 @@
 """Split a drawing of a whole number into its digits, left to right (numpy and scipy.ndimage only).
 
 Connected pieces of ink are the starting point. Pieces whose horizontal extents overlap strongly
-are one digit (the two strokes of a 4 or a crossed 7); flat pieces far shorter than the writing
-belong to their nearest neighbour (the separate bar of a 5); pieces far smaller than the writing are
+are one digit (the two strokes of a 4 or a crossed 7); pieces far shorter than the writing belong
+to the tall piece they overlap (the separate bar of a 5); pieces far smaller than the writing are
 dots and are ignored; a piece much wider than it is tall is digits that touch, cut where a scorer
 (the model) reads the two halves most confidently, or else where the least ink crosses.
 """
@@ -20,7 +20,7 @@ from digitnet.preprocess import MIN_CONTRAST, NOISE_LEVEL, EmptyImageError, ink_
 
 SAME_DIGIT_OVERLAP = 0.5  # share of the narrower piece's width that another piece must cover
 DOT_SIZE = 0.25  # pieces whose longest side is under this share of the tallest piece are dots
-PART_HEIGHT = 0.4  # pieces flatter than this share of the tallest are part of their neighbour (a 5's bar)
+PART_HEIGHT = 0.4  # pieces shorter than this share of the tallest are part of a neighbour (a 5's bar)
 TOUCHING_ASPECT = 1.7  # a piece wider than this times its height holds touching digits (chosen on writers 17-20)
 MAYBE_TOUCHING_ASPECT = 1.0  # wider than this times its height, ask the scorer (both chosen on writers 17-20)
 CUT_WINDOW = (0.3, 0.7)  # where, across a wide piece, a cut between two digits may fall
@@ -52,8 +52,8 @@ def _gap(a: Box, b: Box) -> int:
 
 
 def group_pieces(boxes: list[Box]) -> list[list[int]]:
-    """Indices of pieces grouped into digits: pieces that overlap strongly in x, and flat parts with the
-    neighbour they overlap or touch."""
+    """Indices of pieces grouped into digits: pieces that overlap strongly in x, and short pieces with
+    the tall piece they overlap."""
     parent = list(range(len(boxes)))
 
     def root(i: int) -> int:
@@ -110,6 +110,8 @@ def cut_columns(ink: np.ndarray, score: Scorer | None = None) -> list[int]:
         # A piece of middling width is cut only if the two halves read better than the whole.
         if width <= TOUCHING_ASPECT * height and cut_score <= score([ink])[0]:
             return []
+    if not 0 < cut < width:  # a sliver a few pixels wide: nothing to cut
+        return []
     return [*cut_columns(ink[:, :cut], score), cut, *(cut + c for c in cut_columns(ink[:, cut:], score))]
 
 

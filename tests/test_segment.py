@@ -83,6 +83,13 @@ def test_a_scorer_decides_whether_a_middling_piece_is_cut_and_where():
     assert len(segment_digits(image, likes_whole).crops) == 1
 
 
+def test_a_sliver_too_thin_to_cut_is_one_piece():
+    image = np.zeros((200, 600), np.uint8)
+    image[100, 300:303] = 255  # 3 pixels wide, 1 tall: "much wider than tall", but nowhere to cut
+    assert len(segment_digits(image).crops) == 1
+    assert len(segment_digits(image, lambda crops: np.full(len(crops), -np.inf)).crops) == 1
+
+
 def test_nothing_drawn_raises():
     with pytest.raises(EmptyImageError):
         segment_digits(np.zeros((200, 600), np.uint8))
