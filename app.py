@@ -17,11 +17,17 @@ from digitnet.constants import CANVAS_SIZE, DEFAULT_BRUSH, INK_RGB, RETRAIN_HINT
 from digitnet.explain import occlusion_map, overlay
 from digitnet.feedback import Drawing, FeedbackError, FeedbackStore
 from digitnet.images import ImageReadError, read_image
-from digitnet.present import confidence_sentence, enlarge_pixels, format_percent, inline_png, is_doubtful
+from digitnet.present import (
+    confidence_sentence,
+    enlarge_pixels,
+    format_percent,
+    inline_png,
+    is_doubtful,
+    probability_chart,
+)
 
 NUMBER_WIDTH = 3 * CANVAS_SIZE  # the Number tab's canvas is 3:1
 INK_HEX = "#{:02x}{:02x}{:02x}".format(*INK_RGB)
-WINNER_COLOR, OTHER_COLOR = "#e4572e", "#9ca3af"
 UPLOAD_TYPES = ["png", "jpg", "jpeg", "webp", "bmp", "gif"]
 BIG_METRIC_CSS = "<style>[data-testid='stMetricValue'] {font-size: 4.5rem; line-height: 1.1;}</style>"
 
@@ -157,33 +163,6 @@ def upload_ui() -> tuple[bytes, str] | None:
     """A file picker for a photo or scan of one digit; returns its bytes and name."""
     upload = st.file_uploader("A photo or scan of one digit", type=UPLOAD_TYPES, key="upload")
     return (upload.getvalue(), upload.name) if upload is not None else None
-
-
-def probability_chart(probs: list[float], height: int = 220) -> dict:
-    """A Vega-Lite spec: bars for digits 0-9 in order, the winner highlighted, exact values on hover.
-
-    Written as a plain dict: building it through Altair and pandas cost 20-100 ms a stroke.
-    """
-    winner = max(range(len(probs)), key=probs.__getitem__)
-    return {
-        "height": height,
-        "data": {"values": [{"digit": str(d), "probability": p, "winner": d == winner} for d, p in enumerate(probs)]},
-        "mark": {"type": "bar", "cornerRadiusEnd": 3},
-        "encoding": {
-            "x": {"field": "digit", "type": "ordinal", "sort": None, "axis": {"labelAngle": 0, "labelFontSize": 16}},
-            "y": {
-                "field": "probability",
-                "type": "quantitative",
-                "scale": {"domain": [0, 1]},
-                "axis": {"format": "%", "title": None},
-            },
-            "color": {"condition": {"test": "datum.winner", "value": WINNER_COLOR}, "value": OTHER_COLOR},
-            "tooltip": [
-                {"field": "digit", "type": "ordinal"},
-                {"field": "probability", "type": "quantitative", "format": ".2%"},
-            ],
-        },
-    }
 
 
 def model_ui() -> None:

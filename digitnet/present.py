@@ -13,6 +13,7 @@ if TYPE_CHECKING:  # the page imports this before torch is loaded
     from digitnet.predict import Prediction
 
 SURE = 0.99  # above this the page says it is sure
+WINNER_COLOR, OTHER_COLOR = "#e4572e", "#9ca3af"  # the answer's bar in the theme's colour, the others grey
 
 
 def confidence_sentence(prediction: Prediction, doubt_threshold: float) -> str:
@@ -52,3 +53,30 @@ def inline_png(pixels: np.ndarray) -> str:
     buffer = io.BytesIO()
     Image.fromarray(pixels).save(buffer, format="PNG")
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def probability_chart(probs: list[float], height: int = 220) -> dict:
+    """A Vega-Lite spec: bars for digits 0-9 in order, the winner highlighted, exact values on hover.
+
+    Written as a plain dict: building it through Altair and pandas cost 20-100 ms a stroke.
+    """
+    winner = max(range(len(probs)), key=probs.__getitem__)
+    return {
+        "height": height,
+        "data": {"values": [{"digit": str(d), "probability": p, "winner": d == winner} for d, p in enumerate(probs)]},
+        "mark": {"type": "bar", "cornerRadiusEnd": 3},
+        "encoding": {
+            "x": {"field": "digit", "type": "ordinal", "sort": None, "axis": {"labelAngle": 0, "labelFontSize": 16}},
+            "y": {
+                "field": "probability",
+                "type": "quantitative",
+                "scale": {"domain": [0, 1]},
+                "axis": {"format": "%", "title": None},
+            },
+            "color": {"condition": {"test": "datum.winner", "value": WINNER_COLOR}, "value": OTHER_COLOR},
+            "tooltip": [
+                {"field": "digit", "type": "ordinal"},
+                {"field": "probability", "type": "quantitative", "format": ".2%"},
+            ],
+        },
+    }

@@ -2,10 +2,21 @@
 
 from __future__ import annotations
 
+import base64
+import io
+
 import numpy as np
+from PIL import Image
 
 from digitnet.predict import Prediction
-from digitnet.present import confidence_sentence, enlarge_pixels, format_percent, is_doubtful
+from digitnet.present import (
+    confidence_sentence,
+    enlarge_pixels,
+    format_percent,
+    inline_png,
+    is_doubtful,
+    probability_chart,
+)
 
 
 def prediction(probs: dict[int, float]) -> Prediction:
@@ -40,3 +51,19 @@ def test_enlarged_pixels_are_uniform_blocks():
     big = enlarge_pixels(image, 6)
     assert big.shape == (168, 168) and big.dtype == np.uint8
     assert (big[6:12, 12:18] == round(image[1, 2] * 255)).all()
+
+
+def test_the_chart_has_every_digit_in_order_and_highlights_only_the_answer():
+    probs = np.random.default_rng(3).dirichlet(np.ones(10)).tolist()
+    values = probability_chart(probs)["data"]["values"]
+    assert [v["digit"] for v in values] == [str(d) for d in range(10)]
+    assert [v["probability"] for v in values] == probs
+    assert [v["winner"] for v in values] == [d == int(np.argmax(probs)) for d in range(10)]
+
+
+def test_an_inline_png_holds_the_same_pixels():
+    pixels = np.random.default_rng(4).integers(0, 256, (12, 9), dtype=np.uint8)
+    url = inline_png(pixels)
+    assert url.startswith("data:image/png;base64,")
+    decoded = np.asarray(Image.open(io.BytesIO(base64.b64decode(url.split(",", 1)[1]))))
+    np.testing.assert_array_equal(decoded, pixels)
