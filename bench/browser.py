@@ -24,6 +24,7 @@ from playwright.sync_api import sync_playwright
 
 from browser import (
     CANVAS,
+    MIN_TIMED_POINTS,
     canvas_origin,
     clear_canvas,
     launch_chromium,
@@ -35,8 +36,6 @@ from browser import (
 from digitnet.constants import CANVAS_SIZE
 from digitnet.data import load_pendigits, resolve_data_dir
 from digitnet.strokes import TUNE_WRITERS, place_strokes
-
-MIN_TIMED_POINTS = 5  # pen points
 
 
 def time_to_canvas(browser) -> float:

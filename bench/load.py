@@ -31,17 +31,17 @@ from playwright.async_api import async_playwright
 
 from browser import (
     CANVAS,
-    CHROMIUM,
-    CHROMIUM_ARGS,
     IDLE_JS,
-    NEW_PREVIEW_JS,
+    MIN_TIMED_POINTS,
     PREVIEW,
     PREVIEW_JS,
+    launch_chromium,
     streamlit_server,
 )
 from digitnet.constants import CANVAS_SIZE
 from digitnet.data import load_pendigits, resolve_data_dir
 from digitnet.strokes import TUNE_WRITERS, place_strokes
+from procs import CHROMIUM_PROGRAM, cpu_seconds, machine_busy_seconds, process_ids, rss_mb, server_pid
 
 ANSWER_TIMEOUT = 30.0  # seconds a stroke may wait for its prediction before it counts as an error
 STAGGER = 5.0  # seconds over which the sessions arrive
@@ -57,48 +57,7 @@ TIMING_JS = f"""() => {{
     if (src && src !== timing.src) {{ timing.src = src; timing.changed = performance.now(); }}
   }}).observe(document, {{subtree: true, childList: true, attributes: true, attributeFilter: ['src']}});
 }}"""
-MIN_TIMED_POINTS = 5  # shorter ticks get "only a dot" and no new preview: drawn, not timed
-
-
-def process_ids(pattern: str) -> list[int]:
-    """Processes whose command line, or the program they run, contains `pattern`."""
-    found = []
-    for proc in Path("/proc").iterdir():
-        try:
-            if not proc.name.isdigit():
-                continue
-            command = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode()
-            if pattern in command or pattern in str((proc / "exe").resolve()):
-                found.append(int(proc.name))
-        except OSError:
-            continue
-    return found
-
-
-def rss_mb(pid: int) -> float:
-    """Resident memory of a process in MiB."""
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
-
-
-def cpu_seconds(pids: list[int]) -> float:
-    """User plus system CPU time of processes, in seconds (vanished processes count 0)."""
-    total = 0
-    for pid in pids:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-            total += int(fields[11]) + int(fields[12])
-        except OSError:
-            continue
-    return total / 100  # clock ticks
-
-
-def machine_busy_seconds() -> float:
-    """CPU seconds all cores of the machine have spent busy since boot."""
-    ticks = [int(t) for t in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
-    return (sum(ticks) - ticks[3] - ticks[4]) / 100  # all but idle and iowait
+ANSWERED_JS = "() => __timing.changed > __timing.up"  # a new preview since the last mouse-up
 
 
 # Forty pages driven point by point through Playwright cost the load generator more CPU than the
@@ -134,6 +93,16 @@ async def clear(page) -> None:
     await page.wait_for_timeout(400)
 
 
+async def time_answer(page, result: dict) -> None:
+    """Wait for the answer to the stroke just drawn; note its time, or the error the page shows instead."""
+    try:
+        await page.wait_for_function(ANSWERED_JS, polling=20, timeout=ANSWER_TIMEOUT * 1000)
+        result["latencies"].append(await page.evaluate("() => (__timing.changed - __timing.up) / 1000"))
+    except PlaywrightTimeout:
+        result["errors"].append("no answer within the timeout")
+    result["errors"] += ["error on the page"] * await page.locator(ERROR_ON_PAGE).count()
+
+
 async def session(browser, url: str, digits: list, rng: random.Random, result: dict) -> None:
     """One person: open the page, draw each digit stroke by stroke, time every answer, Clear in between."""
     context = await browser.new_context(viewport={"width": 1280, "height": 1000})
@@ -147,19 +116,12 @@ async def session(browser, url: str, digits: list, rng: random.Random, result: d
         centre = (CANVAS_SIZE / 2, CANVAS_SIZE / 2)
         for digit in digits:
             for stroke in place_strokes(digit.strokes, CANVAS_SIZE, 0.6, centre):
-                await asyncio.sleep(rng.uniform(*THINK))
-                before = await page.evaluate(PREVIEW_JS)
-                await draw_stroke(canvas, stroke)
                 if len(stroke) < MIN_TIMED_POINTS:
-                    await page.wait_for_timeout(500)
-                    continue
-                try:
-                    await page.wait_for_function(NEW_PREVIEW_JS, arg=before, polling=20, timeout=ANSWER_TIMEOUT * 1000)
-                    result["latencies"].append(await page.evaluate("() => (__timing.changed - __timing.up) / 1000"))
-                except PlaywrightTimeout:
-                    result["errors"].append("no answer within the timeout")
+                    continue  # a tick alone may be "only a dot", with no answer to wait for
+                await asyncio.sleep(rng.uniform(*THINK))
+                await draw_stroke(canvas, stroke)
+                await time_answer(page, result)
             await clear(page)
-        result["errors"] += ["error on the page"] * await page.locator(ERROR_ON_PAGE).count()
     except Exception as error:  # a session that breaks is the measurement, not a reason to stop
         result["errors"].append(f"{type(error).__name__}: {str(error).splitlines()[0]}")
     # The context stays open: its renderer's CPU time is read when the whole crowd is done.
@@ -169,15 +131,15 @@ async def crowd(url: str, sessions: int, digits: list, per_session: int, seed: i
     """Run `sessions` people at once; return latencies, errors and CPU seconds of server and browser."""
     rng = random.Random(seed)
     result = {"latencies": [], "errors": []}
-    server = process_ids(f"--server.port={url.rsplit(':', 1)[1]}")
+    server = [server_pid(url)]
     async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        chromium = process_ids("/usr/lib/chromium/")  # Debian's /usr/bin/chromium is a script that runs it
+        browser = await launch_chromium(playwright)
+        chromium = process_ids(CHROMIUM_PROGRAM)
         server_cpu, browser_cpu, busy = cpu_seconds(server), cpu_seconds(chromium), machine_busy_seconds()
         wall = time.perf_counter()
         people = [(rng.sample(digits, per_session), random.Random(rng.random())) for _ in range(sessions)]
         await asyncio.gather(*(session(browser, url, mine, own_rng, result) for mine, own_rng in people))
-        chromium = process_ids("/usr/lib/chromium/")
+        chromium = process_ids(CHROMIUM_PROGRAM)
         result["wall"] = time.perf_counter() - wall
         result["server_cpu"] = cpu_seconds(server) - server_cpu
         result["browser_cpu"] = cpu_seconds(chromium) - browser_cpu
@@ -186,16 +148,23 @@ async def crowd(url: str, sessions: int, digits: list, per_session: int, seed: i
     return result
 
 
+def latency_cells(latencies: list[float], errors: list[str]) -> str:
+    """Markdown cells: answers, median, p95 (nearest rank) and max in ms, and the errors by kind."""
+    times = sorted(latencies)
+    kinds = ", ".join(sorted(set(errors)))
+    if not times:
+        return f"0 | - | - | - | {len(errors)} ({kinds})"
+    p95 = times[math.ceil(0.95 * len(times)) - 1]
+    return (
+        f"{len(times)} | {statistics.median(times) * 1000:.0f} | {p95 * 1000:.0f} | {times[-1] * 1000:.0f} | "
+        f"{len(errors)}{f' ({kinds})' if kinds else ''}"
+    )
+
+
 def report(sessions: int, result: dict, rss_before: float, rss_after: float) -> str:
     """One Markdown table row."""
-    times = sorted(result["latencies"])
-    p95 = times[math.ceil(0.95 * len(times)) - 1] if times else float("nan")  # nearest rank
-    median = statistics.median(times) if times else float("nan")
-    errors = result["errors"]
-    kinds = ", ".join(sorted(set(errors)))
     return (
-        f"| {sessions} | {len(times)} | {median * 1000:.0f} | {p95 * 1000:.0f} | "
-        f"{(times[-1] if times else float('nan')) * 1000:.0f} | {len(errors)}{f' ({kinds})' if kinds else ''} | "
+        f"| {sessions} | {latency_cells(result['latencies'], result['errors'])} | "
         f"{rss_before:.0f} -> {rss_after:.0f} | {result['server_cpu'] / result['wall']:.2f} | "
         f"{result['browser_cpu'] / result['wall']:.2f} | {result['machine_cpu'] / result['wall']:.2f} |"
     )
@@ -220,7 +189,7 @@ def main(argv: list[str] | None = None) -> None:
     )
     for sessions in args.sessions:
         with streamlit_server() as url:
-            pid = process_ids(f"--server.port={url.rsplit(':', 1)[1]}")[0]
+            pid = server_pid(url)
             asyncio.run(crowd(url, 1, digits, 1, args.seed))  # the presenter opens the page first: model loaded
             rss_before = rss_mb(pid)
             result = asyncio.run(crowd(url, sessions, digits, args.digits, args.seed))

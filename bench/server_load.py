@@ -19,9 +19,7 @@ import asyncio
 import base64
 import io
 import json
-import math
 import random
-import statistics
 import sys
 import time
 from pathlib import Path
@@ -38,21 +36,19 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))  # the
 
 from playwright.async_api import async_playwright
 
-from browser import CANVAS, CHROMIUM, CHROMIUM_ARGS, NEW_PREVIEW_JS, PREVIEW_JS, streamlit_server
+from browser import CANVAS, NEW_PREVIEW_JS, PREVIEW_JS, launch_chromium, streamlit_server
 from digitnet.constants import CANVAS_SIZE, DEFAULT_BRUSH
 from digitnet.data import load_pendigits, resolve_data_dir
 from digitnet.strokes import TUNE_WRITERS, render_on_canvas
-from load import THINK, TIMING_JS, cpu_seconds, draw_stroke, process_ids, rss_mb
-
-ANSWER_TIMEOUT = 30.0  # seconds
-DRAWINGS = 400  # distinct pen-digit canvases the sessions draw from
+from load import ANSWER_TIMEOUT, STAGGER, THINK, TIMING_JS, draw_stroke, latency_cells
+from procs import cpu_seconds, rss_mb, server_pid
 
 
 async def record_messages(url: str) -> tuple[bytes, BackMsg]:
     """What a real page sends: its first message (the page run) and a stroke's (the canvas's new value)."""
     sent: list[bytes] = []
     async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        browser = await launch_chromium(playwright)
         page = await browser.new_page(viewport={"width": 1280, "height": 1000})
         page.on("websocket", lambda socket: socket.on("framesent", lambda frame: sent.append(frame)))
         await page.add_init_script(f"({TIMING_JS})()")
@@ -69,8 +65,8 @@ async def record_messages(url: str) -> tuple[bytes, BackMsg]:
 
 
 def canvas_widget(message: BackMsg):
-    """The canvas's entry among the widget states a stroke sends."""
-    return next(w for w in message.rerun_script.widget_states.widgets if w.HasField("json_value"))
+    """The Draw tab canvas's entry among the widget states a stroke sends."""
+    return next(w for w in message.rerun_script.widget_states.widgets if "-draw-canvas-" in w.id)
 
 
 def stroke_message(template: BackMsg, png: bytes) -> bytes:
@@ -85,11 +81,12 @@ def stroke_message(template: BackMsg, png: bytes) -> bytes:
 
 
 def drawings(data_dir: Path, count: int, seed: int) -> list[bytes]:
-    """PNGs of pen digits drawn the way the canvas sends them."""
+    """PNGs of pen digits drawn the way the canvas sends them, each one different (random size and place),
+    so no stroke is answered from the app's cache."""
     rng = np.random.default_rng(seed)
     digits = load_pendigits(data_dir, TUNE_WRITERS)
     pngs = []
-    for index in rng.choice(len(digits), count, replace=False):
+    for index in rng.choice(len(digits), count):
         buffer = io.BytesIO()
         Image.fromarray(render_on_canvas(digits[index], CANVAS_SIZE, DEFAULT_BRUSH, rng)).save(buffer, "PNG")
         pngs.append(buffer.getvalue())
@@ -114,8 +111,9 @@ async def run_finished(socket) -> tuple[bool, bool]:
 async def session(url: str, first: bytes, strokes: list[bytes], rng: random.Random, result: dict) -> None:
     """One person: open the page, then send strokes with a pause before each; time every answer."""
     address = url.replace("http://", "ws://") + "/_stcore/stream"
+    sent = 0
     try:
-        await asyncio.sleep(rng.uniform(0, THINK[1]))
+        await asyncio.sleep(rng.uniform(0, STAGGER))
         async with websockets.connect(address, subprotocols=["streamlit"], origin=url, max_size=None) as socket:
             await socket.send(first)
             await asyncio.wait_for(run_finished(socket), ANSWER_TIMEOUT)
@@ -123,23 +121,25 @@ async def session(url: str, first: bytes, strokes: list[bytes], rng: random.Rand
                 await asyncio.sleep(rng.uniform(*THINK))
                 start = time.perf_counter()
                 await socket.send(stroke)
+                sent += 1
                 predicted, failed = await asyncio.wait_for(run_finished(socket), ANSWER_TIMEOUT)
                 result["latencies"].append(time.perf_counter() - start)
                 if failed or not predicted:
                     result["errors"].append("exception on the page" if failed else "no prediction in the answer")
-    except (TimeoutError, OSError, websockets.WebSocketException) as error:
-        result["errors"].append(f"{type(error).__name__}")
+    except Exception as error:  # a session that breaks is the measurement, not a reason to stop
+        result["errors"] += [f"{type(error).__name__}, session ended"] * (len(strokes) - sent + 1)
 
 
-async def crowd(url: str, first: bytes, strokes: list[bytes], sessions: int, per_session: int, seed: int) -> dict:
-    """Run `sessions` people at once; return latencies, errors, wall time."""
+async def crowd(url: str, first: bytes, strokes: list[bytes], sessions: int, seed: int) -> dict:
+    """Run `sessions` people at once, each sending its own share of `strokes`; return latencies, errors, wall time."""
     rng = random.Random(seed)
+    share = len(strokes) // sessions
     result: dict = {"latencies": [], "errors": []}
     start = time.perf_counter()
     await asyncio.gather(
         *(
-            session(url, first, rng.sample(strokes, per_session), random.Random(rng.random()), result)
-            for _ in range(sessions)
+            session(url, first, strokes[k * share : (k + 1) * share], random.Random(rng.random()), result)
+            for k in range(sessions)
         )
     )
     result["wall"] = time.perf_counter() - start
@@ -156,7 +156,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=0, help="seed for drawings and pauses (default 0)")
     parser.add_argument("--data-dir", default=None, help="data root (default: $DIGITNET_DATA, else ./data)")
     args = parser.parse_args(argv)
-    pngs = drawings(resolve_data_dir(args.data_dir), DRAWINGS, args.seed)
+    pngs = drawings(resolve_data_dir(args.data_dir), max(args.sessions) * args.strokes, args.seed)
     print(
         "| sessions | strokes | median ms | p95 ms | max ms | errors | server RSS MiB | server CPU (cores) |\n"
         "|---|---|---|---|---|---|---|---|",
@@ -164,17 +164,13 @@ def main(argv: list[str] | None = None) -> None:
     )
     for sessions in args.sessions:
         with streamlit_server() as url:
-            pid = process_ids(f"--server.port={url.rsplit(':', 1)[1]}")[0]
+            pid = server_pid(url)
             first, template = asyncio.run(record_messages(url))  # also loads the model, as the presenter would
-            strokes = [stroke_message(template, png) for png in pngs]
+            strokes = [stroke_message(template, png) for png in pngs[: sessions * args.strokes]]
             rss_before, cpu_before = rss_mb(pid), cpu_seconds([pid])
-            result = asyncio.run(crowd(url, first, strokes, sessions, args.strokes, args.seed))
-            times = sorted(result["latencies"])
-            errors = result["errors"]
+            result = asyncio.run(crowd(url, first, strokes, sessions, args.seed))
             print(
-                f"| {sessions} | {len(times)} | {statistics.median(times) * 1000:.0f} | "
-                f"{times[math.ceil(0.95 * len(times)) - 1] * 1000:.0f} | {times[-1] * 1000:.0f} | "
-                f"{len(errors)}{' (' + ', '.join(sorted(set(errors))) + ')' if errors else ''} | "
+                f"| {sessions} | {latency_cells(result['latencies'], result['errors'])} | "
                 f"{rss_before:.0f} -> {rss_mb(pid):.0f} | {(cpu_seconds([pid]) - cpu_before) / result['wall']:.2f} |",
                 flush=True,
             )

@@ -25,42 +25,47 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))  # the
 
 from playwright.async_api import async_playwright
 
-from browser import CANVAS, CHROMIUM, CHROMIUM_ARGS, NEW_PREVIEW_JS, PREVIEW_JS, streamlit_server
-from load import ANSWER_TIMEOUT, TIMING_JS, clear, draw_stroke, process_ids, rss_mb
+from browser import CANVAS, launch_chromium, streamlit_server
+from digitnet.constants import CANVAS_SIZE
+from load import TIMING_JS, clear, draw_stroke, time_answer
+from procs import rss_mb, server_pid
 
 CLEAR_EVERY = 25  # strokes: a canvas full of scribbles stops looking like a digit
 STROKE_POINTS = 8
 
 
-def random_stroke(rng: np.random.Generator, size: int = 320) -> np.ndarray:
+def random_stroke(rng: np.random.Generator, size: int = CANVAS_SIZE) -> np.ndarray:
     """A short wandering stroke somewhere on the canvas (canvas pixels)."""
     start = rng.uniform(0.2 * size, 0.8 * size, 2)
     return np.clip(start + np.cumsum(rng.normal(0, 12, (STROKE_POINTS, 2)), axis=0), 5, size - 5)
 
 
-async def soak(url: str, predictions: int, every: int, pid: int, seed: int) -> list[tuple[int, float]]:
-    """Draw until `predictions` answers have arrived; return (answers so far, server RSS MiB) readings."""
+def note(readings: list[tuple[int, float]], strokes: int, pid: int) -> None:
+    """Read the server's memory now, keep it and print it (a run cut short still shows its readings)."""
+    readings.append((strokes, rss_mb(pid)))
+    print(f"after {strokes:5d} predictions: server RSS {readings[-1][1]:.0f} MiB", flush=True)
+
+
+async def soak(url: str, predictions: int, every: int, seed: int) -> tuple[list[tuple[int, float]], list[str]]:
+    """Draw `predictions` strokes, each waited for; return (strokes so far, server RSS MiB) readings and errors."""
     rng = np.random.default_rng(seed)
-    readings = []
+    pid, readings, result = server_pid(url), [], {"latencies": [], "errors": []}
     async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        browser = await launch_chromium(playwright)
         page = await browser.new_page(viewport={"width": 1280, "height": 1000})
         await page.add_init_script(f"({TIMING_JS})()")
         await page.goto(url)
         await page.locator(CANVAS).first.wait_for(timeout=60_000)
-        answered = 0
-        while answered < predictions:
-            if answered % every == 0 or answered == 1:  # after the first: torch has made its working memory
-                readings.append((answered, rss_mb(pid)))
-            if answered and answered % CLEAR_EVERY == 0:
+        for strokes in range(predictions):
+            if strokes % every == 0 or strokes == 1:  # after the first: torch has made its working memory
+                note(readings, strokes, pid)
+            if strokes and strokes % CLEAR_EVERY == 0:
                 await clear(page)
-            before = await page.evaluate(PREVIEW_JS)
             await draw_stroke(page.locator(f"{CANVAS} >> visible=true").first, random_stroke(rng))
-            await page.wait_for_function(NEW_PREVIEW_JS, arg=before, polling=20, timeout=ANSWER_TIMEOUT * 1000)
-            answered += 1
-        readings.append((answered, rss_mb(pid)))
+            await time_answer(page, result)
+        note(readings, predictions, pid)
         await browser.close()
-    return readings
+    return readings, result["errors"]
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -72,11 +77,9 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     start = time.perf_counter()
     with streamlit_server() as url:
-        pid = process_ids(f"--server.port={url.rsplit(':', 1)[1]}")[0]
-        readings = asyncio.run(soak(url, args.predictions, args.every, pid, args.seed))
-    for answered, rss in readings:
-        print(f"after {answered:5d} predictions: server RSS {rss:.0f} MiB")
+        readings, errors = asyncio.run(soak(url, args.predictions, args.every, args.seed))
     first, warm, last = readings[0][1], readings[1][1], readings[-1][1]
+    print(f"errors: {len(errors)}{' (' + ', '.join(sorted(set(errors))) + ')' if errors else ''}")
     print(f"growth from the page's first drawing: {last - first:+.1f} MiB ({time.perf_counter() - start:.0f} s)")
     print(f"growth from the first prediction to the last: {last - warm:+.1f} MiB")
 

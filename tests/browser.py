@@ -32,6 +32,7 @@ CANVAS = "canvas.upper-canvas"  # Fabric's top canvas takes the pointer events
 METRIC = '[data-testid="stMetricValue"]'
 PREVIEW = '[data-testid="stImage"] img'  # the 28x28 input: a new picture after every read
 MOVE_STEPS = 3  # intermediate pointer moves between two pen points, like a real mouse
+MIN_TIMED_POINTS = 5  # pen points; the benches time only strokes this long (a tick alone may be a dot)
 IDLE_JS = "() => document.querySelector('[data-testid=stApp]')?.dataset.testScriptState === 'notRunning'"
 NEW_PREVIEW_JS = f"prev => {{ const img = document.querySelector('{PREVIEW}'); return img?.src && img.src !== prev; }}"
 PREVIEW_JS = f"() => document.querySelector('{PREVIEW}')?.src ?? ''"
@@ -88,7 +89,7 @@ def _healthy(url: str) -> bool:
 
 
 def launch_chromium(playwright):
-    """Debian's chromium, headless, with no background traffic."""
+    """Debian's chromium, headless, with no background traffic (with the async API: await the result)."""
     return playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
 
 
@@ -118,8 +119,7 @@ def page_points(stroke: np.ndarray, origin: tuple[float, float]) -> list[tuple[f
 
 def touch_stroke(cdp, stroke: np.ndarray, origin: tuple[float, float]) -> None:
     """The same stroke with a finger, through Chrome's touch events (Playwright has no touch-move)."""
-    x0, y0 = origin
-    points = [{"x": x0 + float(x), "y": y0 + float(y)} for x, y in stroke]
+    points = [{"x": x, "y": y} for x, y in page_points(stroke, origin)]
     cdp.send("Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": [points[0]]})
     for point in points[1:]:
         cdp.send("Input.dispatchTouchEvent", {"type": "touchMove", "touchPoints": [point]})
