@@ -75,27 +75,15 @@ class Predictor:
     def predict_segments(self, segmentation: Segmentation) -> list[Prediction]:
         """Read each digit of a segmented number, left to right, each with its box; pieces with no digit shape
         (a sliver cut off a stroke) are left out."""
-        inputs, boxes = [], []
-        for crop, box in zip(segmentation.crops, segmentation.boxes, strict=True):
-            try:
-                inputs.append(preprocess(crop))
-            except EmptyImageError:
-                continue
-            boxes.append(box)
+        inputs, readable = _readable_inputs(segmentation.crops)
         if not inputs:
             raise EmptyImageError("No digit could be read: write the number larger.")
-        return self._read(inputs, boxes)
+        return self._read(inputs, [segmentation.boxes[i] for i in readable])
 
     def digit_scores(self, crops: list[np.ndarray]) -> np.ndarray:
         """Log-probability of the likeliest digit for each ink crop (-inf where there is no digit shape)."""
         scores = np.full(len(crops), -np.inf)
-        inputs, readable = [], []
-        for index, crop in enumerate(crops):
-            try:
-                inputs.append(preprocess(crop))
-            except EmptyImageError:
-                continue
-            readable.append(index)
+        inputs, readable = _readable_inputs(crops)
         if inputs:
             scores[readable] = np.log(self.probabilities(np.stack(inputs)).max(axis=1))
         return scores
@@ -113,6 +101,18 @@ class Predictor:
     def predict_number(self, image: np.ndarray | Image.Image) -> list[Prediction]:
         """Read a drawn number of one or more digits, left to right; raises EmptyImageError if blank."""
         return self.predict_segments(self.segment(image))
+
+
+def _readable_inputs(crops: list[np.ndarray]) -> tuple[list[np.ndarray], list[int]]:
+    """Preprocessed inputs of the crops that hold a digit shape, and which crops those were."""
+    inputs, readable = [], []
+    for index, crop in enumerate(crops):
+        try:
+            inputs.append(preprocess(crop))
+        except EmptyImageError:
+            continue
+        readable.append(index)
+    return inputs, readable
 
 
 def file_version(path: Path) -> str:
