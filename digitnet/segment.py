@@ -87,13 +87,14 @@ def _fewest_strokes_cut(ink: np.ndarray) -> int:
     return low + int(np.argmin(strokes_crossed * ink.shape[0] + window.sum(axis=0)))
 
 
-def _surest_cut(ink: np.ndarray, score: Scorer) -> tuple[int, float]:
-    """Column in the cut window where the scorer is surest of both halves together, and that score."""
+def _surest_cut(ink: np.ndarray, score: Scorer) -> tuple[int, float, float]:
+    """Column in the cut window where the scorer is surest of both halves together, that score, and the
+    whole piece's score (all in one call: one forward pass)."""
     width = ink.shape[1]
     candidates = np.unique(np.arange(CUT_WINDOW[0], CUT_WINDOW[1], CUT_STEP) * width).astype(int)
-    scores = score([ink[:, :c] for c in candidates] + [ink[:, c:] for c in candidates])
-    both = scores[: len(candidates)] + scores[len(candidates) :]
-    return int(candidates[np.argmax(both)]), float(both.max())
+    scores = score([ink[:, :c] for c in candidates] + [ink[:, c:] for c in candidates] + [ink])
+    both = scores[: len(candidates)] + scores[len(candidates) : -1]
+    return int(candidates[np.argmax(both)]), float(both.max()), float(scores[-1])
 
 
 def cut_columns(ink: np.ndarray, score: Scorer | None = None) -> list[int]:
@@ -106,9 +107,9 @@ def cut_columns(ink: np.ndarray, score: Scorer | None = None) -> list[int]:
     if score is None:
         cut = _fewest_strokes_cut(ink)
     else:
-        cut, cut_score = _surest_cut(ink, score)
+        cut, cut_score, whole_score = _surest_cut(ink, score)
         # A piece of middling width is cut only if the two halves read better than the whole.
-        if width <= TOUCHING_ASPECT * height and cut_score <= score([ink])[0]:
+        if width <= TOUCHING_ASPECT * height and cut_score <= whole_score:
             return []
     if not 0 < cut < width:  # a sliver a few pixels wide: nothing to cut
         return []
