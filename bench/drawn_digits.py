@@ -26,12 +26,11 @@ from digitnet.data import load_pendigits, resolve_data_dir
 from digitnet.drawn import read_drawn
 from digitnet.metrics import expected_calibration_error
 from digitnet.predict import load_predictor
-from digitnet.strokes import STYLES, TEST_WRITERS, TUNE_WRITERS
+from digitnet.strokes import HELD_OUT_WRITERS, STYLES
 
 BRUSHES = (8, 12, 16, 20, 28, 36)  # pixels, thin pen to thick finger
 CANVASES = (280, 320, 400, 600)  # pixels, with the default brush
 CONFIDENT = 0.9
-WRITERS = {"test": TEST_WRITERS, "tune": TUNE_WRITERS}
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -43,7 +42,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--no-sweep", action="store_true", help="measure the app's defaults only")
     parser.add_argument(
         "--writers",
-        choices=sorted(WRITERS),
+        choices=sorted(HELD_OUT_WRITERS),
         default="test",
         help="test = 21-30, the result; tune = 17-20, for choosing settings (default test)",
     )
@@ -74,14 +73,14 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
     """Run the measure; return accuracy per setting."""
     args = parse_args(argv)
     predictor = load_predictor(args.checkpoint)
-    writer_range = WRITERS[args.writers]
+    writer_range = HELD_OUT_WRITERS[args.writers]
     digits = load_pendigits(resolve_data_dir(args.data_dir), writer_range)
     labels = np.array([d.label for d in digits])
     writers = np.array([d.writer for d in digits])
     start = time.perf_counter()
     probs = read_drawn(predictor, digits, seed=args.seed)
     print(
-        f"# {len(digits)} digits by held-out writers {TEST_WRITERS.start}-{TEST_WRITERS.stop - 1}, "
+        f"# {len(digits)} digits by held-out writers {writer_range.start}-{writer_range.stop - 1}, "
         f"canvas {CANVAS_SIZE} px, brush {DEFAULT_BRUSH} px, transparent background"
     )
     print("app defaults: " + summary(probs, labels))

@@ -19,6 +19,7 @@ TABLET_SIZE = 500  # pendigits coordinates lie in a 500x500 box, y pointing up
 FIT_WRITERS = range(1, 17)  # their digits may be trained on
 TUNE_WRITERS = range(17, 21)  # validation: calibration and thresholds are chosen on them
 TEST_WRITERS = range(21, 31)  # only ever measured, never trained or tuned on
+HELD_OUT_WRITERS = {"test": TEST_WRITERS, "tune": TUNE_WRITERS}  # the benches' --writers choices
 SUPERSAMPLE = 2  # PIL draws aliased lines: draw twice as large and average down
 # (ink RGBA, background RGBA) of the ways a canvas or a scan can look.
 STYLES = {
