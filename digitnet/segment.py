@@ -3,8 +3,10 @@
 Connected pieces of ink are the starting point. Pieces whose horizontal extents overlap strongly
 are one digit (the two strokes of a 4 or a crossed 7); pieces far shorter than the writing belong
 to the tall piece they overlap (the separate bar of a 5); pieces far smaller than the writing are
-dots and are ignored; a piece much wider than it is tall is digits that touch, cut where a scorer
-(the model) reads the two halves most confidently, or else where the least ink crosses.
+dots and are ignored. With a scorer (the model), neighbours whose boxes overlap a little are joined
+if they read better as one digit (a 4 drawn as an L and a bar). A piece much wider than it is tall
+is digits that touch, cut where the scorer reads the two halves most confidently (or else where the
+least ink crosses), never where a half would be too short to be a digit.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ DOT_SIZE = 0.25  # pieces whose longest side is under this share of the tallest 
 PART_HEIGHT = 0.4  # pieces shorter than this share of the tallest are part of a neighbour (a 5's bar)
 TOUCHING_ASPECT = 1.7  # a piece wider than this times its height holds touching digits (chosen on writers 17-20)
 MAYBE_TOUCHING_ASPECT = 1.0  # wider than this times its height, ask the scorer (both chosen on writers 17-20)
+JOIN_MARGIN = 0.05  # log-confidence two overlapping pieces must gain as one digit to be joined (writers 17-20)
 CUT_WINDOW = (0.3, 0.7)  # where, across a wide piece, a cut between two digits may fall
 CUT_STEP = 0.02  # spacing of the candidate cuts a scorer weighs, as a share of the piece's width
 PAD = 2  # pixels of background around each digit's crop, so its border is paper
@@ -78,47 +81,64 @@ def group_pieces(boxes: list[Box]) -> list[list[int]]:
     return list(groups.values())
 
 
-def _fewest_strokes_cut(ink: np.ndarray) -> int:
-    """Column in the cut window that the fewest strokes, then the least ink, cross."""
-    low, high = int(CUT_WINDOW[0] * ink.shape[1]), int(CUT_WINDOW[1] * ink.shape[1])
-    window = ink[:, low:high] > 0
-    strokes_crossed = np.count_nonzero(np.diff(window.astype(np.int8), axis=0) == 1, axis=0) + window[0]
+def _fewest_strokes_cut(ink: np.ndarray, candidates: np.ndarray) -> int:
+    """The candidate column that the fewest strokes, then the least ink, cross."""
+    columns = ink[:, candidates] > 0
+    strokes_crossed = np.count_nonzero(np.diff(columns.astype(np.int8), axis=0) == 1, axis=0) + columns[0]
     # Where two digits touch, one merged stroke crosses the column; inside a digit (a 0's middle) two do.
-    return low + int(np.argmin(strokes_crossed * ink.shape[0] + window.sum(axis=0)))
+    return int(candidates[np.argmin(strokes_crossed * ink.shape[0] + columns.sum(axis=0))])
 
 
-def _surest_cut(ink: np.ndarray, score: Scorer) -> tuple[int, float, float]:
-    """Column in the cut window where the scorer is surest of both halves together, that score, and the
-    whole piece's score (all in one call: one forward pass)."""
-    width = ink.shape[1]
-    candidates = np.unique(np.arange(CUT_WINDOW[0], CUT_WINDOW[1], CUT_STEP) * width).astype(int)
+def _ink_height(ink: np.ndarray) -> int:
+    """Rows from the first to the last that hold ink (0 if none)."""
+    rows = np.flatnonzero(ink.any(axis=1))
+    return int(rows[-1] - rows[0] + 1) if len(rows) else 0
+
+
+def _surest_cut(ink: np.ndarray, score: Scorer, candidates: np.ndarray) -> tuple[int, float, float]:
+    """The candidate column where the scorer is surest of both halves together, that score, and the whole
+    piece's score (all in one call: one forward pass)."""
     scores = score([ink[:, :c] for c in candidates] + [ink[:, c:] for c in candidates] + [ink])
     both = scores[: len(candidates)] + scores[len(candidates) : -1]
     return int(candidates[np.argmax(both)]), float(both.max()), float(scores[-1])
 
 
-def cut_columns(ink: np.ndarray, score: Scorer | None = None) -> list[int]:
-    """Columns at which to cut a crop of touching digits (empty if it holds one digit)."""
-    rows = np.flatnonzero(ink.any(axis=1))
-    height = rows[-1] - rows[0] + 1 if len(rows) else 1
+def _candidate_cuts(ink: np.ndarray, height: int) -> np.ndarray:
+    """Columns in the cut window that leave two digit-tall halves (a 9's long tail cut off is no digit)."""
+    width = ink.shape[1]
+    window = np.unique(np.arange(CUT_WINDOW[0], CUT_WINDOW[1], CUT_STEP) * width).astype(int)
+    tall = [
+        c
+        for c in window
+        if 0 < c < width and min(_ink_height(ink[:, :c]), _ink_height(ink[:, c:])) >= PART_HEIGHT * height
+    ]
+    return np.array(tall, dtype=int)
+
+
+def cut_columns(ink: np.ndarray, score: Scorer | None = None, height: int | None = None) -> list[int]:
+    """Columns at which to cut a crop of touching digits (empty if it holds one digit); `height` is the
+    digit height the crop is measured against (default: its own ink's)."""
+    height = height or max(_ink_height(ink), 1)
     width = ink.shape[1]
     if width <= TOUCHING_ASPECT * height and (score is None or width <= MAYBE_TOUCHING_ASPECT * height):
         return []
-    if score is None:
-        cut = _fewest_strokes_cut(ink)
-    else:
-        cut, cut_score, whole_score = _surest_cut(ink, score)
-        # A piece of middling width is cut only if the two halves read better than the whole.
-        if width <= TOUCHING_ASPECT * height and cut_score <= whole_score:
-            return []
-    if not 0 < cut < width:  # a sliver a few pixels wide: nothing to cut
+    candidates = _candidate_cuts(ink, height)
+    if len(candidates) == 0:  # a sliver a few pixels wide, or no cut leaves two digits
         return []
-    return [*cut_columns(ink[:, :cut], score), cut, *(cut + c for c in cut_columns(ink[:, cut:], score))]
+    if score is None:
+        cut = _fewest_strokes_cut(ink, candidates)
+    else:
+        cut, cut_score, whole_score = _surest_cut(ink, score, candidates)
+        # A cut must leave two readable halves; a middling piece is cut only if they read better than the whole.
+        if cut_score == -np.inf or (width <= TOUCHING_ASPECT * height and cut_score <= whole_score):
+            return []
+    left, right = cut_columns(ink[:, :cut], score, height), cut_columns(ink[:, cut:], score, height)
+    return [*left, cut, *(cut + c for c in right)]
 
 
 def segment_digits(image: np.ndarray | Image.Image, score: Scorer | None = None) -> Segmentation:
-    """Find the digits of a drawn number; `score` (log-confidence per crop) chooses where touching digits
-    are cut. Raises EmptyImageError if there is no ink at all."""
+    """Find the digits of a drawn number; `score` (log-confidence per crop) chooses which neighbours are one
+    digit and where touching digits are cut. Raises EmptyImageError if there is no ink at all."""
     from scipy import ndimage  # on first use: importing it costs the page 0.2 s of start-up
 
     ink = ink_map(image)
@@ -131,21 +151,54 @@ def segment_digits(image: np.ndarray | Image.Image, score: Scorer | None = None)
     groups = group_pieces(pieces)
     boxes = [_union([pieces[i] for i in group]) for group in groups]
     tallest = max(bottom - top for top, bottom, _, _ in boxes)
-    keep = [
-        k for k, (top, bottom, left, right) in enumerate(boxes) if max(bottom - top, right - left) >= DOT_SIZE * tallest
-    ]
+    digits = sorted(
+        [(g, b) for g, b in zip(groups, boxes, strict=True) if max(b[1] - b[0], b[3] - b[2]) >= DOT_SIZE * tallest],
+        key=lambda digit: digit[1][2],
+    )
+    ignored = len(groups) - len(digits)
+    if score is not None:
+        digits = join_broken_digits(digits, ink, labels, score)
     crops, kept_boxes = [], []
-    for k in sorted(keep, key=lambda k: boxes[k][2]):
-        top, bottom, left, right = boxes[k]
-        own = np.isin(labels[top:bottom, left:right], [i + 1 for i in groups[k]])
-        crop = np.where(own, ink[top:bottom, left:right], 0.0).astype(np.float32)
+    for group, box in digits:
+        crop, (top, bottom, left, _) = _crop(ink, labels, group, box), box
         edges = [0, *cut_columns(crop, score), crop.shape[1]]
         for a, b in pairwise(edges):
             crops.append(np.pad(crop[:, a:b], PAD))
             kept_boxes.append((top, bottom, left + a, left + b))
     if not crops:
         raise EmptyImageError("Only dots: write the digits larger.")
-    return Segmentation(crops, kept_boxes, len(boxes) - len(keep))
+    return Segmentation(crops, kept_boxes, ignored)
+
+
+def join_broken_digits(
+    digits: list[tuple[list[int], Box]], ink: np.ndarray, labels: np.ndarray, score: Scorer
+) -> list[tuple[list[int], Box]]:
+    """Join neighbours (pieces, box) whose boxes overlap and that together are no wider than tall, if the
+    scorer reads them clearly better as one digit than as two (a 4 drawn as an L and a separate bar)."""
+    digits = list(digits)
+    k = 0
+    while k + 1 < len(digits):
+        (first, a), (second, b) = digits[k], digits[k + 1]
+        joined = _union([a, b])
+        if _gap(a, b) <= 0 and joined[3] - joined[2] <= MAYBE_TOUCHING_ASPECT * (joined[1] - joined[0]):
+            crops = [
+                _crop(ink, labels, first, a),
+                _crop(ink, labels, second, b),
+                _crop(ink, labels, first + second, joined),
+            ]
+            apart_a, apart_b, together = score(crops)
+            if together > apart_a + apart_b + JOIN_MARGIN:
+                digits[k : k + 2] = [(first + second, joined)]
+                continue
+        k += 1
+    return digits
+
+
+def _crop(ink: np.ndarray, labels: np.ndarray, group: list[int], box: Box) -> np.ndarray:
+    """The ink of a group of pieces within its box, other pieces' ink blanked."""
+    top, bottom, left, right = box
+    own = np.isin(labels[top:bottom, left:right], [i + 1 for i in group])
+    return np.where(own, ink[top:bottom, left:right], 0.0).astype(np.float32)
 
 
 def _union(boxes: list[Box]) -> Box:

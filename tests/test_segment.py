@@ -83,10 +83,43 @@ def test_a_scorer_decides_whether_a_middling_piece_is_cut_and_where():
     assert len(segment_digits(image, likes_whole).crops) == 1
 
 
+def width_of(crop: np.ndarray) -> int:
+    return int(np.ptp(np.flatnonzero(crop.any(axis=0)))) + 1
+
+
+def prefers_narrow(crops):  # a scorer that would cut anything wide, and join nothing, if it could
+    return np.array([-((width_of(c) / 100) ** 2) for c in crops])
+
+
+def test_a_cut_must_leave_two_digit_tall_halves():
+    def nine_with_a_long_tail(d):
+        d.ellipse((320, 40, 370, 95), outline=255, width=10)
+        d.line([(366, 70), (360, 160), (200, 165)], 255, 10, joint="curve")  # 170 wide, 125 tall
+
+    assert len(segment_digits(canvas(nine_with_a_long_tail), prefers_narrow).crops) == 1
+
+
+def l_and_bar(d):
+    d.line([(220, 40), (210, 120), (268, 120)], 255, 10, joint="curve")  # the L of a 4
+    d.line([(305, 45), (268, 170)], 255, 10)  # its slanted bar: the boxes overlap, the ink does not touch
+
+
+def test_a_digit_drawn_in_two_pieces_side_by_side_is_joined_when_it_reads_better():
+    image = canvas(l_and_bar)
+    assert len(segment_digits(image).crops) == 2  # without a scorer, two pieces side by side
+
+    def likes_wide(crops):  # sure of crops as wide as the L and the bar together
+        return np.array([-abs(width_of(c) - 105) / 10 for c in crops])
+
+    seg = segment_digits(image, likes_wide)
+    assert len(seg.crops) == 1 and seg.boxes[0][2] < 215 and seg.boxes[0][3] > 300
+    assert len(segment_digits(image, prefers_narrow).crops) == 2
+
+
 def test_a_sliver_too_thin_to_cut_is_one_piece():
     image = np.zeros((200, 600), np.uint8)
     image[100, 300:303] = 255  # 3 pixels wide, 1 tall: "much wider than tall", but nowhere to cut
-    assert len(segment_digits(image).crops) == 1
+    assert all(crop.any() for crop in segment_digits(image).crops)  # no empty piece, no endless cutting
     assert len(segment_digits(image, lambda crops: np.full(len(crops), -np.inf)).crops) == 1
 
 
