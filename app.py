@@ -228,7 +228,7 @@ def read_number(image_bytes: bytes, name: str) -> tuple[list[digitnet.Prediction
 def number_result_ui(image: tuple[bytes, str] | None) -> None:
     """The number read, then each digit as the model saw it with its probabilities (small multiples)."""
     if image is None:
-        st.info("Write a number of several digits on the wide canvas, left to right.")
+        st.info("Write a number of several digits on the wide canvas, left to right, with a little space between them.")
         return
     try:
         threshold = get_predictor().doubt_threshold
