@@ -103,10 +103,14 @@ def _surest_cut(ink: np.ndarray, score: Scorer, candidates: np.ndarray) -> tuple
     return int(candidates[np.argmax(both)]), float(both.max()), float(scores[-1])
 
 
-def _candidate_cuts(ink: np.ndarray, height: int) -> np.ndarray:
-    """Columns in the cut window that leave two digit-tall halves (a 9's long tail cut off is no digit)."""
+def _candidate_cuts(ink: np.ndarray, height: int, every_column: bool) -> np.ndarray:
+    """Columns of the cut window (every one, or one per CUT_STEP of the width) that leave two digit-tall
+    halves: a 9's long tail cut off its loop is no digit."""
     width = ink.shape[1]
-    window = np.unique(np.arange(CUT_WINDOW[0], CUT_WINDOW[1], CUT_STEP) * width).astype(int)
+    if every_column:
+        window = np.arange(int(CUT_WINDOW[0] * width), int(CUT_WINDOW[1] * width))
+    else:
+        window = np.unique((np.arange(*CUT_WINDOW, CUT_STEP) * width).astype(int))
     tall = [
         c
         for c in window
@@ -118,11 +122,11 @@ def _candidate_cuts(ink: np.ndarray, height: int) -> np.ndarray:
 def cut_columns(ink: np.ndarray, score: Scorer | None = None, height: int | None = None) -> list[int]:
     """Columns at which to cut a crop of touching digits (empty if it holds one digit); `height` is the
     digit height the crop is measured against (default: its own ink's)."""
-    height = height or max(_ink_height(ink), 1)
+    height = height if height is not None else max(_ink_height(ink), 1)
     width = ink.shape[1]
     if width <= TOUCHING_ASPECT * height and (score is None or width <= MAYBE_TOUCHING_ASPECT * height):
         return []
-    candidates = _candidate_cuts(ink, height)
+    candidates = _candidate_cuts(ink, height, every_column=score is None)
     if len(candidates) == 0:  # a sliver a few pixels wide, or no cut leaves two digits
         return []
     if score is None:
@@ -130,7 +134,7 @@ def cut_columns(ink: np.ndarray, score: Scorer | None = None, height: int | None
     else:
         cut, cut_score, whole_score = _surest_cut(ink, score, candidates)
         # A cut must leave two readable halves; a middling piece is cut only if they read better than the whole.
-        if cut_score == -np.inf or (width <= TOUCHING_ASPECT * height and cut_score <= whole_score):
+        if np.isneginf(cut_score) or (width <= TOUCHING_ASPECT * height and cut_score <= whole_score):
             return []
     left, right = cut_columns(ink[:, :cut], score, height), cut_columns(ink[:, cut:], score, height)
     return [*left, cut, *(cut + c for c in right)]
@@ -157,11 +161,13 @@ def segment_digits(image: np.ndarray | Image.Image, score: Scorer | None = None)
     )
     ignored = len(groups) - len(digits)
     if score is not None:
-        digits = join_broken_digits(digits, ink, labels, score)
+        digits = _join_broken_digits(digits, ink, labels, score)
     crops, kept_boxes = [], []
     for group, box in digits:
         crop, (top, bottom, left, _) = _crop(ink, labels, group, box), box
-        edges = [0, *cut_columns(crop, score), crop.shape[1]]
+        # Measured against at least a short digit's height, a dash is not a row of touching digits.
+        height = max(_ink_height(crop), round(PART_HEIGHT * tallest))
+        edges = [0, *cut_columns(crop, score, height), crop.shape[1]]
         for a, b in pairwise(edges):
             crops.append(np.pad(crop[:, a:b], PAD))
             kept_boxes.append((top, bottom, left + a, left + b))
@@ -170,11 +176,11 @@ def segment_digits(image: np.ndarray | Image.Image, score: Scorer | None = None)
     return Segmentation(crops, kept_boxes, ignored)
 
 
-def join_broken_digits(
+def _join_broken_digits(
     digits: list[tuple[list[int], Box]], ink: np.ndarray, labels: np.ndarray, score: Scorer
 ) -> list[tuple[list[int], Box]]:
-    """Join neighbours (pieces, box) whose boxes overlap and that together are no wider than tall, if the
-    scorer reads them clearly better as one digit than as two (a 4 drawn as an L and a separate bar)."""
+    """Join neighbours (pieces, box) whose boxes overlap or touch and that together are no wider than tall,
+    if the scorer reads them clearly better as one digit than as two (a 4 drawn as an L and a bar)."""
     digits = list(digits)
     k = 0
     while k + 1 < len(digits):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 import numpy as np
 import pytest
 from PIL import Image, ImageDraw
@@ -116,10 +118,20 @@ def test_a_digit_drawn_in_two_pieces_side_by_side_is_joined_when_it_reads_better
     assert len(segment_digits(image, prefers_narrow).crops) == 2
 
 
+def test_a_dash_beside_a_digit_is_not_cut_into_digits():
+    def one_and_dash(d):
+        d.line([(100, 40), (100, 160)], 255, 12)
+        d.line([(250, 100), (400, 100)], 255, 10)  # 150 wide, 10 tall
+
+    seg = segment_digits(canvas(one_and_dash), prefers_narrow)
+    assert len(seg.crops) == 2 and seg.boxes[1][3] - seg.boxes[1][2] > 150
+
+
 def test_a_sliver_too_thin_to_cut_is_one_piece():
     image = np.zeros((200, 600), np.uint8)
     image[100, 300:303] = 255  # 3 pixels wide, 1 tall: "much wider than tall", but nowhere to cut
-    assert all(crop.any() for crop in segment_digits(image).crops)  # no empty piece, no endless cutting
+    boxes = segment_digits(image).boxes  # no endless cutting, and the pieces tile the sliver
+    assert boxes[0][2] == 300 and boxes[-1][3] == 303 and all(a[3] == b[2] for a, b in pairwise(boxes))
     assert len(segment_digits(image, lambda crops: np.full(len(crops), -np.inf)).crops) == 1
 
 
