@@ -18,7 +18,7 @@ from itertools import pairwise
 import numpy as np
 from PIL import Image
 
-from digitnet.preprocess import MIN_CONTRAST, NOISE_LEVEL, EmptyImageError, ink_map
+from digitnet.preprocess import MIN_CONTRAST, MIN_DIGIT_SIZE, NOISE_LEVEL, EmptyImageError, ink_map
 
 SAME_DIGIT_OVERLAP = 0.5  # share of the narrower piece's width that another piece must cover
 DOT_SIZE = 0.25  # pieces whose longest side is under this share of the tallest piece are dots
@@ -155,8 +155,10 @@ def segment_digits(image: np.ndarray | Image.Image, score: Scorer | None = None)
     groups = group_pieces(pieces)
     boxes = [_union([pieces[i] for i in group]) for group in groups]
     tallest = max(bottom - top for top, bottom, _, _ in boxes)
+    # A dot is small beside the writing, or on the canvas (as the single-digit page judges it) when alone.
+    smallest = max(DOT_SIZE * tallest, MIN_DIGIT_SIZE * min(ink.shape))
     digits = sorted(
-        [(g, b) for g, b in zip(groups, boxes, strict=True) if max(b[1] - b[0], b[3] - b[2]) >= DOT_SIZE * tallest],
+        [(g, b) for g, b in zip(groups, boxes, strict=True) if max(b[1] - b[0], b[3] - b[2]) >= smallest],
         key=lambda digit: digit[1][2],
     )
     ignored = len(groups) - len(digits)

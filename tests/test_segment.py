@@ -54,6 +54,11 @@ def test_a_dot_is_ignored_and_counted():
     assert len(seg.crops) == 1 and seg.ignored == 1
 
 
+def test_a_dot_alone_is_refused_with_a_message():
+    with pytest.raises(EmptyImageError, match="dots"):
+        segment_digits(canvas(lambda d: d.ellipse((400, 95, 406, 101), 255)))
+
+
 def test_touching_digits_are_cut_apart():
     def two_rings(d):
         d.ellipse((130, 40, 250, 160), outline=255, width=10)
@@ -129,9 +134,9 @@ def test_a_dash_beside_a_digit_is_not_cut_into_digits():
 
 def test_a_sliver_is_not_cut_endlessly_and_stays_whole_when_no_half_reads_as_a_digit():
     image = np.zeros((200, 600), np.uint8)
-    image[100, 300:303] = 255  # 3 pixels wide, 1 tall: "much wider than tall"
+    image[100, 300:340] = 255  # 40 pixels wide (not a dot), 1 tall: "much wider than tall"
     boxes = segment_digits(image).boxes  # the ink-only cut may split it, into pieces that tile it
-    assert boxes[0][2] == 300 and boxes[-1][3] == 303 and all(a[3] == b[2] for a, b in pairwise(boxes))
+    assert boxes[0][2] == 300 and boxes[-1][3] == 340 and all(a[3] == b[2] for a, b in pairwise(boxes))
     assert len(segment_digits(image, lambda crops: np.full(len(crops), -np.inf)).crops) == 1
 
 
