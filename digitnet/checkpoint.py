@@ -78,7 +78,8 @@ def load_checkpoint(path: str | Path) -> dict:
 def build_model(checkpoint: dict, path: str | Path) -> DigitNet:
     """Rebuild the model in eval mode from a loaded checkpoint; raise CheckpointError if it does not fit."""
     try:
-        model = DigitNet(ModelConfig(**checkpoint["model_config"]))
+        # Checkpoints from before the "not a digit" class have no such key: they have ten outputs.
+        model = DigitNet(ModelConfig(**{"reject_class": False, **checkpoint["model_config"]}))
         model.load_state_dict(checkpoint["state_dict"], strict=True)
     except (TypeError, RuntimeError, KeyError) as error:
         raise CheckpointError(

@@ -7,6 +7,7 @@ IMAGE_SIZE = 28  # side of the model's input, in pixels (MNIST)
 FIT_SIZE = 20  # MNIST scaled each digit to fit a 20x20 box inside the 28x28 field
 NUM_CLASSES = 10
 CLASS_NAMES = tuple(str(d) for d in range(NUM_CLASSES))
+NOT_A_DIGIT = NUM_CLASSES  # index of the extra "not a digit" logit of models trained with negatives
 
 # Pixel statistics of the MNIST training set (checked in ../shared/data/README.md).
 MNIST_MEAN = 0.1307

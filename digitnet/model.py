@@ -22,6 +22,12 @@ class ModelConfig:
     mid_channels: int = 48  # 3x3 convolution at 14x14
     top_channels: int = 96  # two 3x3 convolutions at 7x7
     dropout: float = 0.25  # before the classifier, in training only
+    reject_class: bool = True  # an 11th logit, "not a digit", trained on drawings that are no digit
+
+    @property
+    def outputs(self) -> int:
+        """Logits per image: the ten digits, plus "not a digit" if the model has that class."""
+        return NUM_CLASSES + int(self.reject_class)
 
     def to_dict(self) -> dict:
         """Return the config as a plain dict (safe for weights_only checkpoints)."""
@@ -38,7 +44,7 @@ def conv_bn_relu(in_channels: int, out_channels: int, kernel_size: int) -> nn.Se
 
 
 class DigitNet(nn.Module):
-    """Maps normalised 28x28 digits to 10 class logits."""
+    """Maps normalised 28x28 digits to 10 class logits (11 with the "not a digit" class)."""
 
     def __init__(self, config: ModelConfig = ModelConfig()) -> None:
         super().__init__()
@@ -57,11 +63,11 @@ class DigitNet(nn.Module):
         self.classifier = nn.Sequential(
             nn.Flatten(),  # (B, c3 * side * side)
             nn.Dropout(config.dropout),
-            nn.Linear(c3 * side * side, NUM_CLASSES),  # (B, 10)
+            nn.Linear(c3 * side * side, config.outputs),  # (B, 10 or 11)
         )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """Logits (B, 10) for images (B, 1, 28, 28) already normalised with MNIST mean/std."""
+        """Logits (B, 10 or 11) for images (B, 1, 28, 28) already normalised with MNIST mean/std."""
         return self.classifier(self.features(x))
 
 

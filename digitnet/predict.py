@@ -12,7 +12,7 @@ import torch
 from PIL import Image
 
 from digitnet.checkpoint import build_model, load_checkpoint
-from digitnet.constants import checkpoint_path
+from digitnet.constants import NUM_CLASSES, checkpoint_path
 from digitnet.model import DigitNet, normalize
 from digitnet.preprocess import EmptyImageError, preprocess
 from digitnet.segment import Segmentation, segment_digits
@@ -55,7 +55,7 @@ class Predictor:
     def probabilities(self, inputs28: np.ndarray) -> np.ndarray:
         """Calibrated probabilities (N, 10) for preprocessed inputs (N, 28, 28) in [0, 1]."""
         batch = torch.from_numpy(np.ascontiguousarray(inputs28, dtype=np.float32)).unsqueeze(1)
-        logits = self.model(normalize(batch))
+        logits = self.model(normalize(batch))[:, :NUM_CLASSES]  # the digits' logits, without "not a digit"
         return torch.softmax(logits / self.temperature, dim=1).double().numpy()
 
     def predict(self, image: np.ndarray | Image.Image) -> Prediction:
