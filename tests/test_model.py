@@ -7,14 +7,15 @@ import torch
 from digitnet.model import DigitNet, ModelConfig, count_macs, count_parameters
 
 
-def test_logits_have_one_row_per_image_and_ten_columns():
-    model = DigitNet(ModelConfig(stem_channels=4, mid_channels=8, top_channels=8)).eval()
-    assert model(torch.zeros(5, 1, 28, 28)).shape == (5, 10)
+def test_logits_have_one_row_per_image_and_a_column_per_class():
+    for reject_class, columns in ((False, 10), (True, 11)):
+        config = ModelConfig(stem_channels=4, mid_channels=8, top_channels=8, reject_class=reject_class)
+        assert DigitNet(config).eval()(torch.zeros(5, 1, 28, 28)).shape == (5, columns)
 
 
 def test_parameter_and_mac_counts_match_a_hand_count():
     c1, c2, c3 = 4, 8, 16
-    model = DigitNet(ModelConfig(stem_channels=c1, mid_channels=c2, top_channels=c3))
+    model = DigitNet(ModelConfig(stem_channels=c1, mid_channels=c2, top_channels=c3, reject_class=False))
     convs = 1 * c1 * 25 + c1 * c2 * 9 + c2 * c3 * 9 + c3 * c3 * 9
     batch_norms = 2 * (c1 + c2 + c3 + c3)
     linear = c3 * 9 * 10 + 10
@@ -31,7 +32,7 @@ def test_default_model_is_small_enough_for_a_cpu():
 def test_architecture_table_adds_up_to_the_model():
     from digitnet.model import architecture
 
-    model = DigitNet()
+    model = DigitNet(ModelConfig(reject_class=False))
     rows = architecture(model)
     assert sum(r["parameters"] for r in rows) == count_parameters(model)
     assert rows[0]["output"] == [24, 28, 28] and rows[-1] == {"layer": "Linear", "output": [10], "parameters": 8650}
