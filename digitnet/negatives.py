@@ -12,7 +12,8 @@ and a random slant and stretch.
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import lru_cache
+from functools import lru_cache, partial
+from pathlib import Path
 
 import numpy as np
 
@@ -40,31 +41,37 @@ TEST_SCRIBBLES = ("tangle", "loops")
 TEST_DOODLES = (*TEST_SCRIBBLES, "heart", "house", "sun", "flower", "stick_figure", "envelope", "cat")
 GLYPH_WEIGHT = 4  # letters are what people draw most: each glyph kind counts as this many doodle kinds
 FRAGMENT_SHARE = (0.25, 0.5)  # the part of a digit's pen path kept for a fragment
+FRAGMENT_TRIES = 100
 
 
-@lru_cache(maxsize=64)
-def _glyph(font: str, char: str) -> tuple[np.ndarray, ...]:
-    """The strokes of one Hershey glyph (y down), cached: loading a font parses its whole table."""
+@lru_cache(maxsize=16)
+def _font(font: str):
+    """A loaded Hershey font, cached: loading one unpacks the package's whole font archive."""
     from HersheyFonts import HersheyFonts  # imported here: only training and the benches draw letters
 
     hershey = HersheyFonts()
     hershey.load_default_font(font)
-    (glyph,) = hershey.glyphs_for_text(char)
+    return hershey
+
+
+@lru_cache(maxsize=512)
+def _glyph(font: str, char: str) -> tuple[np.ndarray, ...]:
+    """The strokes of one Hershey glyph (y down)."""
+    (glyph,) = _font(font).glyphs_for_text(char)
     return tuple(np.array(s, dtype=np.float64) for s in glyph.strokes if len(s) > 0)
 
 
-@lru_cache(maxsize=1)
-def _pen_digits() -> tuple:
+@lru_cache(maxsize=2)
+def _pen_digits(data_dir: Path | None) -> tuple:
     """The training writers' pen digits, or none when the data is missing (their kinds are then left out)."""
     try:
-        return tuple(d for d in load_pendigits(resolve_data_dir(None), FIT_WRITERS) if d.label != 1)
+        return tuple(d for d in load_pendigits(resolve_data_dir(data_dir), FIT_WRITERS) if d.label != 1)
     except FileNotFoundError:
         return ()
 
 
-def _overlay(rng: np.random.Generator) -> list[np.ndarray]:
+def _overlay(digits: tuple, rng: np.random.Generator) -> list[np.ndarray]:
     """Two different digits drawn over each other (no 1s: a 1 over a 7 is still a 7)."""
-    digits = _pen_digits()
     first = digits[rng.integers(len(digits))]
     second = first
     while second.label == first.label:
@@ -73,10 +80,10 @@ def _overlay(rng: np.random.Generator) -> list[np.ndarray]:
     return [*first.strokes, *(s * rng.uniform(0.8, 1.2) + offset for s in second.strokes)]
 
 
-def _fragment(rng: np.random.Generator) -> list[np.ndarray]:
-    """A contiguous part of a digit's pen path that is neither a straight bar (a 1) nor a closed loop (a 0)."""
-    digits = _pen_digits()
-    while True:
+def _fragment(digits: tuple, rng: np.random.Generator) -> list[np.ndarray] | None:
+    """A contiguous part of a digit's pen path that is neither a straight bar (a 1) nor a closed loop (a 0);
+    None if 100 tries found none (digits of straight strokes only)."""
+    for _ in range(FRAGMENT_TRIES):
         path = np.concatenate(digits[rng.integers(len(digits))].strokes)
         steps = np.linalg.norm(np.diff(path, axis=0), axis=1)
         along = np.concatenate([[0], np.cumsum(steps)])
@@ -89,20 +96,21 @@ def _fragment(rng: np.random.Generator) -> list[np.ndarray]:
         size = np.linalg.norm(np.ptp(part, axis=0))
         if chord < 0.9 * length and chord > 0.25 * size:
             return [part]
+    return None
 
 
-def _kinds(split: str) -> dict[str, tuple[int, Callable]]:
+def _kinds(split: str, data_dir: Path | None = None) -> dict[str, tuple[int, Callable]]:
     """Every kind of the split: name -> (weight, generator)."""
     if split not in SPLITS:
         raise ValueError(f"split must be one of {SPLITS}, not {split!r}")
     glyphs, pictures = (TEST_GLYPHS, TEST_DOODLES) if split == "test" else (TRAIN_GLYPHS, TRAIN_DOODLES)
     kinds = {name: (GLYPH_WEIGHT, _glyph_picker(choices)) for name, choices in glyphs.items()}
     kinds |= {name: (1, getattr(doodles, name)) for name in pictures}
-    digits = _pen_digits() if split != "test" else ()  # never a held-out writer's digit
+    digits = _pen_digits(data_dir) if split != "test" else ()  # never a held-out writer's digit
     if digits:
-        kinds["fragment"] = (1, _fragment)
+        kinds["fragment"] = (1, partial(_fragment, digits))
     if len({d.label for d in digits}) > 1:
-        kinds["overlay"] = (1, _overlay)
+        kinds["overlay"] = (1, partial(_overlay, digits))
     return kinds
 
 
@@ -128,7 +136,7 @@ def wobble(strokes: list[np.ndarray], rng: np.random.Generator) -> Drawing:
     phases, amplitude = rng.uniform(0, 2 * np.pi, (3, 2)), rng.uniform(0.005, 0.025) * size
     result = []
     for stroke in strokes:
-        points = _resample((stroke - (low + high) / 2) @ affine.T, size / 60)
+        points = _resample((stroke - (low + high) / 2) @ affine.T, size / 30)
         shift = sum(np.sin(points @ waves[k] + phases[k]) for k in range(3))
         result.append((points + amplitude * shift).astype(np.float32))
     return tuple(result)
@@ -153,8 +161,11 @@ def _next_drawing(rng: np.random.Generator, kinds: dict[str, tuple[int, Callable
     """One random drawing: its kind's name and its wobbly strokes."""
     names = list(kinds)
     weights = np.array([kinds[n][0] for n in names], dtype=float)
-    name = names[rng.choice(len(names), p=weights / weights.sum())]
-    return name, wobble(kinds[name][1](rng), rng)
+    while True:
+        name = names[rng.choice(len(names), p=weights / weights.sum())]
+        strokes = kinds[name][1](rng)
+        if strokes is not None:  # a generator may find nothing to draw (a fragment of straight strokes)
+            return name, wobble(strokes, rng)
 
 
 def negative_drawings(count: int, seed: int, split: str) -> list[tuple[str, Drawing]]:
@@ -172,13 +183,14 @@ def place_drawing(strokes: Drawing, canvas_size: tuple[int, int], rng: np.random
     return random_placement(strokes, canvas_size, rng, height_range=(0.45 / wide, 0.8 / wide))
 
 
-def negative_images(count: int, seed: int, split: str = "train") -> np.ndarray:
+def negative_images(count: int, seed: int, split: str = "train", data_dir: Path | None = None) -> np.ndarray:
     """`count` non-digit drawings as (count, 28, 28) float32 model inputs, drawn on a 200 px canvas.
 
     Brushes are 2-10% of the canvas, like `digitnet.data.render_drawn_digits`; drawings that
-    preprocessing refuses (a painted blob, a dot) are replaced by others.
+    preprocessing refuses (a painted blob, a dot) are replaced by others. `data_dir` holds the pen digits
+    that overlays and fragments are made of (default: $DIGITNET_DATA, else ./data; without them, none).
     """
-    kinds = _kinds(split)
+    kinds = _kinds(split, data_dir)
     rng = _rng(seed, split)
     canvas = 200
     images = np.zeros((count, 28, 28), np.float32)

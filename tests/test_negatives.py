@@ -69,9 +69,7 @@ def test_fragments_are_neither_bars_nor_closed_loops():
     from digitnet.strokes import PenDigit
 
     zigzag = PenDigit(2, 1, (np.float32([[0, 0], [100, 0], [0, 100], [100, 100], [0, 200], [100, 200]]),))
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(negatives, "_pen_digits", lambda: (zigzag,))
-        parts = [negatives._fragment(np.random.default_rng(seed))[0] for seed in range(5)]
+    parts = [negatives._fragment((zigzag,), np.random.default_rng(seed))[0] for seed in range(5)]
     for part in parts:
         steps = np.linalg.norm(np.diff(part, axis=0), axis=1).sum()
         assert np.linalg.norm(part[-1] - part[0]) < 0.9 * steps
@@ -83,3 +81,10 @@ def test_training_writers_digits_give_fragments_but_one_label_gives_no_overlay(m
     kinds = negatives._kinds("train")
     assert "fragment" in kinds and "overlay" not in kinds and "fragment" not in negatives._kinds("test")
     assert negatives.negative_images(4, seed=0).shape == (4, 28, 28)
+
+
+def test_digits_of_straight_strokes_give_no_fragment_instead_of_looping():
+    from digitnet.strokes import PenDigit
+
+    bar = PenDigit(7, 1, (np.float32([[0, 0], [100, 0], [200, 0]]),))
+    assert negatives._fragment((bar,), np.random.default_rng(0)) is None
