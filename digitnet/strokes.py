@@ -53,8 +53,9 @@ def read_pendigits(path: Path) -> list[PenDigit]:
             label, writer = int(label_text), int(writer_text)
         elif line.startswith(".PEN_DOWN"):
             points = []
-        elif line.startswith(".PEN_UP") and points:
-            strokes.append(np.array(points, dtype=np.float32))
+        elif line.startswith(".PEN_UP"):
+            if points:  # an empty stroke (.PEN_DOWN straight to .PEN_UP) is skipped
+                strokes.append(np.array(points, dtype=np.float32))
             points = None
         elif points is not None and line.strip():
             x, y = line.split()

@@ -99,3 +99,25 @@ def test_predictor_outputs_follow_the_contract(tiny_checkpoint: Path):
     assert np.allclose(batch[0].probs, prediction.probs, atol=1e-5)
     with pytest.raises(EmptyImageError, match="Image 1"):
         predictor.predict_batch([draw_seven(), np.zeros((50, 50), np.uint8)])
+
+
+EPS = b"%!PS-Adobe-3.0 EPSF-3.0\n%%BoundingBox: 0 0 28 28\n%%EndComments\n0 0 moveto 28 28 lineto stroke\nshowpage\n"
+
+
+def test_an_eps_named_png_never_reaches_pillows_eps_plugin(monkeypatch):
+    from PIL import EpsImagePlugin
+
+    opened = []
+    monkeypatch.setattr(EpsImagePlugin.EpsImageFile, "_open", lambda self: opened.append(self))  # would run Ghostscript
+    with pytest.raises(ImageReadError, match=r"not an image that can be read \(PNG, JPEG"):
+        read_image(EPS, "digit.png")
+    assert not opened
+
+
+def test_a_tiff_named_png_is_refused_by_the_reader_and_the_cli(tmp_path, tiny_checkpoint, capsys):
+    tiff = png_bytes(SEVEN, "TIFF")
+    with pytest.raises(ImageReadError, match="not an image that can be read"):
+        read_image(tiff, "digit.png")
+    (tmp_path / "digit.png").write_bytes(tiff)
+    assert cli(["predict", str(tmp_path / "digit.png"), "--checkpoint", str(tiny_checkpoint)]) == 1
+    assert "not an image that can be read" in capsys.readouterr().err

@@ -34,3 +34,12 @@ def test_drawn_strokes_are_anti_aliased_round_and_only_in_alpha():
     assert alpha[50, 50] == 255 and alpha[50, 16] > 0 and alpha[50, 12] == 0  # a round cap beyond the end point
     assert len(np.unique(alpha)) > 2  # soft edges
     assert alpha[10, 10] == 0 and picture[:, :, :3].max() <= 55  # dark ink, transparent elsewhere
+
+
+def test_an_empty_stroke_is_skipped_and_the_rest_of_the_digit_kept(tmp_path):
+    path = tmp_path / "pen.tra"
+    empty_stroke_first = TWO_STROKE_FOUR.replace(".PEN_DOWN\n 100 400", ".PEN_DOWN\n.PEN_UP\n.PEN_DOWN\n 100 400", 1)
+    path.write_text(empty_stroke_first + PEN_SEVEN.format(writer=3))
+    four, seven = read_pendigits(path)
+    assert (four.label, len(four.strokes), len(four.strokes[0])) == (4, 2, 3)
+    assert (seven.label, len(seven.strokes)) == (7, 1)
