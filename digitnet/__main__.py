@@ -46,7 +46,8 @@ def export_feedback(out: Path, db: Path | None) -> int:
     try:
         count = store.export(out)
     except (FeedbackError, OSError) as error:
-        print(f"error: {error}", file=sys.stderr)
+        where = f"{store.path}: " if isinstance(error, FeedbackError) else ""  # its messages name no paths
+        print(f"error: {where}{error}", file=sys.stderr)
         return 1
     print(f"wrote {count} drawings from {store.path} to {out}")
     return 0

@@ -24,6 +24,9 @@ from digitnet.report import (
 )
 
 GALLERY_COLUMNS = 6
+# `feedback_export = true` in .streamlit/secrets.toml lets this page offer every visitor's drawings as a zip:
+# for an operator's own server, never a public demo.
+EXPORT_SECRET = "feedback_export"
 
 
 def section_ready(metrics: dict, section: str, title: str) -> bool:
@@ -151,27 +154,41 @@ def architecture_ui(metrics: dict) -> None:
     )
 
 
-def corrections_ui() -> None:
-    """The drawings people corrected in the app, as a zip to download."""
-    st.subheader("Drawings people corrected")
-    store = FeedbackStore()
+def export_enabled() -> bool:
+    """Whether the operator lets this page offer the collected drawings (off unless secrets.toml says so)."""
     try:
-        count = store.count()
-        if count == 0:
-            st.write(f"None collected yet ({store.path}). Correct or confirm answers on the drawing page.")
-            return
-        archive = io.BytesIO()
-        store.export(archive)
+        return bool(st.secrets.get(EXPORT_SECRET, False))
+    except FileNotFoundError:  # no secrets.toml at all
+        return False
+
+
+def corrections_zip() -> bytes:
+    """The collected drawings as a zip, built only when the download is clicked."""
+    archive = io.BytesIO()
+    FeedbackStore().export(archive)
+    return archive.getvalue()
+
+
+def corrections_ui() -> None:
+    """The drawings people corrected: counted for everyone, downloadable only where the operator enabled it."""
+    st.subheader("Drawings people corrected")
+    try:
+        count = FeedbackStore().count()
     except FeedbackError as error:
         st.warning(str(error))
         return
-    st.download_button(
-        f"Download the {count} drawings (PNGs, labels.csv, labels.json)",
-        archive.getvalue(),
-        file_name="digitnet-corrections.zip",
-        mime="application/zip",
-        key="export",
+    st.write(
+        f"{count} collected. They stay on this server for improving the model; other visitors cannot see them. "
+        "Whoever runs the server exports them with `python -m digitnet feedback export corrections.zip`."
     )
+    if count and export_enabled():
+        st.download_button(
+            f"Download the {count} drawings (PNGs, labels.csv, labels.json)",
+            corrections_zip,
+            file_name="digitnet-corrections.zip",
+            mime="application/zip",
+            key="export",
+        )
 
 
 def main() -> None:

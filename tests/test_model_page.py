@@ -68,7 +68,7 @@ def test_mistake_pixels_round_trip_from_training_to_the_gallery(smoke_run):
     assert np.isclose(sum(mistake["probs"]), 1, atol=1e-3)
 
 
-def test_the_collected_drawings_can_be_downloaded(monkeypatch, smoke_run, tmp_path):
+def test_the_collected_drawings_are_an_operators_download_built_only_when_asked(monkeypatch, smoke_run, tmp_path):
     from test_feedback import drawing
 
     from digitnet.feedback import FeedbackStore
@@ -76,8 +76,20 @@ def test_the_collected_drawings_can_be_downloaded(monkeypatch, smoke_run, tmp_pa
     checkpoint, _ = smoke_run
     db = tmp_path / "fb.sqlite3"
     monkeypatch.setenv("DIGITNET_FEEDBACK_DB", str(db))
-    assert "None collected yet" in open_page(monkeypatch, checkpoint).markdown[-1].value
+    assert open_page(monkeypatch, checkpoint).markdown[-1].value.startswith("0 collected")
     for seed in range(3):
         FeedbackStore(db).save(drawing(seed=seed))
-    button = open_page(monkeypatch, checkpoint).get("download_button")
-    assert len(button) == 1 and "3 drawings" in button[0].proto.label
+    exports = []
+    real_export = FeedbackStore.export
+    monkeypatch.setattr(FeedbackStore, "export", lambda self, out: exports.append(out) or real_export(self, out))
+    visitor = open_page(monkeypatch, checkpoint)  # no secrets.toml: the default
+    assert visitor.markdown[-1].value.startswith("3 collected") and not visitor.get("download_button")
+    assert (
+        "python -m digitnet feedback export" in visitor.markdown[-1].value and str(db) not in visitor.markdown[-1].value
+    )
+    operator = AppTest.from_file(PAGE, default_timeout=60)
+    operator.secrets["feedback_export"] = True
+    operator.run()
+    button = operator.get("download_button")
+    assert not operator.exception and len(button) == 1 and "3 drawings" in button[0].proto.label
+    assert exports == []  # nothing read or zipped until the button is pressed
