@@ -102,8 +102,8 @@ def reliability_ui(metrics: dict) -> None:
     test = metrics["test"]
     st.write(
         f"When it says 90% it should be right 90% of the time: points on the diagonal are honest. "
-        f"Expected calibration error {test.get('ece_before', float('nan')):.2%} before and {test['ece']:.2%} after "
-        f"dividing its scores by a temperature of {metrics.get('temperature', float('nan')):.2f}."
+        f"Expected calibration error {test['ece_before']:.2%} before and {test['ece']:.2%} after "
+        f"dividing its scores by a temperature of {metrics['temperature']:.2f}."
     )
     table = pd.DataFrame(reliability_records(test))
     if table.empty:
@@ -128,7 +128,7 @@ def mistakes_ui(metrics: dict) -> None:
     """Every test digit it reads wrong, with the truth, its answer and its confidence."""
     if not section_ready(metrics, "mistakes", "The test digits it gets wrong"):
         return
-    pictures = mistake_pictures(metrics["test"].get("mistakes", []))
+    pictures = mistake_pictures(metrics["test"]["mistakes"])
     if not pictures:
         st.warning("Not in the metrics file: the pictures of the mistakes.")
         return
@@ -143,12 +143,10 @@ def architecture_ui(metrics: dict) -> None:
     """The network, layer by layer."""
     if not section_ready(metrics, "architecture", "The network, layer by layer"):
         return
-    layers = metrics["model"].get("layers")
-    if not layers:
-        st.warning("Not in the metrics file: model.layers.")
-        return
     st.dataframe(
-        pd.DataFrame(layers).assign(output=lambda t: t["output"].map(lambda s: " x ".join(map(str, s)))),
+        pd.DataFrame(metrics["model"]["layers"]).assign(
+            output=lambda t: t["output"].map(lambda s: " x ".join(map(str, s)))
+        ),
         key="layers",
         hide_index=True,
     )

@@ -7,10 +7,9 @@ import json
 import numpy as np
 import pytest
 
-from conftest import held_out_pen_digits
+from conftest import held_out_pen_digits, mnist_or_skip
 from digitnet import load_predictor
 from digitnet.constants import DEFAULT_CHECKPOINT
-from digitnet.data import load_mnist, resolve_data_dir
 from digitnet.drawn import read_drawn
 from digitnet.metrics import expected_calibration_error
 
@@ -24,7 +23,7 @@ def predictor():
 
 @pytest.fixture(scope="module")
 def mnist_test_probs(predictor):
-    images, labels = load_mnist(resolve_data_dir(None), train=False)
+    images, labels = mnist_or_skip(train=False)
     return predictor.probabilities(images[:, 0].numpy()), labels.numpy()
 
 

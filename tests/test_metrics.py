@@ -69,7 +69,7 @@ def test_a_perfectly_calibrated_model_has_an_ece_near_zero():
     assert expected_calibration_error(one_hot_ish([0] * 20_000, confidence.tolist()), labels) < 0.01
 
 
-@pytest.mark.parametrize("true_temperature", [0.5, 2.0])
+@pytest.mark.parametrize("true_temperature", [0.1, 0.5, 2.0, 5.0])
 def test_the_temperature_fit_recovers_a_known_temperature(true_temperature):
     generator = torch.Generator().manual_seed(0)
     logits = 3 * torch.randn(20_000, 10, generator=generator)

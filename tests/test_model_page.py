@@ -53,6 +53,21 @@ def test_missing_fields_are_named_and_the_rest_is_shown(monkeypatch, smoke_run, 
     assert page.metric[0].label == "MNIST test digits" and len(page.get("vega_lite_chart")) == 2
 
 
+def test_nested_fields_missing_are_named_and_the_rest_is_shown(monkeypatch, smoke_run, tmp_path):
+    _, metrics = smoke_run
+    partial = json.loads(json.dumps(metrics))
+    del partial["test"]["ece"], partial["model"]["macs"], partial["train"]["data"]["train_images"]
+    del partial["history"][0]["val_acc"], partial["test"]["mistakes"], partial["model"]["layers"][1]["output"]
+    (tmp_path / "partial.json").write_text(json.dumps(partial))
+    page = open_page(monkeypatch, tmp_path / "partial.pt")
+    warnings = [w.value for w in page.warning]
+    for field in ("model.macs", "train.data.train_images", "history.*.val_acc", "test.ece", "test.mistakes"):
+        assert sum(field in w for w in warnings) == 1, field
+    assert any("model.layers.*.output" in w for w in warnings)
+    assert not page.metric  # the headline needs the missing fields; the sections that have theirs are drawn:
+    assert len(page.get("vega_lite_chart")) == 1 and len(page.dataframe) == 1  # confusion matrix and scores
+
+
 def test_no_metrics_file_says_how_to_make_one(monkeypatch, tmp_path):
     page = open_page(monkeypatch, tmp_path / "none.pt")
     assert "No metrics at" in page.error[0].value and "python train.py" in page.error[0].value
