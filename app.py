@@ -7,6 +7,7 @@ Run with `streamlit run app.py`.
 from __future__ import annotations
 
 import hashlib
+import uuid
 from collections.abc import Callable
 
 import streamlit as st
@@ -58,12 +59,14 @@ def get_feedback_store() -> FeedbackStore:
 
 
 @st.cache_data(ttl=10, show_spinner=False)
-def collected_count(path: str) -> str:
-    """How many drawings are stored, refreshed every 10 s and after each save (not a query per stroke)."""
+def feedback_state(path: str) -> tuple[int, str]:
+    """(drawings stored, "") or (0, why none can be saved here); refreshed every 10 s and after each save."""
+    store = FeedbackStore(path)
     try:
-        return str(FeedbackStore(path).count())
-    except FeedbackError:
-        return "An unknown number of"
+        store.check_writable()
+        return store.count(), ""
+    except FeedbackError as error:
+        return 0, str(error)
 
 
 def save_feedback(
@@ -83,13 +86,16 @@ def save_feedback(
         canvas_size=(CANVAS_SIZE, CANVAS_SIZE),
         brush=st.session_state.get(f"{image[1]}-brush"),
         strokes=st.session_state.get(f"{image[1]}-strokes"),
+        session=st.session_state.setdefault("feedback-session", uuid.uuid4().hex),  # one record per drawing
     )
     try:
-        get_feedback_store().save(drawing)
-        collected_count.clear()
-        st.session_state.feedback_outcome = ("success", f"Saved as a {label}. Thank you!")
+        get_feedback_store().save(drawing)  # a second answer for this drawing replaces the first
+        st.session_state["feedback-saved"] = label
+        if confirmed:
+            st.session_state["draw-wrong"] = None  # "Right!" takes back a correction
     except FeedbackError as error:
-        st.session_state.feedback_outcome = ("error", str(error))
+        st.session_state["feedback-error"] = str(error)
+    feedback_state.clear()
 
 
 def feedback_ui(image: tuple[bytes, str], prediction: digitnet.Prediction) -> None:
@@ -100,6 +106,12 @@ def feedback_ui(image: tuple[bytes, str], prediction: digitnet.Prediction) -> No
     if st.session_state.get("feedback-drawing") != drawing_id:
         st.session_state["feedback-drawing"] = drawing_id
         st.session_state["draw-wrong"] = None
+        st.session_state["feedback-saved"] = None
+    count, problem = feedback_state(str(get_feedback_store().path))
+    problem = st.session_state.pop("feedback-error", None) or problem
+    if problem:  # said once, instead of buttons that cannot work
+        st.info(f"{problem} Drawing and reading still work.")
+        return
     st.segmented_control(
         "Wrong? It's a…",
         options=list(range(10)),
@@ -112,13 +124,11 @@ def feedback_ui(image: tuple[bytes, str], prediction: digitnet.Prediction) -> No
         key="draw-right",
         on_click=lambda: save_feedback(image, prediction, prediction.digit, confirmed=True),
     )
-    outcome = st.session_state.pop("feedback_outcome", None)
-    if outcome:
-        (st.success if outcome[0] == "success" else st.error)(outcome[1])
-    store = get_feedback_store()
+    if st.session_state.get("feedback-saved") is not None:  # what is stored for this drawing now
+        st.success(f"Saved as a {st.session_state['feedback-saved']}. Thank you!")
     st.caption(
-        f"{collected_count(str(store.path))} drawings collected. What you correct or confirm is kept on this "
-        f"server only ({store.path}): the drawing, its 28×28 input, the label and the model's answer."
+        f"{count} drawings collected. What you correct or confirm is kept on this server to improve the model, "
+        "and other visitors cannot see it: the drawing, its 28×28 input, the label and the model's answer."
     )
 
 

@@ -21,7 +21,8 @@ from digitnet.checkpoint import make_checkpoint, save_checkpoint
 from digitnet.constants import DEFAULT_CHECKPOINT, NOT_A_DIGIT, NUM_CLASSES
 from digitnet.data import DataConfig, load_pendigits, load_unipen, resolve_data_dir
 from digitnet.drawn import read_drawn
-from digitnet.finetune import MAX_VAL_DROP, RefusedError, accuracy
+from digitnet.feedback import FeedbackError
+from digitnet.finetune import ExtraDataError, accuracy
 from digitnet.metrics import (
     doubt_threshold,
     expected_calibration_error,
@@ -31,7 +32,8 @@ from digitnet.metrics import (
     summarize,
 )
 from digitnet.model import DigitNet, ModelConfig, architecture, count_macs, count_parameters
-from digitnet.predict import Predictor, load_predictor
+from digitnet.overwrite import RefusedError, check_replacement, existing_model
+from digitnet.predict import Predictor
 from digitnet.splits import load_splits
 from digitnet.strokes import TEST_WRITERS
 from digitnet.training import TrainConfig, first_epoch_reaching, fit, pick_device, predict_logits, softmax_np
@@ -81,24 +83,20 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--extra-weight", type=int, default=5, help="times each collected drawing appears per epoch (default 5)"
     )
     p.add_argument("--smoke", action="store_true", help="train a few batches on a few hundred images (seconds)")
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="replace --out even if it is not a checkpoint or the new model is worse on validation (default off)",
+    )
     return p.parse_args(argv)
 
 
-def before_and_after(out: Path, splits: dict, report: dict) -> dict:
-    """The model at `out` (if any) and the new one on MNIST validation and test and the held-out drawings.
-
-    Raises RefusedError if the new model loses more than 0.1 points of validation accuracy.
-    """
+def before_and_after(old: Predictor | None, splits: dict, report: dict) -> dict:
+    """The model being replaced (if any) and the new one on MNIST validation and test and the held-out drawings."""
     after = {n: report[n]["accuracy"] for n in ("val", "test", "extra_held") if n in report}
-    if not out.is_file():
+    if old is None:
         return {"before": None, "after": after}
-    old = load_predictor(out, threads=None)
     before = {n: accuracy(old.probabilities(splits[n][0][:, 0].numpy()), splits[n][1]) for n in after}
-    if after["val"] < before["val"] - MAX_VAL_DROP:
-        raise RefusedError(
-            f"Not written: MNIST validation accuracy would fall from {before['val']:.2%} to "
-            f"{after['val']:.2%}; {out} is unchanged."
-        )
     return {"before": before, "after": after}
 
 
@@ -182,6 +180,7 @@ def versions() -> dict[str, str]:
 def main(argv: list[str] | None = None) -> dict:
     """Train, calibrate, evaluate, and write the checkpoint and its metrics JSON; return the metrics."""
     args = parse_args(argv)
+    old = existing_model(args.out, args.force)  # before training: a file that is not a checkpoint stops the run
     torch.set_num_threads(args.threads)
     epochs = min(args.epochs, 2) if args.smoke else args.epochs
     train_config = replace(
@@ -220,7 +219,7 @@ def main(argv: list[str] | None = None) -> dict:
         report["extra_data"] = {
             "path": str(args.extra_data),
             "weight": args.extra_weight,
-            **before_and_after(args.out, splits, report),
+            **before_and_after(old, splits, report),
         }
         print(f"collected drawings, before -> after: {report['extra_data']}")
     metrics = {
@@ -255,6 +254,8 @@ def main(argv: list[str] | None = None) -> dict:
         **report,
         "versions": versions(),
     }
+    validation = [splits[n] for n in ("val", "val_drawn") if n in splits]
+    print(check_replacement(old, Predictor(model, temperature, {}, "new"), args.out, validation, args.force))
     save_checkpoint(make_checkpoint(model, temperature, metrics), args.out)
     args.out.with_suffix(".json").write_text(json.dumps(metrics, indent=1) + "\n")
     test = metrics["test"]
@@ -269,5 +270,6 @@ def main(argv: list[str] | None = None) -> dict:
 if __name__ == "__main__":
     try:
         main()
-    except (FileNotFoundError, RefusedError) as error:  # data missing, or a worse model: say so, write nothing
+    # Data missing or unusable, or a file at --out that must be kept: say so in one line, write nothing.
+    except (FileNotFoundError, RefusedError, ExtraDataError, FeedbackError) as error:
         raise SystemExit(f"error: {error}") from None

@@ -7,10 +7,10 @@ import json
 import sys
 from pathlib import Path
 
-from digitnet.constants import DEFAULT_CHECKPOINT
+from digitnet.constants import CHECKPOINT_ENV_VAR, DEFAULT_CHECKPOINT
 from digitnet.images import ImageReadError, read_image
 from digitnet.preprocess import EmptyImageError
-from digitnet.present import format_percent
+from digitnet.present import format_percent, is_doubtful
 
 TOP_K = 3
 
@@ -23,7 +23,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     predict.add_argument("images", nargs="+", type=Path, help="PNG, JPEG, WebP, BMP or GIF files, one digit each")
     predict.add_argument("--json", action="store_true", help="print one JSON object per line instead of text")
     predict.add_argument(
-        "--checkpoint", type=Path, default=DEFAULT_CHECKPOINT, help=f"model checkpoint (default {DEFAULT_CHECKPOINT})"
+        "--checkpoint",
+        type=Path,
+        default=None,  # load_predictor's rule, the app's too: the flag, else the variable, else the committed one
+        help=f"model checkpoint (default: ${CHECKPOINT_ENV_VAR}, else {DEFAULT_CHECKPOINT})",
     )
     feedback = commands.add_parser("feedback", help="the drawings people corrected in the app")
     feedback_commands = feedback.add_subparsers(dest="action", required=True)
@@ -46,25 +49,28 @@ def export_feedback(out: Path, db: Path | None) -> int:
     try:
         count = store.export(out)
     except (FeedbackError, OSError) as error:
-        print(f"error: {error}", file=sys.stderr)
+        where = f"{store.path}: " if isinstance(error, FeedbackError) else ""  # its messages name no paths
+        print(f"error: {where}{error}", file=sys.stderr)
         return 1
     print(f"wrote {count} drawings from {store.path} to {out}")
     return 0
 
 
-def describe(path: Path, digit: int, probs: list[float], as_json: bool) -> str:
-    """One output line for a read image."""
+def describe(path: Path, digit: int, probs: list[float], sure: bool, as_json: bool) -> str:
+    """One output line for a read image; below the doubt threshold it says so, as the page does."""
     top = sorted(range(len(probs)), key=lambda d: -probs[d])[:TOP_K]
     if as_json:
         return json.dumps(
             {
                 "file": str(path),
                 "digit": digit,
+                "sure": sure,
                 "probs": [round(p, 6) for p in probs],
                 "top": [{"digit": d, "prob": round(probs[d], 6)} for d in top],
             }
         )
-    return f"{path}: {digit}   " + "  ".join(f"{d} {format_percent(probs[d])}" for d in top)
+    answer = str(digit) if sure else f"not sure: {top[0]} or {top[1]}?"
+    return f"{path}: {answer}   " + "  ".join(f"{d} {format_percent(probs[d])}" for d in top)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -87,9 +93,12 @@ def main(argv: list[str] | None = None) -> int:
         except (ImageReadError, EmptyImageError) as error:
             where = "" if isinstance(error, ImageReadError) else f"{path}: "  # an ImageReadError names the file
             print(f"error: {where}{error}", file=sys.stderr)
+            if args.json:  # a script reading the output sees every file
+                print(json.dumps({"file": str(path), "error": f"{where}{error}"}))
             failures += 1
             continue
-        print(describe(path, prediction.digit, prediction.probs.tolist(), args.json))
+        sure = not is_doubtful(prediction, predictor.doubt_threshold)
+        print(describe(path, prediction.digit, prediction.probs.tolist(), sure, args.json))
     return 1 if failures else 0
 
 

@@ -15,6 +15,7 @@ from digitnet.model import DigitNet, ModelConfig
 
 FORMAT_VERSION = 1
 REQUIRED_KEYS = ("format", "state_dict", "model_config", "temperature", "metadata")
+NEW_CHECKPOINT_NAME = "digitnet-new.pt"  # suggested beside a file that is not a checkpoint, never over it
 
 
 class CheckpointError(RuntimeError):
@@ -49,10 +50,17 @@ def make_checkpoint(model: DigitNet, temperature: float, metadata: dict) -> dict
     }
 
 
+def retrain_hint(path: Path) -> str:
+    """How to make a model for `path`: where a file already is (a photo given by mistake), into a new file."""
+    if not path.exists():
+        return f"Train a new one with `{RETRAIN_HINT} --out {path}`."
+    return f"Train a new one into a new file with `{RETRAIN_HINT} --out {path.parent / NEW_CHECKPOINT_NAME}`."
+
+
 def load_checkpoint(path: str | Path) -> dict:
     """Read a checkpoint dict with weights_only=True; raise CheckpointError with advice on any problem."""
     path = Path(path)
-    retrain = f"Train a new one with `{RETRAIN_HINT} --out {path}`."
+    retrain = retrain_hint(path)
     if not path.is_file():
         raise CheckpointError(f"No model checkpoint at {path}. {retrain}")
     try:
@@ -82,7 +90,6 @@ def build_model(checkpoint: dict, path: str | Path) -> DigitNet:
         model = DigitNet(ModelConfig(**{"reject_class": False, **checkpoint["model_config"]}))
         model.load_state_dict(checkpoint["state_dict"], strict=True)
     except (TypeError, RuntimeError, KeyError) as error:
-        raise CheckpointError(
-            f"{path} was saved by an incompatible model ({error}). Train a new one with `{RETRAIN_HINT} --out {path}`."
-        ) from error
+        hint = retrain_hint(Path(path))
+        raise CheckpointError(f"{path} was saved by an incompatible model ({error}). {hint}") from error
     return model.eval()

@@ -46,7 +46,13 @@ def load_mnist(data_dir: Path, train: bool) -> tuple[torch.Tensor, torch.Tensor]
     """MNIST images as float (N, 1, 28, 28) in [0, 1] and labels as int64 (N,)."""
     from torchvision.datasets import MNIST  # imported here: the app never needs torchvision
 
-    dataset = MNIST(str(data_dir), train=train, download=True)
+    try:
+        dataset = MNIST(str(data_dir), train=train, download=True)
+    except (RuntimeError, OSError) as error:  # offline, torchvision says so in a page of text: one line instead
+        raise FileNotFoundError(
+            f"No MNIST at {Path(data_dir) / 'MNIST' / 'raw'}, and downloading it failed (no network?). Put MNIST's "
+            f"four files there, or point --data-dir or ${DATA_ENV_VAR} at a data root that has MNIST/raw."
+        ) from error
     return dataset.data.unsqueeze(1).float() / 255.0, dataset.targets.long()
 
 

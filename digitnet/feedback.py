@@ -2,16 +2,21 @@
 
 One connection per operation and one transaction per drawing, in WAL mode with full sync, so
 concurrent sessions never lose or corrupt a record and an acknowledged save survives a crash.
+A drawing is one row, keyed by a hash of its PNG and the session that drew it: a second answer
+for the same drawing updates its label. Messages name no server paths: visitors read them.
 """
 
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 import os
 import sqlite3
 import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -38,9 +43,12 @@ CREATE TABLE IF NOT EXISTS drawings (
     canvas_width INTEGER,
     canvas_height INTEGER,
     brush INTEGER,
-    strokes TEXT
+    strokes TEXT,
+    drawing_key TEXT
 )
 """
+KEY_INDEX = "CREATE UNIQUE INDEX IF NOT EXISTS drawings_by_key ON drawings (drawing_key)"
+UPDATED_ON_CONFLICT = ("label", "confirmed", "predicted", "probs", "model_version")
 COLUMNS = (
     "label",
     "confirmed",
@@ -56,8 +64,20 @@ COLUMNS = (
 )
 
 
+CANNOT_SAVE = "Corrections cannot be saved on this server"
+CANNOT_READ = "The corrections collected on this server cannot be read"
+# SQLite's words for what went wrong, in a visitor's words.
+SQLITE_WORDS = {
+    "unable to open database file": "its database file cannot be opened",
+    "attempt to write a readonly database": "its database is read-only",
+    "file is not a database": "its database file is damaged",
+    "database disk image is malformed": "its database file is damaged",
+    "database or disk is full": "the disk is full",
+}
+
+
 class FeedbackError(RuntimeError):
-    """The feedback database cannot be written or read; the message says why, for a person."""
+    """The feedback database cannot be written or read; the message says why, for a person, without paths."""
 
 
 @dataclass(frozen=True)
@@ -74,8 +94,14 @@ class Drawing:
     canvas_size: tuple[int, int] | None = None  # (width, height) in pixels
     brush: int | None = None
     strokes: dict | None = None  # the canvas's JSON, where it gives one
+    session: str = ""  # who drew it: hashed into the drawing's key, never stored
     created: str = ""
     id: int | None = None
+
+    @property
+    def key(self) -> str:
+        """One drawing of one session: the same canvas answered twice is one record."""
+        return hashlib.sha256(self.session.encode() + b"\0" + self.canvas_png).hexdigest()
 
 
 def feedback_path(path: str | Path | None = None) -> Path:
@@ -89,19 +115,32 @@ class FeedbackStore:
     def __init__(self, path: str | Path | None = None) -> None:
         self.path = feedback_path(path)
 
-    def _connect(self) -> sqlite3.Connection:
+    @contextmanager
+    def _open(self, failure: str) -> Iterator[sqlite3.Connection]:
+        """A connection with the schema in place, always closed; a database error becomes FeedbackError."""
+        connection = None
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             connection = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT)
             connection.execute("PRAGMA journal_mode=WAL")
             connection.execute("PRAGMA synchronous=FULL")
             connection.execute(SCHEMA)
+            _add_key_column(connection)
+            yield connection
         except (sqlite3.Error, OSError) as error:
-            raise FeedbackError(f"Cannot open the feedback database {self.path}: {error}.") from error
-        return connection
+            raise FeedbackError(f"{failure}: {_why(error)}.") from error
+        finally:
+            if connection is not None:
+                connection.close()
+
+    def check_writable(self) -> None:
+        """Raise FeedbackError, saying why, if drawings cannot be saved here (creates the database if needed)."""
+        with self._open(CANNOT_SAVE) as connection:
+            connection.execute("BEGIN IMMEDIATE")  # takes the write lock: fails on a read-only file
+            connection.rollback()
 
     def save(self, drawing: Drawing) -> int:
-        """Store one drawing in its own transaction; return its id once it is safely on disk."""
+        """Store a drawing, or update the label of the same drawing, in one transaction; return its id."""
         row = (
             drawing.label,
             int(drawing.confirmed),
@@ -114,43 +153,35 @@ class FeedbackStore:
             drawing.brush,
             json.dumps(drawing.strokes) if drawing.strokes is not None else None,
         )
-        connection = self._connect()
-        try:
-            with connection:  # one transaction: committed whole, or not at all
-                cursor = connection.execute(
-                    f"INSERT INTO drawings (created, {', '.join(COLUMNS)}) VALUES (?{', ?' * len(COLUMNS)})",
-                    (datetime.now(UTC).isoformat(timespec="milliseconds"), *row),
-                )
-            return int(cursor.lastrowid)
-        except sqlite3.Error as error:
-            raise FeedbackError(f"Cannot save to {self.path}: {error}. Drawing and reading still work.") from error
-        finally:
-            connection.close()
+        updates = ", ".join(f"{column} = excluded.{column}" for column in UPDATED_ON_CONFLICT)
+        with self._open(CANNOT_SAVE) as connection, connection:  # one transaction: committed whole, or not at all
+            cursor = connection.execute(
+                f"INSERT INTO drawings (created, drawing_key, {', '.join(COLUMNS)}) "
+                f"VALUES (?, ?{', ?' * len(COLUMNS)}) ON CONFLICT (drawing_key) DO UPDATE SET {updates} RETURNING id",
+                (datetime.now(UTC).isoformat(timespec="milliseconds"), drawing.key, *row),
+            )
+            return int(cursor.fetchone()[0])
 
     def count(self) -> int:
         """How many drawings are stored (0 if the database does not exist yet)."""
         if not self.path.exists():
             return 0
-        connection = self._connect()
-        try:
+        with self._open(CANNOT_READ) as connection:
             return int(connection.execute("SELECT COUNT(*) FROM drawings").fetchone()[0])
-        except sqlite3.Error as error:
-            raise FeedbackError(f"Cannot read the feedback database {self.path}: {error}.") from error
-        finally:
-            connection.close()
 
     def records(self) -> list[Drawing]:
-        """Every stored drawing, oldest first."""
+        """Every stored drawing, oldest first; a damaged row is a FeedbackError naming it."""
         if not self.path.exists():
             return []
-        connection = self._connect()
-        try:
+        with self._open(CANNOT_READ) as connection:
             rows = connection.execute(f"SELECT id, created, {', '.join(COLUMNS)} FROM drawings ORDER BY id").fetchall()
-        except sqlite3.Error as error:
-            raise FeedbackError(f"Cannot read the feedback database {self.path}: {error}.") from error
-        finally:
-            connection.close()
-        return [_drawing(row) for row in rows]
+        drawings = []
+        for row in rows:
+            try:
+                drawings.append(_drawing(row))
+            except (ValueError, TypeError) as error:  # bytes of the wrong size, text that is not JSON, ...
+                raise FeedbackError(f"{CANNOT_READ}: drawing {row[0]} is damaged ({error}).") from error
+        return drawings
 
     def export(self, out: str | Path | BinaryIO) -> int:
         """Write a zip of PNGs (original canvas and 28x28 input) with labels.csv and labels.json; return the count."""
@@ -180,6 +211,24 @@ class FeedbackStore:
         return len(drawings)
 
 
+def _add_key_column(connection: sqlite3.Connection) -> None:
+    """Give a database from before drawings had keys its key column and unique index."""
+    if "drawing_key" not in {column[1] for column in connection.execute("PRAGMA table_info(drawings)")}:
+        try:
+            connection.execute("ALTER TABLE drawings ADD COLUMN drawing_key TEXT")
+        except sqlite3.OperationalError as error:
+            if "duplicate column" not in str(error):  # another session added it first
+                raise
+    connection.execute(KEY_INDEX)
+
+
+def _why(error: Exception) -> str:
+    """What went wrong, in words and without the server's paths (Python's OSError text names them)."""
+    if isinstance(error, OSError):
+        return f"its folder cannot be made ({(error.strerror or 'unknown error').lower()})"
+    return SQLITE_WORDS.get(str(error), str(error))
+
+
 def _drawing(row: tuple) -> Drawing:
     """A database row back into a Drawing."""
     (id_, created, label, confirmed, predicted, probs, version, png, input28, width, height, brush, strokes) = row
@@ -195,6 +244,7 @@ def _drawing(row: tuple) -> Drawing:
         (width, height) if width is not None else None,
         brush,
         json.loads(strokes) if strokes is not None else None,
+        "",
         created,
         id_,
     )

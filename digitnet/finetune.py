@@ -1,52 +1,104 @@
-"""Drawings people corrected, as training data: loading, a held-out part, and the before/after check."""
+"""Drawings people corrected, as training data: loading them safely, and a held-out part that stays put."""
 
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import zipfile
 from pathlib import Path
 
 import numpy as np
 import torch
-from PIL import Image
 
+from digitnet.constants import IMAGE_SIZE
 from digitnet.feedback import FeedbackStore
+from digitnet.images import MAX_FILE_BYTES, ImageReadError, read_image
 
 HELD_OUT = 0.2  # share of the collected drawings kept aside to measure before and after
-MAX_VAL_DROP = 0.001  # a new model may lose at most 0.1 points of MNIST validation accuracy
+EXPORT_HINT = "python -m digitnet feedback export"
 
 
-class RefusedError(RuntimeError):
-    """The new model is worse on MNIST validation than the one it would replace; nothing was written."""
+class ExtraDataError(ValueError):
+    """Collected drawings that cannot be used; the message names the bad entry, in one line."""
 
 
 def load_extra(path: Path) -> tuple[torch.Tensor, torch.Tensor]:
     """Collected drawings as (N, 1, 28, 28) inputs in [0, 1] and labels, from the database or its export zip."""
     if Path(path).suffix == ".zip":
-        with zipfile.ZipFile(path) as archive:
-            rows = list(csv.DictReader(io.StringIO(archive.read("labels.csv").decode())))
-            pixels = [np.asarray(Image.open(io.BytesIO(archive.read(f"input28/{r['id']}.png")))) for r in rows]
-        images = np.stack(pixels).astype(np.float32) / 255 if rows else np.zeros((0, 28, 28), np.float32)
-        labels = [int(r["label"]) for r in rows]
+        images, labels = _read_zip(Path(path))
     else:
         if not Path(path).is_file():
             raise FileNotFoundError(f"No collected drawings at {path}.")
         drawings = FeedbackStore(path).records()
-        images = np.stack([d.input28 for d in drawings]) if drawings else np.zeros((0, 28, 28), np.float32)
+        images = [d.input28 for d in drawings]
         labels = [d.label for d in drawings]
-    return torch.from_numpy(images).unsqueeze(1), torch.tensor(labels, dtype=torch.long)
+    stacked = np.stack(images) if images else np.zeros((0, IMAGE_SIZE, IMAGE_SIZE), np.float32)
+    return torch.from_numpy(stacked).unsqueeze(1), torch.tensor(labels, dtype=torch.long)
+
+
+def _read_zip(path: Path) -> tuple[list[np.ndarray], list[int]]:
+    """The 28x28 inputs and labels of an export zip, each picture read like an upload; ExtraDataError if bad."""
+    try:
+        archive = zipfile.ZipFile(path)
+    except (OSError, zipfile.BadZipFile) as error:
+        raise ExtraDataError(f"{path} is not a zip that can be read ({error}).") from error
+    with archive:
+        try:
+            rows = list(csv.DictReader(io.StringIO(_member(archive, "labels.csv", path).decode())))
+        except (UnicodeDecodeError, csv.Error) as error:
+            raise ExtraDataError(f"{path}: labels.csv is not a readable table ({error}).") from error
+        images, labels = [], []
+        for line, row in enumerate(rows, start=2):  # line 1 is the header
+            entry = f"{path}, labels.csv line {line}"
+            label = str(row.get("label")).strip()
+            if label not in {str(digit) for digit in range(10)}:
+                raise ExtraDataError(f"{entry}: the label {row.get('label')!r} is not a digit from 0 to 9.")
+            images.append(_input28(_member(archive, f"input28/{row.get('id')}.png", path), entry))
+            labels.append(int(label))
+    return images, labels
+
+
+def _member(archive: zipfile.ZipFile, name: str, path: Path) -> bytes:
+    """One file of the zip, refused before decompressing if it claims to be larger than an upload may be."""
+    try:
+        info = archive.getinfo(name)
+    except KeyError:
+        raise ExtraDataError(f"{path} has no {name}: make the zip with `{EXPORT_HINT}`.") from None
+    if info.file_size > MAX_FILE_BYTES:
+        raise ExtraDataError(f"{path}: {name} is larger than {MAX_FILE_BYTES // 2**20} MB.")
+    try:
+        return archive.read(info)
+    except (OSError, zipfile.BadZipFile, EOFError) as error:
+        raise ExtraDataError(f"{path}: {name} is damaged ({error}).") from error
+
+
+def _input28(data: bytes, entry: str) -> np.ndarray:
+    """A 28x28 gray input from PNG bytes, through the same safe reader as uploads."""
+    try:
+        picture = read_image(data, "its picture")
+    except ImageReadError as error:
+        raise ExtraDataError(f"{entry}: {error}") from error
+    if picture.size != (IMAGE_SIZE, IMAGE_SIZE):
+        width, height = picture.size
+        raise ExtraDataError(f"{entry}: its picture is {width}x{height} pixels, not {IMAGE_SIZE}x{IMAGE_SIZE}.")
+    return np.asarray(picture.convert("L"), np.float32) / 255
+
+
+def is_held_out(input28: torch.Tensor, salt: int = 0) -> bool:
+    """Whether a drawing is kept aside, from a hash of its pixels: it stays on its side as more are collected."""
+    pixels = (input28 * 255).round().to(torch.uint8).numpy().tobytes()
+    digest = hashlib.sha256(salt.to_bytes(8, "little") + pixels).digest()
+    return int.from_bytes(digest[:8], "little") < HELD_OUT * 2**64
 
 
 def split_extra(
     data: tuple[torch.Tensor, torch.Tensor], seed: int
 ) -> tuple[tuple[torch.Tensor, torch.Tensor], tuple[torch.Tensor, torch.Tensor]]:
-    """(training part, held-out part) of the collected drawings, split the same way every run."""
+    """(training part, held-out part) of the collected drawings; `seed` salts the hash that chooses."""
     images, labels = data
-    order = torch.randperm(len(images), generator=torch.Generator().manual_seed(seed))
-    held = order[: round(HELD_OUT * len(images))]
-    kept = order[len(held) :]
-    return (images[kept], labels[kept]), (images[held], labels[held])
+    held = torch.tensor([is_held_out(image, seed) for image in images], dtype=torch.bool)
+    return (images[~held], labels[~held]), (images[held], labels[held])
 
 
 def accuracy(probs: np.ndarray, labels: torch.Tensor) -> float | None:

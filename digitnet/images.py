@@ -10,6 +10,9 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 MAX_FILE_BYTES = 10 * 1024 * 1024  # 10 MB: a phone photo fits, a disk-filling upload does not
 MAX_PIXELS = 40_000_000  # 40 megapixels, checked from the header before any pixel is decoded
+# The only decoders ever used: Pillow would otherwise try every plugin it has, and some (EPS) run
+# external programs such as Ghostscript on the file.
+FORMATS = ("PNG", "JPEG", "WEBP", "BMP", "GIF")
 
 
 class ImageReadError(ValueError):
@@ -31,7 +34,7 @@ def read_image(source: bytes | str | Path, name: str = "the file") -> Image.Imag
     try:
         with warnings.catch_warnings():  # MAX_PIXELS below is stricter than Pillow's warning
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            image = Image.open(io.BytesIO(source))  # reads the header only
+            image = Image.open(io.BytesIO(source), formats=FORMATS)  # reads the header only
         width, height = image.size
         if width * height > MAX_PIXELS:
             raise ImageReadError(

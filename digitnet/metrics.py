@@ -47,7 +47,7 @@ def expected_calibration_error(probs: np.ndarray, labels: np.ndarray, bins: int 
 def fit_temperature(logits: torch.Tensor, labels: torch.Tensor) -> float:
     """The temperature T minimising the NLL of softmax(logits / T) (Guo et al., 2017)."""
     log_t = torch.zeros(1, requires_grad=True)
-    optimizer = torch.optim.LBFGS([log_t], lr=0.1, max_iter=200)
+    optimizer = torch.optim.LBFGS([log_t], lr=0.1, max_iter=200, line_search_fn="strong_wolfe")
 
     def closure() -> torch.Tensor:
         optimizer.zero_grad()

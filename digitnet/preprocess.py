@@ -62,17 +62,23 @@ def ink_map(image: np.ndarray | Image.Image) -> np.ndarray:
         raise EmptyImageError("The image is empty (it has no pixels).")
     if array.ndim == 3 and array.shape[2] == 4:
         alpha = _to_float(array[:, :, 3])
-        if alpha.min() < 0.98:
-            return alpha  # transparent background: the alpha channel is the ink
-        array = array[:, :, :3]
+        if np.median(_border(alpha)) < 0.5:
+            return alpha  # a transparent background (the canvas, a cut-out): the alpha channel is the ink
+        # An opaque picture with a few see-through pixels (a screenshot's shadow, rounded corners):
+        # those pixels show the page behind them, white.
+        array = _to_float(array[:, :, :3]) * alpha[:, :, None] + (1 - alpha[:, :, None])
     gray = _to_float(array) if array.ndim == 2 else _to_float(array) @ np.float32([0.299, 0.587, 0.114])
     return _ink_from_gray(gray)
 
 
+def _border(picture: np.ndarray) -> np.ndarray:
+    """The pixels along the four edges of a 2-D picture."""
+    return np.concatenate([picture[0], picture[-1], picture[:, 0], picture[:, -1]])
+
+
 def _ink_from_gray(gray: np.ndarray) -> np.ndarray:
     """Decide the polarity from the border (the paper) and return ink relative to the paper."""
-    border = np.concatenate([gray[0], gray[-1], gray[:, 0], gray[:, -1]])
-    paper = float(np.median(border))
+    paper = float(np.median(_border(gray)))
     ink = paper - gray if paper > 0.5 else gray - paper
     return np.clip(ink, 0.0, 1.0)
 

@@ -9,15 +9,23 @@ import numpy as np
 
 from digitnet.constants import IMAGE_SIZE, checkpoint_path
 
-# Each part of the page, and the fields of the JSON it needs.
+# Each part of the page, and the fields of the JSON it reads: dotted paths, "*" for every entry of a list.
 SECTIONS = {
-    "headline": ("test", "model", "train"),
-    "drawn": ("drawn_test",),
-    "curves": ("history",),
-    "confusion": ("test",),
-    "reliability": ("test",),
-    "mistakes": ("test",),
-    "architecture": ("model",),
+    "headline": (
+        "test.accuracy",
+        "test.errors",
+        "test.count",
+        "model.parameters",
+        "model.macs",
+        "train.seconds",
+        "train.data.train_images",
+    ),
+    "drawn": ("drawn_test.writers", "drawn_test.accuracy", "drawn_test.count"),
+    "curves": tuple(f"history.*.{key}" for key in ("epoch", "train_loss", "val_loss", "train_acc", "val_acc")),
+    "confusion": ("test.confusion", "test.precision", "test.recall", "test.f1"),
+    "reliability": ("test.ece", "test.ece_before", "temperature", "test.reliability_before", "test.reliability_after"),
+    "mistakes": ("test.mistakes",),
+    "architecture": ("model.layers.*.output",),
 }
 
 
@@ -32,15 +40,24 @@ def load_metrics(path: str | Path | None = None) -> tuple[dict, Path]:
 
 
 def missing(metrics: dict, section: str) -> list[str]:
-    """The fields a section needs that the metrics do not have."""
-    return [field for field in SECTIONS[section] if field not in metrics]
+    """The fields a section needs that the metrics do not have, as dotted paths."""
+    return [field for field in SECTIONS[section] if not _has(metrics, field.split("."))]
+
+
+def _has(value: object, path: list[str]) -> bool:
+    """Whether `value` holds the field at `path` ("*": a non-empty list, each entry holding the rest)."""
+    if not path:
+        return value is not None
+    if path[0] == "*":
+        return isinstance(value, list) and bool(value) and all(_has(entry, path[1:]) for entry in value)
+    return isinstance(value, dict) and path[0] in value and _has(value[path[0]], path[1:])
 
 
 def mistake_pictures(mistakes: list[dict]) -> list[tuple[np.ndarray, str]]:
     """Each stored mistake as a 28x28 float picture in [0, 1] and a caption (true, read, confidence)."""
     pictures = []
     for m in mistakes:
-        if "pixels" not in m:
+        if any(key not in m for key in ("pixels", "label", "predicted", "probs")):
             continue
         pixels = np.frombuffer(bytes.fromhex(m["pixels"]), np.uint8).reshape(IMAGE_SIZE, IMAGE_SIZE)
         caption = f"a {m['label']}, read {m['predicted']} ({max(m['probs']):.0%})"

@@ -25,6 +25,9 @@ from digitnet.report import (
 )
 
 GALLERY_COLUMNS = 6
+# `feedback_export = true` in .streamlit/secrets.toml lets this page offer every visitor's drawings as a zip:
+# for an operator's own server, never a public demo.
+EXPORT_SECRET = "feedback_export"
 
 
 def section_ready(metrics: dict, section: str, title: str) -> bool:
@@ -97,8 +100,8 @@ def reliability_ui(metrics: dict) -> None:
     test = metrics["test"]
     st.write(
         f"When it says 90% it should be right 90% of the time: points on the diagonal are honest. "
-        f"Expected calibration error {test.get('ece_before', float('nan')):.2%} before and {test['ece']:.2%} after "
-        f"dividing its scores by a temperature of {metrics.get('temperature', float('nan')):.2f}."
+        f"Expected calibration error {test['ece_before']:.2%} before and {test['ece']:.2%} after "
+        f"dividing its scores by a temperature of {metrics['temperature']:.2f}."
     )
     table = pd.DataFrame(reliability_records(test))
     if table.empty:
@@ -123,7 +126,7 @@ def mistakes_ui(metrics: dict) -> None:
     """Every test digit it reads wrong, with the truth, its answer and its confidence."""
     if not section_ready(metrics, "mistakes", "The test digits it gets wrong"):
         return
-    pictures = mistake_pictures(metrics["test"].get("mistakes", []))
+    pictures = mistake_pictures(metrics["test"]["mistakes"])
     if not pictures:
         st.warning("Not in the metrics file: the pictures of the mistakes.")
         return
@@ -138,38 +141,50 @@ def architecture_ui(metrics: dict) -> None:
     """The network, layer by layer."""
     if not section_ready(metrics, "architecture", "The network, layer by layer"):
         return
-    layers = metrics["model"].get("layers")
-    if not layers:
-        st.warning("Not in the metrics file: model.layers.")
-        return
     st.dataframe(
-        pd.DataFrame(layers).assign(output=lambda t: t["output"].map(lambda s: " x ".join(map(str, s)))),
+        pd.DataFrame(metrics["model"]["layers"]).assign(
+            output=lambda t: t["output"].map(lambda s: " x ".join(map(str, s)))
+        ),
         key="layers",
         hide_index=True,
     )
 
 
-def corrections_ui() -> None:
-    """The drawings people corrected in the app, as a zip to download."""
-    st.subheader("Drawings people corrected")
-    store = FeedbackStore()
+def export_enabled() -> bool:
+    """Whether the operator lets this page offer the collected drawings (off unless secrets.toml says so)."""
     try:
-        count = store.count()
-        if count == 0:
-            st.write(f"None collected yet ({store.path}). Correct or confirm answers on the drawing page.")
-            return
-        archive = io.BytesIO()
-        store.export(archive)
+        return bool(st.secrets.get(EXPORT_SECRET, False))
+    except FileNotFoundError:  # no secrets.toml at all
+        return False
+
+
+def corrections_zip() -> bytes:
+    """The collected drawings as a zip, built only when the download is clicked."""
+    archive = io.BytesIO()
+    FeedbackStore().export(archive)
+    return archive.getvalue()
+
+
+def corrections_ui() -> None:
+    """The drawings people corrected: counted for everyone, downloadable only where the operator enabled it."""
+    st.subheader("Drawings people corrected")
+    try:
+        count = FeedbackStore().count()
     except FeedbackError as error:
         st.warning(str(error))
         return
-    st.download_button(
-        f"Download the {count} drawings (PNGs, labels.csv, labels.json)",
-        archive.getvalue(),
-        file_name="digitnet-corrections.zip",
-        mime="application/zip",
-        key="export",
+    st.write(
+        f"{count} collected. They stay on this server for improving the model; other visitors cannot see them. "
+        "Whoever runs the server exports them with `python -m digitnet feedback export corrections.zip`."
     )
+    if count and export_enabled():
+        st.download_button(
+            f"Download the {count} drawings (PNGs, labels.csv, labels.json)",
+            corrections_zip,
+            file_name="digitnet-corrections.zip",
+            mime="application/zip",
+            key="export",
+        )
 
 
 def main() -> None:

@@ -81,6 +81,16 @@ def held_out_pen_digits() -> list:
         skip_or_fail(str(error))
 
 
+def mnist_or_skip(train: bool) -> tuple:
+    """MNIST from the data root (downloaded if it can be); skip (fail in CI) with the loader's one line if not."""
+    from digitnet.data import load_mnist, resolve_data_dir
+
+    try:
+        return load_mnist(resolve_data_dir(None), train=train)
+    except FileNotFoundError as error:
+        skip_or_fail(str(error))
+
+
 PEN_SEVEN = '.SEGMENT DIGIT 0 ? "7"\n.COMMENT 7 {writer} 1\n.PEN_DOWN\n 100 400\n 300 400\n 200 100\n.PEN_UP\n'
 
 

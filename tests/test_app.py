@@ -168,24 +168,32 @@ def test_the_number_tab_reads_every_digit_left_to_right(app: AppTest, tiny_check
     assert len(app.get("image")) == 3  # each digit as the model saw it
 
 
-def test_correcting_a_prediction_saves_it_and_the_counter_goes_up(app: AppTest, tiny_checkpoint: Path):
+def wrong_control(page: AppTest):
+    return next(w for w in page.button_group if w.label == "Wrong? It's a…")
+
+
+def test_correcting_a_drawing_twice_then_confirming_it_keeps_one_record_with_the_last_answer(
+    app: AppTest, tiny_checkpoint: Path
+):
+    from digitnet import load_predictor
     from digitnet.feedback import FeedbackStore
 
+    store = FeedbackStore(tiny_checkpoint.parent / "feedback.sqlite3")
     draw(app, draw_seven(size=320))
     assert app.caption[0].value.startswith("0 drawings collected")
-    wrong = next(w for w in app.button_group if w.label == "Wrong? It's a…")
-    wrong.set_value(4).run()
-    assert not app.exception and "Saved as a 4" in app.success[0].value
-    assert app.caption[0].value.startswith("1 drawings collected")
-    from digitnet import load_predictor
-
-    (saved,) = FeedbackStore(tiny_checkpoint.parent / "feedback.sqlite3").records()
-    assert saved.label == 4 and not saved.confirmed and saved.model_version == load_predictor(tiny_checkpoint).version
+    wrong_control(app).set_value(3).run()
+    assert not app.exception and "Saved as a 3" in app.success[0].value
+    wrong_control(app).set_value(5).run()
+    assert "Saved as a 5" in app.success[0].value and app.caption[0].value.startswith("1 drawings collected")
+    (saved,) = store.records()
+    assert saved.label == 5 and not saved.confirmed and saved.model_version == load_predictor(tiny_checkpoint).version
     assert saved.strokes == {"objects": [{"type": "path"}]}  # the canvas's stroke data, kept
-    right = next(b for b in app.button if b.label == "Right!")
-    right.click().run()
-    assert app.caption[0].value.startswith("2 drawings collected")
-    assert FeedbackStore(tiny_checkpoint.parent / "feedback.sqlite3").records()[1].confirmed
+    digit = int(app.metric[0].value)
+    next(b for b in app.button if b.label == "Right!").click().run()
+    assert f"Saved as a {digit}" in app.success[0].value and wrong_control(app).value is None
+    assert app.caption[0].value.startswith("1 drawings collected")
+    (saved,) = store.records()
+    assert (saved.label, saved.confirmed) == (digit, True)
 
 
 def test_a_new_drawing_gets_empty_feedback_controls_and_the_old_choice_stays_with_the_old(
@@ -194,28 +202,40 @@ def test_a_new_drawing_gets_empty_feedback_controls_and_the_old_choice_stays_wit
     from digitnet.feedback import FeedbackStore
 
     draw(app, draw_seven(size=320))
-    next(w for w in app.button_group if w.label == "Wrong? It's a…").set_value(4).run()
+    wrong_control(app).set_value(4).run()
     draw(app, draw_seven(size=320, offset=(30, 0), width=30))
-    assert next(w for w in app.button_group if w.label == "Wrong? It's a…").value is None
-    next(w for w in app.button_group if w.label == "Wrong? It's a…").set_value(1).run()
+    assert wrong_control(app).value is None and not app.success  # nothing saved yet for this one
+    wrong_control(app).set_value(1).run()
     first, second = FeedbackStore(tiny_checkpoint.parent / "feedback.sqlite3").records()
     assert (first.label, second.label) == (4, 1) and first.canvas_png != second.canvas_png
 
 
-def test_an_unwritable_feedback_database_is_reported_and_reading_goes_on(app: AppTest, monkeypatch, tmp_path):
+def test_an_unwritable_feedback_database_is_said_once_in_words_and_reading_goes_on(app: AppTest, monkeypatch, tmp_path):
     (tmp_path / "file").write_text("not a folder")
     monkeypatch.setenv("DIGITNET_FEEDBACK_DB", str(tmp_path / "file" / "db.sqlite3"))
     st.cache_resource.clear()
+    st.cache_data.clear()
     draw(app, draw_seven(size=320))
-    next(w for w in app.button_group if w.label == "Wrong? It's a…").set_value(1).run()
-    assert not app.exception and "Cannot open the feedback database" in app.error[0].value
-    assert app.metric[0].label == "Prediction"
+    assert not app.exception and app.metric[0].label == "Prediction"
+    (message,) = [i.value for i in app.info if "Corrections" in i.value]  # once
+    assert message.startswith("Corrections cannot be saved on this server: its folder cannot be made")
+    assert not any(w.label == "Wrong? It's a…" for w in app.button_group) and not app.error
+    shown = " ".join(e.value for e in [*app.markdown, *app.caption, *app.info, *app.success, *app.warning])
+    assert str(tmp_path) not in shown and "Errno" not in shown
 
 
-def test_a_damaged_feedback_database_leaves_the_counter_vague_and_the_page_working(app: AppTest, monkeypatch, tmp_path):
+def test_a_damaged_feedback_database_is_explained_and_the_page_keeps_working(app: AppTest, monkeypatch, tmp_path):
     (tmp_path / "damaged.sqlite3").write_bytes(b"not a database" * 100)
     monkeypatch.setenv("DIGITNET_FEEDBACK_DB", str(tmp_path / "damaged.sqlite3"))
     st.cache_resource.clear()
+    st.cache_data.clear()
     draw(app, draw_seven(size=320))
     assert not app.exception and app.metric[0].label == "Prediction"
-    assert app.caption[0].value.startswith("An unknown number of drawings collected")
+    assert "its database file is damaged" in app.info[0].value
+
+
+def test_the_privacy_line_names_no_server_path(app: AppTest, tiny_checkpoint: Path):
+    draw(app, draw_seven(size=320))
+    caption = app.caption[0].value
+    assert "kept on this server" in caption and "other visitors cannot see it" in caption
+    assert str(tiny_checkpoint.parent) not in caption and "feedback.sqlite3" not in caption

@@ -7,10 +7,10 @@ import json
 import numpy as np
 import pytest
 
-from conftest import held_out_pen_digits, skip_or_fail
+from conftest import held_out_pen_digits, mnist_or_skip, skip_or_fail
 from digitnet import load_predictor
 from digitnet.constants import DEFAULT_CHECKPOINT
-from digitnet.data import load_mnist, resolve_data_dir
+from digitnet.data import resolve_data_dir
 from digitnet.drawn import read_drawn
 from digitnet.metrics import expected_calibration_error
 
@@ -24,7 +24,7 @@ def predictor():
 
 @pytest.fixture(scope="module")
 def mnist_test_probs(predictor):
-    images, labels = load_mnist(resolve_data_dir(None), train=False)
+    images, labels = mnist_or_skip(train=False)
     return predictor.probabilities(images[:, 0].numpy()), labels.numpy()
 
 

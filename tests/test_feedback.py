@@ -11,12 +11,13 @@ import sys
 import threading
 import time
 import zipfile
+from dataclasses import replace
 
 import numpy as np
 import pytest
 
 from digitnet.constants import PROJECT_ROOT
-from digitnet.feedback import Drawing, FeedbackError, FeedbackStore
+from digitnet.feedback import SCHEMA, Drawing, FeedbackError, FeedbackStore
 
 
 def drawing(label: int = 7, seed: int = 0) -> Drawing:
@@ -102,11 +103,95 @@ def test_a_process_killed_while_writing_leaves_every_acknowledged_record(tmp_pat
     assert len(acknowledged) == 30 and set(acknowledged) <= stored
 
 
-def test_a_database_that_cannot_be_written_gives_a_clear_message(tmp_path):
+def test_a_database_that_cannot_be_written_says_why_without_the_servers_paths(tmp_path):
     not_a_folder = tmp_path / "file"
     not_a_folder.write_text("a file where the folder should be")  # unwritable even for root, unlike chmod
-    with pytest.raises(FeedbackError, match=r"Cannot open the feedback database .*file/db\.sqlite3"):
-        FeedbackStore(not_a_folder / "db.sqlite3").save(drawing())
+    store = FeedbackStore(not_a_folder / "db.sqlite3")
+    for attempt in (store.check_writable, lambda: store.save(drawing())):
+        with pytest.raises(FeedbackError) as caught:
+            attempt()
+        assert str(caught.value).startswith("Corrections cannot be saved on this server: its folder cannot be made")
+        assert str(tmp_path) not in str(caught.value) and "Errno" not in str(caught.value)
+
+
+def test_the_write_check_passes_where_drawings_can_be_saved_and_fails_on_a_damaged_file(tmp_path):
+    FeedbackStore(tmp_path / "new" / "db.sqlite3").check_writable()  # a writable place raises nothing
+    assert (tmp_path / "new" / "db.sqlite3").is_file() and FeedbackStore(tmp_path / "new" / "db.sqlite3").count() == 0
+    (tmp_path / "damaged.sqlite3").write_bytes(b"not a database" * 100)
+    with pytest.raises(FeedbackError, match="cannot be saved on this server: its database file is damaged"):
+        FeedbackStore(tmp_path / "damaged.sqlite3").check_writable()
+
+
+def test_answering_twice_for_one_drawing_keeps_one_record_with_the_last_label(tmp_path):
+    store = FeedbackStore(tmp_path / "db.sqlite3")
+    first = store.save(replace(drawing(label=3), session="visitor-a"))
+    assert store.save(replace(drawing(label=5), session="visitor-a")) == first
+    confirmed = replace(drawing(label=7), session="visitor-a", confirmed=True, predicted=7)
+    assert store.save(confirmed) == first
+    (record,) = store.records()
+    assert (record.label, record.confirmed, record.predicted) == (7, True, 7)
+    store.save(replace(drawing(label=5), session="visitor-b"))  # the same picture from someone else
+    store.save(replace(drawing(label=5, seed=1), session="visitor-a"))  # another drawing
+    assert [d.label for d in store.records()] == [7, 5, 5]
+
+
+def test_a_database_from_before_drawing_keys_is_upgraded_and_keeps_its_rows(tmp_path):
+    import sqlite3
+
+    db = tmp_path / "old.sqlite3"
+    with sqlite3.connect(db) as old:
+        old.execute(SCHEMA.replace(",\n    drawing_key TEXT", ""))
+        old.execute(
+            "INSERT INTO drawings (created, label, confirmed, predicted, probs, model_version, canvas_png, input28)"
+            " VALUES ('2026-01-01', 2, 0, 3, '[]', 'v', x'00', ?)",
+            (bytes(784),),
+        )
+    old.close()
+    store = FeedbackStore(db)
+    store.save(drawing(label=4))
+    store.save(drawing(label=6))
+    assert [d.label for d in store.records()] == [2, 6]
+
+
+def test_a_damaged_row_is_a_feedback_error_and_the_cli_says_it_in_one_line(tmp_path, capsys):
+    import sqlite3
+
+    from digitnet.__main__ import main as cli
+
+    db = tmp_path / "db.sqlite3"
+    FeedbackStore(db).save(drawing())
+    with sqlite3.connect(db) as connection:
+        connection.execute("UPDATE drawings SET input28 = x'0102'")  # 2 bytes where 784 belong
+    connection.close()
+    with pytest.raises(FeedbackError, match="drawing 1 is damaged"):
+        FeedbackStore(db).records()
+    assert cli(["feedback", "export", str(tmp_path / "out.zip"), "--db", str(db)]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith(f"error: {db}: ") and "drawing 1 is damaged" in err
+
+
+def test_no_connection_is_left_open_when_the_first_statement_fails(tmp_path, monkeypatch):
+    import sqlite3
+
+    opened = []
+
+    class Tracked(sqlite3.Connection):
+        is_closed = False
+
+        def close(self) -> None:
+            self.is_closed = True
+            super().close()
+
+    real_connect = sqlite3.connect
+    monkeypatch.setattr(
+        sqlite3, "connect", lambda *a, **k: opened.append(real_connect(*a, factory=Tracked, **k)) or opened[-1]
+    )
+    db = tmp_path / "damaged.sqlite3"
+    db.write_bytes(b"not a database" * 100)  # fails at the first PRAGMA
+    for attempt in (FeedbackStore(db).count, FeedbackStore(db).records, lambda: FeedbackStore(db).save(drawing())):
+        with pytest.raises(FeedbackError, match="its database file is damaged"):
+            attempt()
+    assert len(opened) == 3 and all(connection.is_closed for connection in opened)
 
 
 def test_export_writes_pngs_and_a_csv_matching_the_records(tmp_path):
@@ -136,5 +221,5 @@ def test_the_cli_exports_the_database(tmp_path, capsys):
 def test_a_damaged_database_gives_a_clear_message(tmp_path):
     db = tmp_path / "db.sqlite3"
     db.write_bytes(b"this is not a database" * 100)
-    with pytest.raises(FeedbackError, match="feedback database"):
+    with pytest.raises(FeedbackError, match="cannot be read: its database file is damaged"):
         FeedbackStore(db).count()

@@ -99,3 +99,51 @@ def test_predictor_outputs_follow_the_contract(tiny_checkpoint: Path):
     assert np.allclose(batch[0].probs, prediction.probs, atol=1e-5)
     with pytest.raises(EmptyImageError, match="Image 1"):
         predictor.predict_batch([draw_seven(), np.zeros((50, 50), np.uint8)])
+
+
+EPS = b"%!PS-Adobe-3.0 EPSF-3.0\n%%BoundingBox: 0 0 28 28\n%%EndComments\n0 0 moveto 28 28 lineto stroke\nshowpage\n"
+
+
+def test_an_eps_named_png_never_reaches_pillows_eps_plugin(monkeypatch):
+    from PIL import EpsImagePlugin
+
+    opened = []
+    monkeypatch.setattr(EpsImagePlugin.EpsImageFile, "_open", lambda self: opened.append(self))  # would run Ghostscript
+    with pytest.raises(ImageReadError, match=r"not an image that can be read \(PNG, JPEG"):
+        read_image(EPS, "digit.png")
+    assert not opened
+
+
+def test_a_tiff_named_png_is_refused_by_the_reader_and_the_cli(tmp_path, tiny_checkpoint, capsys):
+    tiff = png_bytes(SEVEN, "TIFF")
+    with pytest.raises(ImageReadError, match="not an image that can be read"):
+        read_image(tiff, "digit.png")
+    (tmp_path / "digit.png").write_bytes(tiff)
+    assert cli(["predict", str(tmp_path / "digit.png"), "--checkpoint", str(tiny_checkpoint)]) == 1
+    assert "not an image that can be read" in capsys.readouterr().err
+
+
+def test_cli_reads_the_checkpoint_named_by_digitnet_checkpoint(tmp_path, tiny_checkpoint, monkeypatch, capsys):
+    good = tmp_path / "seven.png"
+    good.write_bytes(png_bytes(SEVEN))
+    monkeypatch.setenv("DIGITNET_CHECKPOINT", str(tmp_path / "elsewhere.pt"))
+    assert cli(["predict", str(good)]) == 2
+    assert f"No model checkpoint at {tmp_path / 'elsewhere.pt'}" in capsys.readouterr().err
+    monkeypatch.setenv("DIGITNET_CHECKPOINT", str(tiny_checkpoint))
+    assert cli(["predict", str(good)]) == 0 and capsys.readouterr().out.startswith(f"{good}: ")
+
+
+def test_cli_says_when_it_is_not_sure_and_json_gives_every_file_a_line(tmp_path, tiny_checkpoint, capsys):
+    from digitnet import load_predictor
+
+    good, corrupt = tmp_path / "seven.png", tmp_path / "corrupt.png"
+    good.write_bytes(png_bytes(SEVEN))
+    corrupt.write_bytes(png_bytes(SEVEN)[:100])
+    expected = load_predictor(tiny_checkpoint).predict(read_image(good))
+    assert expected.confidence < 0.9  # the untrained tiny model is unsure of everything (its threshold: 0.9)
+    assert cli(["predict", str(good), "--checkpoint", str(tiny_checkpoint)]) == 0
+    assert capsys.readouterr().out.startswith(f"{good}: not sure: {expected.digit} or {expected.runner_up()}?")
+    assert cli(["predict", str(corrupt), str(good), "--json", "--checkpoint", str(tiny_checkpoint)]) == 1
+    failed, read = (json.loads(line) for line in capsys.readouterr().out.splitlines())
+    assert failed["file"] == str(corrupt) and "damaged" in failed["error"] and "digit" not in failed
+    assert read["file"] == str(good) and read["sure"] is False and read["digit"] == expected.digit

@@ -56,6 +56,21 @@ def test_missing_fields_are_named_and_the_rest_is_shown(monkeypatch, smoke_run, 
     assert page.metric[0].label == "MNIST test digits" and len(page.get("vega_lite_chart")) == 2
 
 
+def test_nested_fields_missing_are_named_and_the_rest_is_shown(monkeypatch, smoke_run, tmp_path):
+    _, metrics = smoke_run
+    partial = json.loads(json.dumps(metrics))
+    del partial["test"]["ece"], partial["model"]["macs"], partial["train"]["data"]["train_images"]
+    del partial["history"][0]["val_acc"], partial["test"]["mistakes"], partial["model"]["layers"][1]["output"]
+    (tmp_path / "partial.json").write_text(json.dumps(partial))
+    page = open_page(monkeypatch, tmp_path / "partial.pt")
+    warnings = [w.value for w in page.warning]
+    for field in ("model.macs", "train.data.train_images", "history.*.val_acc", "test.ece", "test.mistakes"):
+        assert sum(field in w for w in warnings) == 1, field
+    assert any("model.layers.*.output" in w for w in warnings)
+    assert not page.metric  # the headline needs the missing fields; the sections that have theirs are drawn:
+    assert len(page.get("vega_lite_chart")) == 1 and len(page.dataframe) == 1  # confusion matrix and scores
+
+
 def test_no_metrics_file_says_how_to_make_one(monkeypatch, tmp_path):
     page = open_page(monkeypatch, tmp_path / "none.pt")
     assert "No metrics at" in page.error[0].value and "python train.py" in page.error[0].value
@@ -71,7 +86,7 @@ def test_mistake_pixels_round_trip_from_training_to_the_gallery(smoke_run):
     assert np.isclose(sum(mistake["probs"]), 1, atol=1e-3)
 
 
-def test_the_collected_drawings_can_be_downloaded(monkeypatch, smoke_run, tmp_path):
+def test_the_collected_drawings_are_an_operators_download_built_only_when_asked(monkeypatch, smoke_run, tmp_path):
     from test_feedback import drawing
 
     from digitnet.feedback import FeedbackStore
@@ -79,8 +94,20 @@ def test_the_collected_drawings_can_be_downloaded(monkeypatch, smoke_run, tmp_pa
     checkpoint, _ = smoke_run
     db = tmp_path / "fb.sqlite3"
     monkeypatch.setenv("DIGITNET_FEEDBACK_DB", str(db))
-    assert "None collected yet" in open_page(monkeypatch, checkpoint).markdown[-1].value
+    assert open_page(monkeypatch, checkpoint).markdown[-1].value.startswith("0 collected")
     for seed in range(3):
         FeedbackStore(db).save(drawing(seed=seed))
-    button = open_page(monkeypatch, checkpoint).get("download_button")
-    assert len(button) == 1 and "3 drawings" in button[0].proto.label
+    exports = []
+    real_export = FeedbackStore.export
+    monkeypatch.setattr(FeedbackStore, "export", lambda self, out: exports.append(out) or real_export(self, out))
+    visitor = open_page(monkeypatch, checkpoint)  # no secrets.toml: the default
+    assert visitor.markdown[-1].value.startswith("3 collected") and not visitor.get("download_button")
+    assert (
+        "python -m digitnet feedback export" in visitor.markdown[-1].value and str(db) not in visitor.markdown[-1].value
+    )
+    operator = AppTest.from_file(PAGE, default_timeout=60)
+    operator.secrets["feedback_export"] = True
+    operator.run()
+    button = operator.get("download_button")
+    assert not operator.exception and len(button) == 1 and "3 drawings" in button[0].proto.label
+    assert exports == []  # nothing read or zipped until the button is pressed

@@ -92,13 +92,6 @@ def test_unipen_split_keeps_test_sites_whole_and_every_writer_on_one_side():
     assert not sides["fit"] & sides["tune"] and len(sides["tune"]) == 2 * 2  # 12 writers a site: the 3rd, the 8th
 
 
-def test_an_empty_pen_stroke_is_skipped(tmp_path):
-    path = tmp_path / "pen.tra"
-    path.write_text(TWO_STROKE_FOUR.replace(".DT 100\n", ".DT 100\n.PEN_DOWN\n.PEN_UP\n"))
-    (four,) = read_pendigits(path)
-    assert len(four.strokes) == 2
-
-
 def test_distorted_strokes_keep_their_shape_roughly_and_are_seeded():
     strokes = (np.float32([[0, 0], [100, 0], [40, 200]]), np.float32([[20, 100], [80, 100]]))
     config = StrokeAugmentConfig()
@@ -109,3 +102,12 @@ def test_distorted_strokes_keep_their_shape_roughly_and_are_seeded():
     assert 1 < moved < 0.4 * 200  # changed, but still the same digit's size
     still = distort_strokes(strokes, StrokeAugmentConfig(0, 0, 0, 0, 0, 0), np.random.default_rng(5))
     assert all(np.allclose(a, b, atol=1e-4) for a, b in zip(still, strokes, strict=True))
+
+
+def test_an_empty_stroke_is_skipped_and_the_rest_of_the_digit_kept(tmp_path):
+    path = tmp_path / "pen.tra"
+    empty_stroke_first = TWO_STROKE_FOUR.replace(".PEN_DOWN\n 100 400", ".PEN_DOWN\n.PEN_UP\n.PEN_DOWN\n 100 400", 1)
+    path.write_text(empty_stroke_first + PEN_SEVEN.format(writer=3))
+    four, seven = read_pendigits(path)
+    assert (four.label, len(four.strokes), len(four.strokes[0])) == (4, 2, 3)
+    assert (seven.label, len(seven.strokes)) == (7, 1)

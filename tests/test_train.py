@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -57,7 +58,8 @@ def test_missing_pen_digits_say_where_to_get_them(data_root: Path, tmp_path: Pat
     (data_root / "pendigits" / "pendigits-orig.tra").unlink()
     with pytest.raises(FileNotFoundError, match=r"pendigits-orig\.tra.*--drawn-copies 0"):
         train.main(["--smoke", "--data-dir", str(data_root), "--out", str(tmp_path / "m.pt")])
-    assert train.main(["--smoke", "--drawn-copies", "0", "--data-dir", str(data_root), "--out", str(tmp_path / "m.pt")])
+    metrics = train.main(smoke_flags(data_root, tmp_path / "m.pt"))
+    assert "val_drawn" not in metrics and "drawn_test" not in metrics and (tmp_path / "m.pt").is_file()
 
 
 def feedback_db(path: Path, count: int) -> Path:
@@ -67,32 +69,89 @@ def feedback_db(path: Path, count: int) -> Path:
     images, labels = synthetic_digits(count, seed=5)
     store = FeedbackStore(path)
     for image, label in zip(images, labels, strict=True):
-        store.save(Drawing(int(label), False, 0, [0.1] * 10, "test", b"png", image.astype(np.float32) / 255))
+        store.save(Drawing(int(label), False, 0, [0.1] * 10, "test", image.tobytes(), image.astype(np.float32) / 255))
     return path
 
 
 def test_collected_drawings_are_trained_on_and_measured_before_and_after(data_root: Path, tmp_path: Path):
+    from digitnet.finetune import is_held_out, load_extra
+
     db = feedback_db(tmp_path / "fb.sqlite3", 40)
+    images, _ = load_extra(db)  # identical synthetic pictures are one drawing: fewer than 40
+    held = sum(is_held_out(image) for image in images)
     out = tmp_path / "m.pt"
     flags = ["--smoke", "--drawn-copies", "0", "--data-dir", str(data_root), "--out", str(out), "--extra-data", str(db)]
     first = train.main(flags)
-    assert first["extra_data"]["before"] is None and first["extra_held"]["count"] == 8  # 20% of 40 held out
-    # MNIST smoke + 64 drawings that are no digit + 32 collected drawings x weight 5
-    assert first["train"]["data"]["train_images"] == 512 + 64 + 5 * 32
+    assert first["extra_data"]["before"] is None and first["extra_held"]["count"] == held > 0
+    # MNIST smoke + 64 drawings that are no digit + the rest of the collected drawings x 5
+    assert first["train"]["data"]["train_images"] == 512 + 64 + 5 * (len(images) - held)
     second = train.main(flags)
-    assert set(second["extra_data"]["before"]) == {"val", "test", "extra_held"}
+    assert second["extra_data"]["before"] == first["extra_data"]["after"]  # "before" is the first run's model
 
 
-def test_a_model_worse_on_validation_is_refused_and_nothing_is_written(data_root, tmp_path, monkeypatch):
-    db = feedback_db(tmp_path / "fb.sqlite3", 20)
+def smoke_flags(data_root: Path, out: Path) -> list[str]:
+    return ["--smoke", "--drawn-copies", "0", "--data-dir", str(data_root), "--out", str(out), "--threads", "1"]
+
+
+def test_a_model_worse_on_validation_is_refused_and_kept_unless_forced(data_root, tmp_path, monkeypatch, capsys):
     out = tmp_path / "m.pt"
-    flags = ["--smoke", "--drawn-copies", "0", "--data-dir", str(data_root), "--out", str(out), "--extra-data", str(db)]
-    train.main(flags)
-    written = out.read_bytes()
-    monkeypatch.setattr(train, "MAX_VAL_DROP", -1.0)  # demand 100 points better: any new model is "worse"
-    with pytest.raises(train.RefusedError, match="unchanged"):
-        train.main(flags)
-    assert out.read_bytes() == written
+    train.main(smoke_flags(data_root, out))
+    written, metrics = out.read_bytes(), out.with_suffix(".json").read_bytes()
+    monkeypatch.setattr("digitnet.overwrite.MAX_VAL_DROP", -1.0)  # demand 100 points better: any new model is worse
+    with pytest.raises(train.RefusedError, match=rf"Kept {re.escape(str(out))}: the new model is worse on validation"):
+        train.main(smoke_flags(data_root, out))
+    assert out.read_bytes() == written and out.with_suffix(".json").read_bytes() == metrics
+    train.main([*smoke_flags(data_root, out), "--force"])
+    assert out.read_bytes() != written and "replacing" in capsys.readouterr().out
+    train.main(smoke_flags(data_root, tmp_path / "new.pt"))  # a new path is always written
+    assert (tmp_path / "new.pt").is_file()
+
+
+@pytest.mark.parametrize("kind", ["a photo", "another model's checkpoint"])
+def test_a_file_at_out_that_is_not_a_readable_checkpoint_stops_the_run_before_training(
+    data_root, tmp_path, tiny_checkpoint, monkeypatch, kind
+):
+    from digitnet.checkpoint import load_checkpoint, save_checkpoint
+    from digitnet.model import ModelConfig
+
+    out = tmp_path / ("photo.png" if kind == "a photo" else "old.pt")
+    if kind == "a photo":
+        out.write_bytes(b"\x89PNG\r\n\x1a\n a person's photo")
+    else:  # weights that no longer fit the code's model: found before training, not after it
+        checkpoint = load_checkpoint(tiny_checkpoint)
+        checkpoint["model_config"] = ModelConfig(stem_channels=6).to_dict()
+        save_checkpoint(checkpoint, out)
+    before = out.read_bytes()
+    real_fit = train.fit
+    monkeypatch.setattr(train, "fit", lambda *a, **k: pytest.fail("trained although the run was refused"))
+    db = feedback_db(tmp_path / "fb.sqlite3", 10)
+    with pytest.raises(train.RefusedError, match="not a DigitNet checkpoint this code reads, so nothing was trained"):
+        train.main([*smoke_flags(data_root, out), "--extra-data", str(db)])
+    assert out.read_bytes() == before
+    monkeypatch.setattr(train, "fit", real_fit)
+    train.main([*smoke_flags(data_root, out), "--extra-data", str(db), "--force"])
+    assert load_predictor(out).metadata["train"]["smoke"] is True
+
+
+def test_a_drawing_never_changes_side_as_more_are_collected(tmp_path: Path):
+    from digitnet.finetune import load_extra, split_extra
+
+    def sides(images: torch.Tensor) -> dict[bytes, bool]:
+        kept, held = split_extra((images, torch.zeros(len(images), dtype=torch.long)), seed=0)
+        return {**{x.numpy().tobytes(): False for x in kept[0]}, **{x.numpy().tobytes(): True for x in held[0]}}
+
+    db = tmp_path / "fb.sqlite3"
+    feedback_db(db, 30)
+    first = sides(load_extra(db)[0])
+    from digitnet.feedback import Drawing, FeedbackStore
+
+    images, labels = synthetic_digits(170, seed=6)
+    for image, label in zip(images, labels, strict=True):
+        FeedbackStore(db).save(Drawing(int(label), False, 0, [0.1] * 10, "t", image.tobytes(), image / 255))
+    later = sides(load_extra(db)[0])
+    assert len(later) - len(first) > 100  # (identical synthetic pictures count once)
+    assert all(later[key] == side for key, side in first.items())
+    assert 0.1 < sum(later.values()) / len(later) < 0.3  # about a fifth held out
 
 
 def test_the_export_zip_gives_the_same_drawings_as_the_database(tmp_path: Path):
@@ -103,3 +162,22 @@ def test_the_export_zip_gives_the_same_drawings_as_the_database(tmp_path: Path):
     FeedbackStore(db).export(tmp_path / "fb.zip")
     from_db, from_zip = load_extra(db), load_extra(tmp_path / "fb.zip")
     assert torch.equal(from_db[1], from_zip[1]) and torch.allclose(from_db[0], from_zip[0])
+
+
+def test_mnist_missing_without_a_network_is_one_line_saying_where_it_looked_and_how_to_provide_it(
+    tmp_path, monkeypatch
+):
+    from urllib.error import URLError
+
+    import torchvision.datasets.mnist
+
+    def offline(*args, **kwargs):
+        raise URLError("[Errno -3] Temporary failure in name resolution")
+
+    monkeypatch.setattr(torchvision.datasets.mnist, "download_and_extract_archive", offline)
+    with pytest.raises(FileNotFoundError) as caught:
+        train.main(["--smoke", "--data-dir", str(tmp_path / "empty"), "--out", str(tmp_path / "m.pt")])
+    message = str(caught.value)
+    assert message.startswith(f"No MNIST at {tmp_path / 'empty' / 'MNIST' / 'raw'}, and downloading it failed")
+    assert "--data-dir" in message and "$DIGITNET_DATA" in message and "\n" not in message
+    assert not (tmp_path / "m.pt").exists()
