@@ -20,7 +20,7 @@ SECTIONS = {
         "train.seconds",
         "train.data.train_images",
     ),
-    "drawn": ("drawn_test.writers", "drawn_test.accuracy", "drawn_test.count"),
+    "drawn": ("drawn_test",),  # one entry per source; drawn_sentences skips a source with fields missing
     "curves": tuple(f"history.*.{key}" for key in ("epoch", "train_loss", "val_loss", "train_acc", "val_acc")),
     "confusion": ("test.confusion", "test.precision", "test.recall", "test.f1"),
     "reliability": ("test.ece", "test.ece_before", "temperature", "test.reliability_before", "test.reliability_after"),
