@@ -1,0 +1,195 @@
+"""Drawings that are NOT digits, drawn like the canvas draws: to train and to measure "not a digit".
+
+Three splits: "train" (to train on), "val" (the same kinds from another seed stream, to choose the
+threshold) and "test" (kinds, fonts, letters and shapes never used by train or val: the honest
+measure). Letters and symbols come from the Hershey stroke fonts (package `hershey-fonts`, MIT),
+pictures and scribbles from `digitnet.doodles`, and in train/val also pen digits of the training
+writers drawn over each other or cut short. Only glyphs that look like no digit are used: no O, I, l,
+S, Z, B, b, g, q, D, G, T, ... Every drawing gets a wobbly pen (a smooth random displacement field)
+and a random slant and stretch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import lru_cache
+
+import numpy as np
+
+from digitnet import doodles
+from digitnet.data import load_pendigits, resolve_data_dir
+from digitnet.preprocess import EmptyImageError, preprocess
+from digitnet.strokes import FIT_WRITERS, draw_strokes, random_placement
+
+SPLITS = ("train", "val", "test")
+Drawing = tuple[np.ndarray, ...]
+
+# (font, characters): letters that look like no digit, in fonts kept apart by split.
+TRAIN_GLYPHS = {
+    "letter": [(f, "CEFHKMPUVYcefhkmpuvy") for f in ("futural", "futuram", "rowmans", "timesr", "scripts")],
+    "symbol": [(f, "#*@%+=") for f in ("futural", "rowmans", "timesr")],
+}
+TEST_GLYPHS = {
+    "letter": [(f, "ANRWnrw") for f in ("cursive", "scriptc", "timesi", "rowmant")],
+    "greek": [("greekc", "KNPRWXcgjklmpwx")],  # capital lambda, xi, pi, sigma, psi, omega; small gamma, eta, ...
+}
+# Generators of digitnet.doodles, by name. Scribbles have their own goal in the issue.
+TRAIN_SCRIBBLES = ("scribble", "zigzag", "spiral", "blob", "filled")
+TRAIN_DOODLES = (*TRAIN_SCRIBBLES, "smiley", "star", "cross", "grid", "arrow", "triangle", "square")
+TEST_SCRIBBLES = ("tangle", "loops")
+TEST_DOODLES = (*TEST_SCRIBBLES, "heart", "house", "sun", "flower", "stick_figure", "envelope", "cat")
+GLYPH_WEIGHT = 4  # letters are what people draw most: each glyph kind counts as this many doodle kinds
+FRAGMENT_SHARE = (0.25, 0.5)  # the part of a digit's pen path kept for a fragment
+
+
+@lru_cache(maxsize=64)
+def _glyph(font: str, char: str) -> tuple[np.ndarray, ...]:
+    """The strokes of one Hershey glyph (y down), cached: loading a font parses its whole table."""
+    from HersheyFonts import HersheyFonts  # imported here: only training and the benches draw letters
+
+    hershey = HersheyFonts()
+    hershey.load_default_font(font)
+    (glyph,) = hershey.glyphs_for_text(char)
+    return tuple(np.array(s, dtype=np.float64) for s in glyph.strokes if len(s) > 0)
+
+
+@lru_cache(maxsize=1)
+def _pen_digits() -> tuple:
+    """The training writers' pen digits, or none when the data is missing (their kinds are then left out)."""
+    try:
+        return tuple(d for d in load_pendigits(resolve_data_dir(None), FIT_WRITERS) if d.label != 1)
+    except FileNotFoundError:
+        return ()
+
+
+def _overlay(rng: np.random.Generator) -> list[np.ndarray]:
+    """Two different digits drawn over each other (no 1s: a 1 over a 7 is still a 7)."""
+    digits = _pen_digits()
+    first = digits[rng.integers(len(digits))]
+    second = first
+    while second.label == first.label:
+        second = digits[rng.integers(len(digits))]
+    offset = rng.uniform(-40, 40, 2)
+    return [*first.strokes, *(s * rng.uniform(0.8, 1.2) + offset for s in second.strokes)]
+
+
+def _fragment(rng: np.random.Generator) -> list[np.ndarray]:
+    """A contiguous part of a digit's pen path that is neither a straight bar (a 1) nor a closed loop (a 0)."""
+    digits = _pen_digits()
+    while True:
+        path = np.concatenate(digits[rng.integers(len(digits))].strokes)
+        steps = np.linalg.norm(np.diff(path, axis=0), axis=1)
+        along = np.concatenate([[0], np.cumsum(steps)])
+        length = along[-1] * rng.uniform(*FRAGMENT_SHARE)
+        start = rng.uniform(0, along[-1] - length)
+        part = path[(along >= start) & (along <= start + length)]
+        if len(part) < 3:
+            continue
+        chord = np.linalg.norm(part[-1] - part[0])
+        size = np.linalg.norm(np.ptp(part, axis=0))
+        if chord < 0.9 * length and chord > 0.25 * size:
+            return [part]
+
+
+def _kinds(split: str) -> dict[str, tuple[int, Callable]]:
+    """Every kind of the split: name -> (weight, generator)."""
+    if split not in SPLITS:
+        raise ValueError(f"split must be one of {SPLITS}, not {split!r}")
+    glyphs, pictures = (TEST_GLYPHS, TEST_DOODLES) if split == "test" else (TRAIN_GLYPHS, TRAIN_DOODLES)
+    kinds = {name: (GLYPH_WEIGHT, _glyph_picker(choices)) for name, choices in glyphs.items()}
+    kinds |= {name: (1, getattr(doodles, name)) for name in pictures}
+    digits = _pen_digits() if split != "test" else ()  # never a held-out writer's digit
+    if digits:
+        kinds["fragment"] = (1, _fragment)
+    if len({d.label for d in digits}) > 1:
+        kinds["overlay"] = (1, _overlay)
+    return kinds
+
+
+def _glyph_picker(choices: list[tuple[str, str]]) -> Callable[[np.random.Generator], list[np.ndarray]]:
+    """A generator drawing a random character of a random font among `choices`."""
+
+    def draw(rng: np.random.Generator) -> list[np.ndarray]:
+        font, chars = choices[rng.integers(len(choices))]
+        return list(_glyph(font, chars[rng.integers(len(chars))]))
+
+    return draw
+
+
+def wobble(strokes: list[np.ndarray], rng: np.random.Generator) -> Drawing:
+    """A hand's version of exact strokes: slant, stretch, turn, and a smooth wobble of the pen."""
+    every = np.concatenate(strokes)
+    low, high = every.min(axis=0), every.max(axis=0)
+    size = max(float(np.max(high - low)), 1e-6)
+    angle, shear = rng.normal(0, 0.15), rng.normal(0, 0.15)
+    c, s = np.cos(angle), np.sin(angle)
+    affine = np.array([[c, -s], [s, c]]) @ np.array([[1, shear], [0, 1]]) @ np.diag(rng.uniform(0.8, 1.25, 2))
+    waves = rng.normal(0, 1, (3, 2, 2)) * 2 * np.pi / size  # three smooth waves per axis
+    phases, amplitude = rng.uniform(0, 2 * np.pi, (3, 2)), rng.uniform(0.005, 0.025) * size
+    result = []
+    for stroke in strokes:
+        points = _resample((stroke - (low + high) / 2) @ affine.T, size / 60)
+        shift = sum(np.sin(points @ waves[k] + phases[k]) for k in range(3))
+        result.append((points + amplitude * shift).astype(np.float32))
+    return tuple(result)
+
+
+def _resample(stroke: np.ndarray, step: float) -> np.ndarray:
+    """Points every `step` or closer along the polyline, so the wobble bends straight lines too."""
+    if len(stroke) < 2:
+        return stroke
+    steps = np.linalg.norm(np.diff(stroke, axis=0), axis=1)
+    along = np.concatenate([[0], np.cumsum(steps)])
+    at = np.linspace(0, along[-1], max(2, int(along[-1] / step) + 1))
+    return np.stack([np.interp(at, along, stroke[:, 0]), np.interp(at, along, stroke[:, 1])], axis=1)
+
+
+def _rng(seed: int, split: str) -> np.random.Generator:
+    """The seed stream of a split: the same seed gives different drawings in train, val and test."""
+    return np.random.default_rng([seed, SPLITS.index(split)])
+
+
+def _next_drawing(rng: np.random.Generator, kinds: dict[str, tuple[int, Callable]]) -> tuple[str, Drawing]:
+    """One random drawing: its kind's name and its wobbly strokes."""
+    names = list(kinds)
+    weights = np.array([kinds[n][0] for n in names], dtype=float)
+    name = names[rng.choice(len(names), p=weights / weights.sum())]
+    return name, wobble(kinds[name][1](rng), rng)
+
+
+def negative_drawings(count: int, seed: int, split: str) -> list[tuple[str, Drawing]]:
+    """`count` non-digit drawings of a split as (kind, strokes), for drawing on a canvas."""
+    kinds = _kinds(split)
+    rng = _rng(seed, split)
+    return [_next_drawing(rng, kinds) for _ in range(count)]
+
+
+def place_drawing(strokes: Drawing, canvas_size: tuple[int, int], rng: np.random.Generator) -> list[np.ndarray]:
+    """Place a drawing on a canvas like a person draws: 45-80% of the canvas on its longer side."""
+    every = np.concatenate(strokes)
+    width, height = np.ptp(every, axis=0)
+    wide = max(1.0, float(width) / max(float(height), 1e-6) * canvas_size[1] / canvas_size[0])
+    return random_placement(strokes, canvas_size, rng, height_range=(0.45 / wide, 0.8 / wide))
+
+
+def negative_images(count: int, seed: int, split: str = "train") -> np.ndarray:
+    """`count` non-digit drawings as (count, 28, 28) float32 model inputs, drawn on a 200 px canvas.
+
+    Brushes are 2-10% of the canvas, like `digitnet.data.render_drawn_digits`; drawings that
+    preprocessing refuses (a painted blob, a dot) are replaced by others.
+    """
+    kinds = _kinds(split)
+    rng = _rng(seed, split)
+    canvas = 200
+    images = np.zeros((count, 28, 28), np.float32)
+    made = 0
+    while made < count:
+        _, strokes = _next_drawing(rng, kinds)
+        placed = place_drawing(strokes, (canvas, canvas), rng)
+        brush = canvas * rng.uniform(0.02, 0.1)
+        try:
+            images[made] = preprocess(draw_strokes(placed, (canvas, canvas), brush))
+        except EmptyImageError:
+            continue
+        made += 1
+    return images
