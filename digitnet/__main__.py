@@ -10,7 +10,7 @@ from pathlib import Path
 from digitnet.constants import DEFAULT_CHECKPOINT
 from digitnet.images import ImageReadError, read_image
 from digitnet.preprocess import EmptyImageError
-from digitnet.present import format_percent
+from digitnet.present import NOT_A_DIGIT_WORDS, format_percent
 
 TOP_K = 3
 
@@ -19,7 +19,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     """Flags of the `predict` command."""
     parser = argparse.ArgumentParser(prog="python -m digitnet", description="Read handwritten digits in image files.")
     commands = parser.add_subparsers(dest="command", required=True)
-    predict = commands.add_parser("predict", help="print the digit in each image and its top 3 probabilities")
+    predict = commands.add_parser(
+        "predict", help="print the digit in each image and its top 3 probabilities, or 'not a digit'"
+    )
     predict.add_argument("images", nargs="+", type=Path, help="PNG, JPEG, WebP, BMP or GIF files, one digit each")
     predict.add_argument("--json", action="store_true", help="print one JSON object per line instead of text")
     predict.add_argument(
@@ -52,18 +54,21 @@ def export_feedback(out: Path, db: Path | None) -> int:
     return 0
 
 
-def describe(path: Path, digit: int, probs: list[float], as_json: bool) -> str:
-    """One output line for a read image."""
+def describe(path: Path, digit: int, probs: list[float], as_json: bool, is_digit: bool = True) -> str:
+    """One output line for a read image; one that looks like no digit says so (its probabilities only in JSON)."""
     top = sorted(range(len(probs)), key=lambda d: -probs[d])[:TOP_K]
     if as_json:
         return json.dumps(
             {
                 "file": str(path),
+                "is_digit": is_digit,
                 "digit": digit,
                 "probs": [round(p, 6) for p in probs],
                 "top": [{"digit": d, "prob": round(probs[d], 6)} for d in top],
             }
         )
+    if not is_digit:  # a result, not an error: the exit status stays 0
+        return f"{path}: {NOT_A_DIGIT_WORDS}"
     return f"{path}: {digit}   " + "  ".join(f"{d} {format_percent(probs[d])}" for d in top)
 
 
@@ -89,7 +94,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"error: {where}{error}", file=sys.stderr)
             failures += 1
             continue
-        print(describe(path, prediction.digit, prediction.probs.tolist(), args.json))
+        print(describe(path, prediction.digit, prediction.probs.tolist(), args.json, prediction.is_digit))
     return 1 if failures else 0
 
 
