@@ -38,6 +38,7 @@ TRAIN_SCRIBBLES = ("scribble", "zigzag", "spiral", "blob", "filled")
 TRAIN_DOODLES = (*TRAIN_SCRIBBLES, "smiley", "star", "cross", "grid", "arrow", "triangle", "square")
 TEST_SCRIBBLES = ("tangle", "loops")
 TEST_DOODLES = (*TEST_SCRIBBLES, "heart", "house", "sun", "flower", "stick_figure", "envelope", "cat")
+FAMILIES = ("letters", "shapes", "scribbles", "digit parts")  # the issue's goals differ by family
 GLYPH_WEIGHT = 4  # letters are what people draw most: each glyph kind counts as this many doodle kinds
 FRAGMENT_SHARE = (0.25, 0.5)  # the part of a digit's pen path kept for a fragment
 
@@ -89,6 +90,15 @@ def _fragment(rng: np.random.Generator) -> list[np.ndarray]:
         size = np.linalg.norm(np.ptp(part, axis=0))
         if chord < 0.9 * length and chord > 0.25 * size:
             return [part]
+
+
+def kind_family(kind: str) -> str:
+    """The family of a kind: letters, shapes, scribbles, or digit parts (overlays and fragments)."""
+    if kind in TRAIN_GLYPHS or kind in TEST_GLYPHS:
+        return "letters"
+    if kind in TRAIN_SCRIBBLES or kind in TEST_SCRIBBLES:
+        return "scribbles"
+    return "digit parts" if kind in ("overlay", "fragment") else "shapes"
 
 
 def _kinds(split: str) -> dict[str, tuple[int, Callable]]:

@@ -91,10 +91,14 @@ class Predictor:
                 raise EmptyImageError(f"Image {index}: {error}") from error
         return self._read(inputs) if inputs else []
 
+    def predict_inputs(self, inputs28: np.ndarray) -> list[Prediction]:
+        """Read inputs that are already 28x28 model inputs in [0, 1] (MNIST as stored, preprocessed drawings)."""
+        return self._read(list(inputs28)) if len(inputs28) else []
+
     def predict_segments(self, segmentation: Segmentation) -> list[Prediction]:
         """Read each digit of a segmented number, left to right, each with its box; pieces with no digit shape
         (a sliver cut off a stroke) are left out."""
-        inputs, readable = _readable_inputs(segmentation.crops)
+        inputs, readable = readable_inputs(segmentation.crops)
         if not inputs:
             raise EmptyImageError("No digit could be read: write the number larger.")
         return self._read(inputs, [segmentation.boxes[i] for i in readable])
@@ -102,7 +106,7 @@ class Predictor:
     def digit_scores(self, crops: list[np.ndarray]) -> np.ndarray:
         """Log-probability of the likeliest digit for each ink crop (-inf where there is no digit shape)."""
         scores = np.full(len(crops), -np.inf)
-        inputs, readable = _readable_inputs(crops)
+        inputs, readable = readable_inputs(crops)
         if inputs:
             scores[readable] = np.log(self.probabilities(np.stack(inputs)).max(axis=1))
         return scores
@@ -127,8 +131,8 @@ class Predictor:
         return self.predict_segments(self.segment(image))
 
 
-def _readable_inputs(crops: list[np.ndarray]) -> tuple[list[np.ndarray], list[int]]:
-    """Preprocessed inputs of the crops that hold a digit shape, and which crops those were."""
+def readable_inputs(crops: list[np.ndarray]) -> tuple[list[np.ndarray], list[int]]:
+    """Preprocessed inputs of the crops (or pictures) that hold a digit shape, and which ones those were."""
     inputs, readable = [], []
     for index, crop in enumerate(crops):
         try:

@@ -83,3 +83,10 @@ def test_training_writers_digits_give_fragments_but_one_label_gives_no_overlay(m
     kinds = negatives._kinds("train")
     assert "fragment" in kinds and "overlay" not in kinds and "fragment" not in negatives._kinds("test")
     assert negatives.negative_images(4, seed=0).shape == (4, 28, 28)
+
+
+def test_every_kind_has_a_family():
+    kinds = {*negatives._kinds("train"), *negatives._kinds("test"), "overlay", "fragment"}
+    families = {kind: negatives.kind_family(kind) for kind in kinds}
+    assert set(families.values()) == set(negatives.FAMILIES)
+    assert (families["greek"], families["tangle"], families["heart"]) == ("letters", "scribbles", "shapes")

@@ -71,3 +71,10 @@ def test_the_cli_says_not_a_digit_as_a_result(tmp_path, refusing_checkpoint, cap
 def test_the_cli_json_says_a_digit_is_one(tmp_path, tiny_checkpoint, capsys):
     assert cli(["predict", str(png_file(tmp_path, SEVEN)), "--json", "--checkpoint", str(tiny_checkpoint)]) == 0
     assert json.loads(capsys.readouterr().out)["is_digit"] is True
+
+
+def test_preprocessed_inputs_are_read_as_they_are(refusing_checkpoint):
+    predictor = load_predictor(refusing_checkpoint)
+    inputs = np.zeros((3, 28, 28), np.float32)
+    assert [p.is_digit for p in predictor.predict_inputs(inputs)] == [False] * 3
+    assert predictor.predict_inputs(inputs[:0]) == []
