@@ -19,7 +19,7 @@ import numpy as np
 from digitnet import doodles
 from digitnet.data import load_pendigits, resolve_data_dir
 from digitnet.preprocess import EmptyImageError, preprocess
-from digitnet.strokes import FIT_WRITERS, draw_strokes, random_placement
+from digitnet.strokes import FIT_WRITERS, draw_strokes, place_strokes, random_placement
 
 SPLITS = ("train", "val", "test")
 Drawing = tuple[np.ndarray, ...]
@@ -39,57 +39,85 @@ TRAIN_DOODLES = (*TRAIN_SCRIBBLES, "smiley", "star", "cross", "grid", "arrow", "
 TEST_SCRIBBLES = ("tangle", "loops")
 TEST_DOODLES = (*TEST_SCRIBBLES, "heart", "house", "sun", "flower", "stick_figure", "envelope", "cat")
 FAMILIES = ("letters", "shapes", "scribbles", "digit parts")  # the issue's goals differ by family
+RESAMPLE = 25  # points per drawing size along straight lines, so they wobble (more only slows drawing)
 GLYPH_WEIGHT = 4  # letters are what people draw most: each glyph kind counts as this many doodle kinds
-FRAGMENT_SHARE = (0.25, 0.5)  # the part of a digit's pen path kept for a fragment
+FRAGMENT_SHARE = (0.2, 0.4)  # the part of a digit's pen path kept for a fragment
+FRAGMENT_TURN = np.deg2rad(120)  # a fragment must bend at least this much: a gently curved bar is a 1
+FRAGMENT_TRIES = 1000  # real pen digits give one in a few tries
+FRAGMENT_THINNEST = 0.35  # and be at least this wide for its length, across its own main axis
 
 
-@lru_cache(maxsize=64)
-def _glyph(font: str, char: str) -> tuple[np.ndarray, ...]:
-    """The strokes of one Hershey glyph (y down), cached: loading a font parses its whole table."""
+@lru_cache(maxsize=16)
+def _font(font: str) -> dict[str, tuple[np.ndarray, ...]]:
+    """Every glyph of a Hershey font as strokes (y down), by character: loading a font takes ~1 s, so once."""
     from HersheyFonts import HersheyFonts  # imported here: only training and the benches draw letters
 
-    hershey = HersheyFonts()
-    hershey.load_default_font(font)
-    (glyph,) = hershey.glyphs_for_text(char)
-    return tuple(np.array(s, dtype=np.float64) for s in glyph.strokes if len(s) > 0)
+    hershey = HersheyFonts(load_default_font=font)
+    return {
+        char: tuple(np.array(s, dtype=np.float64) for s in glyph.strokes if len(s) > 0)
+        for char, glyph in hershey.all_glyphs.items()
+    }
 
 
 @lru_cache(maxsize=1)
 def _pen_digits() -> tuple:
-    """The training writers' pen digits, or none when the data is missing (their kinds are then left out)."""
+    """The training writers' pen digits, or none when the data is missing (their kinds are then left out).
+
+    No 1s, 2s or 7s: a piece of one is often still that digit, and one drawn over another digit vanishes in it.
+    """
     try:
-        return tuple(d for d in load_pendigits(resolve_data_dir(None), FIT_WRITERS) if d.label != 1)
+        return tuple(d for d in load_pendigits(resolve_data_dir(None), FIT_WRITERS) if d.label not in (1, 2, 7))
     except FileNotFoundError:
         return ()
 
 
 def _overlay(rng: np.random.Generator) -> list[np.ndarray]:
-    """Two different digits drawn over each other (no 1s: a 1 over a 7 is still a 7)."""
-    digits = _pen_digits()
+    """Two different digits of the same size drawn over each other."""
+    digits = _overlay_digits()
     first = digits[rng.integers(len(digits))]
     second = first
     while second.label == first.label:
         second = digits[rng.integers(len(digits))]
-    offset = rng.uniform(-40, 40, 2)
-    return [*first.strokes, *(s * rng.uniform(0.8, 1.2) + offset for s in second.strokes)]
+    offset = rng.uniform(-15, 15, 2)  # digits 100 units tall: nearly on top of each other, never side by side
+    return place_strokes(first.strokes, 100, 1.0, (0, 0)) + place_strokes(
+        second.strokes, 100, rng.uniform(0.85, 1.15), tuple(offset)
+    )
+
+
+def _overlay_digits() -> list:
+    """The digits that may be drawn over another: no 8, it swallows a 3, a 0, a 6..."""
+    return [d for d in _pen_digits() if d.label != 8]
 
 
 def _fragment(rng: np.random.Generator) -> list[np.ndarray]:
-    """A contiguous part of a digit's pen path that is neither a straight bar (a 1) nor a closed loop (a 0)."""
+    """A contiguous part of a digit's pen path that bends (not a bar, a 1) and stays open (not a loop, a 0)."""
     digits = _pen_digits()
-    while True:
+    for _ in range(FRAGMENT_TRIES):
         path = np.concatenate(digits[rng.integers(len(digits))].strokes)
         steps = np.linalg.norm(np.diff(path, axis=0), axis=1)
         along = np.concatenate([[0], np.cumsum(steps)])
         length = along[-1] * rng.uniform(*FRAGMENT_SHARE)
         start = rng.uniform(0, along[-1] - length)
         part = path[(along >= start) & (along <= start + length)]
-        if len(part) < 3:
-            continue
-        chord = np.linalg.norm(part[-1] - part[0])
-        size = np.linalg.norm(np.ptp(part, axis=0))
-        if chord < 0.9 * length and chord > 0.25 * size:
+        if len(part) >= 3 and _bends_open(part):
             return [part]
+    raise RuntimeError(f"No piece of these {len(digits)} pen digits bends enough to be a fragment.")
+
+
+def _bends_open(part: np.ndarray) -> bool:
+    """True for a path that turns by more than FRAGMENT_TURN in all, is not thin along any axis (a bar, a
+    hooked 1) and does not close (a 0)."""
+    moves = np.diff(part, axis=0)
+    moves = moves[np.linalg.norm(moves, axis=1) > 0]
+    headings = np.arctan2(moves[:, 1], moves[:, 0])
+    turning = np.abs((np.diff(headings) + np.pi) % (2 * np.pi) - np.pi).sum()
+    spread = np.sqrt(np.linalg.eigvalsh(np.cov(part.T)))  # along the thinnest and the longest axis
+    chord = np.linalg.norm(part[-1] - part[0])
+    return bool(
+        turning > FRAGMENT_TURN
+        and spread[0] > FRAGMENT_THINNEST * spread[1]
+        and chord > 0.25 * np.hypot(*np.ptp(part, axis=0))
+    )
 
 
 def kind_family(kind: str) -> str:
@@ -108,10 +136,11 @@ def _kinds(split: str) -> dict[str, tuple[int, Callable]]:
     glyphs, pictures = (TEST_GLYPHS, TEST_DOODLES) if split == "test" else (TRAIN_GLYPHS, TRAIN_DOODLES)
     kinds = {name: (GLYPH_WEIGHT, _glyph_picker(choices)) for name, choices in glyphs.items()}
     kinds |= {name: (1, getattr(doodles, name)) for name in pictures}
-    digits = _pen_digits() if split != "test" else ()  # never a held-out writer's digit
-    if digits:
+    if split == "test":  # the pen digits are the training writers': the test split has its own kinds
+        return kinds
+    if _pen_digits():
         kinds["fragment"] = (1, _fragment)
-    if len({d.label for d in digits}) > 1:
+    if len({d.label for d in _overlay_digits()}) > 1:
         kinds["overlay"] = (1, _overlay)
     return kinds
 
@@ -121,7 +150,7 @@ def _glyph_picker(choices: list[tuple[str, str]]) -> Callable[[np.random.Generat
 
     def draw(rng: np.random.Generator) -> list[np.ndarray]:
         font, chars = choices[rng.integers(len(choices))]
-        return list(_glyph(font, chars[rng.integers(len(chars))]))
+        return list(_font(font)[chars[rng.integers(len(chars))]])
 
     return draw
 
@@ -138,7 +167,7 @@ def wobble(strokes: list[np.ndarray], rng: np.random.Generator) -> Drawing:
     phases, amplitude = rng.uniform(0, 2 * np.pi, (3, 2)), rng.uniform(0.005, 0.025) * size
     result = []
     for stroke in strokes:
-        points = _resample((stroke - (low + high) / 2) @ affine.T, size / 60)
+        points = _resample((stroke - (low + high) / 2) @ affine.T, size / RESAMPLE)
         shift = sum(np.sin(points @ waves[k] + phases[k]) for k in range(3))
         result.append((points + amplitude * shift).astype(np.float32))
     return tuple(result)
