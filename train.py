@@ -16,26 +16,25 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from digitnet.augment import AugmentConfig
+from digitnet.augment import AugmentConfig, StrokeAugmentConfig
 from digitnet.checkpoint import make_checkpoint, save_checkpoint
-from digitnet.constants import DEFAULT_CHECKPOINT
-from digitnet.data import (
-    DataConfig,
-    load_mnist,
-    load_pendigits,
-    render_drawn_digits,
-    resolve_data_dir,
-    split_validation,
-)
+from digitnet.constants import DEFAULT_CHECKPOINT, NOT_A_DIGIT, NUM_CLASSES
+from digitnet.data import DataConfig, load_pendigits, load_unipen, resolve_data_dir
 from digitnet.drawn import read_drawn
-from digitnet.finetune import MAX_VAL_DROP, RefusedError, accuracy, load_extra, split_extra
-from digitnet.metrics import doubt_threshold, expected_calibration_error, fit_temperature, reliability, summarize
+from digitnet.finetune import MAX_VAL_DROP, RefusedError, accuracy
+from digitnet.metrics import (
+    doubt_threshold,
+    expected_calibration_error,
+    fit_temperature,
+    not_digit_threshold,
+    reliability,
+    summarize,
+)
 from digitnet.model import DigitNet, ModelConfig, architecture, count_macs, count_parameters
 from digitnet.predict import Predictor, load_predictor
-from digitnet.strokes import FIT_WRITERS, TEST_WRITERS, TUNE_WRITERS
+from digitnet.splits import load_splits
+from digitnet.strokes import TEST_WRITERS
 from digitnet.training import TrainConfig, first_epoch_reaching, fit, pick_device, predict_logits, softmax_np
-
-SMOKE_SIZES = {"train": 512, "val": 256, "test": 256}  # images per split with --smoke
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -64,6 +63,15 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help=f"renderings of each training writer's pen digit, 0 = MNIST only (default {d.drawn_copies})",
     )
     p.add_argument(
+        "--negatives",
+        type=int,
+        default=d.negatives,
+        help=f"drawings that are no digit, trained as 'not a digit'; 0 = ten outputs (default {d.negatives})",
+    )
+    p.add_argument(
+        "--no-stroke-augment", action="store_true", help="draw the pen digits' strokes as written (default: distort)"
+    )
+    p.add_argument(
         "--extra-data",
         type=Path,
         default=None,
@@ -74,38 +82,6 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     p.add_argument("--smoke", action="store_true", help="train a few batches on a few hundred images (seconds)")
     return p.parse_args(argv)
-
-
-def subsample(data: tuple[torch.Tensor, torch.Tensor], size: int) -> tuple[torch.Tensor, torch.Tensor]:
-    """The first `size` images of a split (a split is already shuffled or fixed)."""
-    return data[0][:size], data[1][:size]
-
-
-def load_splits(
-    config: DataConfig, seed: int, smoke: bool, extra: Path | None = None, extra_weight: int = 1
-) -> dict[str, tuple[torch.Tensor, torch.Tensor]]:
-    """Training (MNIST + fit writers' drawings), validation (MNIST and tune writers' drawings), and test."""
-    mnist_train, mnist_val = split_validation(
-        *load_mnist(config.data_dir, train=True), config.val_size, config.split_seed
-    )
-    splits = {"train": mnist_train, "val": mnist_val, "test": load_mnist(config.data_dir, train=False)}
-    if smoke:
-        splits = {name: subsample(data, SMOKE_SIZES[name]) for name, data in splits.items()}
-    if config.drawn_copies:
-        fit_digits = load_pendigits(config.data_dir, FIT_WRITERS)
-        tune_digits = load_pendigits(config.data_dir, TUNE_WRITERS)
-        if smoke:
-            fit_digits, tune_digits = fit_digits[:64], tune_digits[:64]
-        drawn = render_drawn_digits(fit_digits, config.drawn_copies, config.drawn_canvas, seed)
-        splits["train"] = tuple(torch.cat(pair) for pair in zip(splits["train"], drawn, strict=True))
-        splits["val_drawn"] = render_drawn_digits(tune_digits, 1, config.drawn_canvas, seed + 1)
-    if extra is not None:
-        (extra_x, extra_y), held = split_extra(load_extra(extra), seed=0)
-        if len(held[1]):
-            splits["extra_held"] = held
-        repeated = (extra_x.repeat(extra_weight, 1, 1, 1), extra_y.repeat(extra_weight))
-        splits["train"] = tuple(torch.cat(pair) for pair in zip(splits["train"], repeated, strict=True))
-    return splits
 
 
 def before_and_after(out: Path, splits: dict, report: dict) -> dict:
@@ -142,17 +118,18 @@ def mistake_records(images: torch.Tensor, labels: np.ndarray, probs: np.ndarray)
 
 
 def calibrate(model: DigitNet, splits: dict, device: torch.device) -> tuple[float, dict]:
-    """Fit the temperature on all validation data; report accuracy and ECE before and after."""
+    """Fit the temperature and thresholds on all validation data; report accuracy and ECE before and after."""
     val_names = [n for n in ("val", "val_drawn") if n in splits]
     names = val_names + [n for n in ("test", "extra_held") if n in splits]  # measured, never fitted on
-    logits = {n: predict_logits(model, splits[n][0], device) for n in names}
+    logits = {n: predict_logits(model, splits[n][0], device) for n in [*names, "val_negatives"] if n in splits}
+    digit_logits = {n: logits[n][:, :NUM_CLASSES] for n in names}  # the digits' distribution, as the app shows
     temperature = fit_temperature(
-        torch.cat([logits[n] for n in val_names]), torch.cat([splits[n][1] for n in val_names])
+        torch.cat([digit_logits[n] for n in val_names]), torch.cat([splits[n][1] for n in val_names])
     )
     report = {}
     for name in names:
         labels = splits[name][1].numpy()
-        raw, calibrated = softmax_np(logits[name]), softmax_np(logits[name], temperature)
+        raw, calibrated = softmax_np(digit_logits[name]), softmax_np(digit_logits[name], temperature)
         report[name] = {
             **summarize(calibrated, labels),
             "ece_before": expected_calibration_error(raw, labels),
@@ -160,23 +137,34 @@ def calibrate(model: DigitNet, splits: dict, device: torch.device) -> tuple[floa
             "reliability_after": reliability(calibrated, labels),
         }
         report[name]["mistakes"] = mistake_records(splits[name][0], labels, calibrated)
-    val_probs = np.concatenate([softmax_np(logits[n], temperature) for n in val_names])
+    val_probs = np.concatenate([softmax_np(digit_logits[n], temperature) for n in val_names])
     val_labels = np.concatenate([splits[n][1].numpy() for n in val_names])
     report["doubt_threshold"] = doubt_threshold(val_probs, val_labels)
+    if "val_negatives" in logits:
+        not_digit = {n: softmax_np(logits[n], temperature)[:, NOT_A_DIGIT] for n in [*val_names, "val_negatives"]}
+        report["not_digit_threshold"] = not_digit_threshold(np.concatenate([not_digit[n] for n in val_names]))
+        report["val_negatives_refused"] = float((not_digit["val_negatives"] >= report["not_digit_threshold"]).mean())
     return temperature, report
 
 
-def drawn_report(model: DigitNet, temperature: float, data_dir: Path, smoke: bool) -> dict:
+def drawn_report(predictor: Predictor, data_dir: Path, smoke: bool) -> dict:
     """Accuracy on the held-out writers' drawings at the app's defaults: reported, never used to choose."""
-    digits = load_pendigits(data_dir, TEST_WRITERS)[: 64 if smoke else None]
-    probs = read_drawn(Predictor(model, temperature, {}, "training"), digits)
-    labels = np.array([d.label for d in digits])
-    wrong_but_sure = (probs.argmax(1) != labels) & (probs.max(1) > 0.9)
-    return {
-        **summarize(probs, labels),
-        "wrong_above_90": int(wrong_but_sure.sum()),
-        "writers": [TEST_WRITERS.start, TEST_WRITERS.stop - 1],
-    }
+    sources = {"pendigits": load_pendigits(data_dir, TEST_WRITERS), "unipen": load_unipen(data_dir, "test")}
+    report = {}
+    for source, digits in sources.items():
+        digits = digits[: 64 if smoke else None]
+        if not digits:
+            continue
+        probs = read_drawn(predictor, digits)
+        labels = np.array([d.label for d in digits])
+        wrong_but_sure = (probs.argmax(1) != labels) & (probs.max(1) > 0.9)
+        report[source] = {
+            **summarize(probs, labels),
+            "wrong_above_90": int(wrong_but_sure.sum()),
+            "writers": len({d.writer for d in digits}),
+            "sites": sorted({d.site for d in digits}),
+        }
+    return report
 
 
 def versions() -> dict[str, str]:
@@ -206,16 +194,28 @@ def main(argv: list[str] | None = None) -> dict:
         device=args.device,
         max_batches=4 if args.smoke else None,
     )
-    data_config = replace(DataConfig(), data_dir=resolve_data_dir(args.data_dir), drawn_copies=args.drawn_copies)
-    model_config, augment_config = ModelConfig(), AugmentConfig()
-    start = time.perf_counter()
+    data_config = replace(
+        DataConfig(),
+        data_dir=resolve_data_dir(args.data_dir),
+        drawn_copies=args.drawn_copies,
+        negatives=args.negatives,
+        stroke_augment=not args.no_stroke_augment,
+    )
+    model_config, augment_config = ModelConfig(reject_class=bool(args.negatives)), AugmentConfig()
+    clock = [time.perf_counter()]  # when each part of the run ended, for the record of where time goes
     splits = load_splits(data_config, args.seed, args.smoke, args.extra_data, args.extra_weight)
+    clock.append(time.perf_counter())
     torch.manual_seed(args.seed)
     model = DigitNet(model_config)
     history = fit(model, splits["train"], splits["val"], train_config, augment_config)
+    clock.append(time.perf_counter())
     temperature, report = calibrate(model, splits, pick_device("cpu"))
+    clock.append(time.perf_counter())
     if data_config.drawn_copies:
-        report["drawn_test"] = drawn_report(model, temperature, data_config.data_dir, args.smoke)
+        threshold = {k: report[k] for k in ("not_digit_threshold",) if k in report}
+        predictor = Predictor(model, temperature, threshold, "training")
+        report["drawn_test"] = drawn_report(predictor, data_config.data_dir, args.smoke)
+    clock.append(time.perf_counter())
     if args.extra_data is not None:
         report["extra_data"] = {
             "path": str(args.extra_data),
@@ -233,13 +233,20 @@ def main(argv: list[str] | None = None) -> dict:
         "train": {
             **asdict(train_config),
             "augment": asdict(augment_config),
+            "stroke_augment": asdict(StrokeAugmentConfig()) if data_config.stroke_augment else None,
             "data": {
                 **asdict(data_config),
                 "data_dir": str(data_config.data_dir),
                 "train_images": len(splits["train"][0]),
             },
             "smoke": args.smoke,
-            "seconds": round(time.perf_counter() - start, 1),
+            "seconds": round(time.perf_counter() - clock[0], 1),
+            "seconds_by_part": {
+                part: round(end - begin, 1)
+                for part, begin, end in zip(
+                    ("data and rendering", "epochs", "calibration", "held-out report"), clock, clock[1:], strict=False
+                )
+            },
             "first_epoch_val_99.0": first_epoch_reaching(history, 0.990),
             "first_epoch_val_99.5": first_epoch_reaching(history, 0.995),
         },
@@ -254,7 +261,7 @@ def main(argv: list[str] | None = None) -> dict:
     print(
         f"test accuracy {test['accuracy']:.4f} ({test['errors']} wrong of {test['count']}), "
         f"ECE {test['ece_before']:.4f} -> {test['ece']:.4f} at T={temperature:.3f}; "
-        f"{metrics['train']['seconds']:.0f}s; wrote {args.out}"
+        f"{metrics['train']['seconds']:.0f}s ({metrics['train']['seconds_by_part']}); wrote {args.out}"
     )
     return metrics
 

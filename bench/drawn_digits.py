@@ -1,10 +1,11 @@
-"""How well DigitNet reads digits that people draw: real pen strokes (UCI pendigits) on the app's canvas.
+"""How well DigitNet reads digits that people draw: real pen strokes on the app's canvas, by source.
 
-Renders every digit of the held-out writers (21-30, never trained or tuned on; or with
---writers tune, writers 17-20, on which settings may be chosen) the
-way the canvas shows it, reads it with the committed checkpoint, and prints accuracy
-overall, per digit, per writer, the confusions, calibration, and sweeps over brush
-width, canvas size and colours. Seeded and deterministic.
+Renders every digit of the measured-only writers the way the canvas shows them and reads it with a
+checkpoint: pendigits writers 21-30 (one tablet) and UNIPEN's held-out sites (other labs, tablets and
+countries), never trained or tuned on; with --writers tune, the writers settings are chosen on
+(pendigits 17-20, UNIPEN's tune writers). Per source: accuracy, ECE, confident mistakes, per digit,
+the worst writers, per site, the confusions, and the styles peers misread (bench/styles.py); then
+sweeps over brush width, canvas size and colours. Seeded and deterministic.
 
     python bench/drawn_digits.py --data-dir ../shared/data
 """
@@ -21,20 +22,25 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from styles import STYLES, style_of
+
 from digitnet.constants import CANVAS_SIZE, DEFAULT_BRUSH
-from digitnet.data import load_pendigits, resolve_data_dir
+from digitnet.data import load_pendigits, load_unipen, resolve_data_dir
 from digitnet.drawn import read_drawn
 from digitnet.metrics import expected_calibration_error
 from digitnet.predict import load_predictor
-from digitnet.strokes import HELD_OUT_WRITERS, STYLES
+from digitnet.strokes import HELD_OUT_WRITERS, PenDigit
+from digitnet.strokes import STYLES as CANVAS_STYLES
 
 BRUSHES = (8, 12, 16, 20, 28, 36)  # pixels, thin pen to thick finger
 CANVASES = (280, 320, 400, 600)  # pixels, with the default brush
 CONFIDENT = 0.9
+WORST = 5  # writers listed per source
+UNIPEN_ROLE = {"test": "test", "tune": "tune"}  # --writers -> the UNIPEN role measured
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    """Flags; the defaults measure the app's own settings on all held-out writers."""
+    """Flags; the defaults measure the app's own settings on all measured-only writers."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data-dir", default=None, help="data root (default: $DIGITNET_DATA, else ./data)")
     parser.add_argument("--checkpoint", default=None, help="model (default: the committed checkpoint)")
@@ -44,57 +50,90 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--writers",
         choices=sorted(HELD_OUT_WRITERS),
         default="test",
-        help="test = 21-30, the result; tune = 17-20, for choosing settings (default test)",
+        help="test = measured-only writers, the result; tune = the writers settings are chosen on (default test)",
     )
     return parser.parse_args(argv)
 
 
+def sources(data_dir: Path, writers: str) -> dict[str, list[PenDigit]]:
+    """The pen digits to read, by source; a source whose file is missing is left out."""
+    found = {
+        "pendigits": load_pendigits(data_dir, HELD_OUT_WRITERS[writers]),
+        "unipen": load_unipen(data_dir, UNIPEN_ROLE[writers]),
+    }
+    return {name: digits for name, digits in found.items() if digits}
+
+
 def summary(probs: np.ndarray, labels: np.ndarray) -> str:
     """Accuracy, ECE and confident mistakes in one line."""
-    predicted, confidence = probs.argmax(1), probs.max(1)
-    wrong = predicted != labels
+    wrong = probs.argmax(1) != labels
+    sure = (wrong & (probs.max(1) > CONFIDENT)).sum()
     return (
         f"accuracy {1 - wrong.mean():.2%} ({wrong.sum()} wrong of {len(labels)}), "
-        f"ECE {expected_calibration_error(probs, labels):.2%}, "
-        f"wrong with p>{CONFIDENT:.0%}: {(wrong & (confidence > CONFIDENT)).sum()}"
+        f"ECE {expected_calibration_error(probs, labels):.2%}, wrong with p>{CONFIDENT:.0%}: {sure} "
+        f"(1 in {len(labels) / max(sure, 1):.0f})"
     )
 
 
-def breakdown(probs: np.ndarray, labels: np.ndarray, writers: np.ndarray) -> None:
-    """Per digit, per writer and the most frequent confusions."""
-    correct = probs.argmax(1) == labels
+def rates(correct: np.ndarray, groups: np.ndarray) -> list[tuple[str, float, int]]:
+    """(group, accuracy, count) for every group, worst first."""
+    rows = [(str(g), float(correct[groups == g].mean()), int((groups == g).sum())) for g in np.unique(groups)]
+    return sorted(rows, key=lambda row: row[1])
+
+
+def breakdown(digits: list[PenDigit], probs: np.ndarray) -> None:
+    """Per digit, the worst writers, per site, the confusions and the styles of one source."""
+    labels, predicted = np.array([d.label for d in digits]), probs.argmax(1)
+    correct = predicted == labels
     print("per digit:  " + "  ".join(f"{d}: {correct[labels == d].mean():.1%}" for d in range(10)))
-    print("per writer: " + "  ".join(f"{w}: {correct[writers == w].mean():.1%}" for w in np.unique(writers)))
-    pairs = Counter((int(t), int(p)) for t, p in zip(labels[~correct], probs.argmax(1)[~correct], strict=True))
+    writers = np.array([str(d.writer) for d in digits])
+    print(f"worst {WORST} writers: " + "  ".join(f"{w}: {a:.1%} of {n}" for w, a, n in rates(correct, writers)[:WORST]))
+    big = [(w, a, n) for w, a, n in rates(correct, writers) if n >= 100]
+    if big:
+        print(f"lowest writer with >= 100 digits: {big[0][0]}: {big[0][1]:.1%} of {big[0][2]}")
+    sites = np.array([d.site for d in digits])
+    print("per site: " + "  ".join(f"{s}: {a:.2%} of {n}" for s, a, n in rates(correct, sites)))
+    pairs = Counter((int(t), int(p)) for t, p in zip(labels[~correct], predicted[~correct], strict=True))
     print("confusions (true -> read: count): " + ", ".join(f"{t}->{p}: {n}" for (t, p), n in pairs.most_common(10)))
+    styles = np.array([style_of(d) or "" for d in digits])
+    print(
+        "styles: " + "  ".join(f"{s}: {correct[styles == s].sum()} of {(styles == s).sum()} read right" for s in STYLES)
+    )
+
+
+def sweep(predictor, digits: list[PenDigit], seed: int) -> dict[str, float]:
+    """Accuracy of all sources together over brushes, canvases and colours; prints a table."""
+    labels = np.array([d.label for d in digits])
+    settings = [(f"brush {b:2d} px", dict(brush=b)) for b in BRUSHES]
+    settings += [(f"canvas {c} px", dict(canvas=c)) for c in CANVASES]
+    settings += [(f"style {s}", dict(style=s)) for s in CANVAS_STYLES]
+    print("\n| setting (all sources) | result |\n|---|---|")
+    results = {}
+    for name, options in settings:
+        probs = read_drawn(predictor, digits, seed=seed, **options)
+        results[name] = float((probs.argmax(1) == labels).mean())
+        print(f"| {name} | {summary(probs, labels)} |")
+    return results
 
 
 def main(argv: list[str] | None = None) -> dict[str, float]:
-    """Run the measure; return accuracy per setting."""
+    """Run the measure; return accuracy per source and setting."""
     args = parse_args(argv)
     predictor = load_predictor(args.checkpoint)
-    writer_range = HELD_OUT_WRITERS[args.writers]
-    digits = load_pendigits(resolve_data_dir(args.data_dir), writer_range)
-    labels = np.array([d.label for d in digits])
-    writers = np.array([d.writer for d in digits])
-    start = time.perf_counter()
-    probs = read_drawn(predictor, digits, seed=args.seed)
-    print(
-        f"# {len(digits)} digits by held-out writers {writer_range.start}-{writer_range.stop - 1}, "
-        f"canvas {CANVAS_SIZE} px, brush {DEFAULT_BRUSH} px, transparent background"
-    )
-    print("app defaults: " + summary(probs, labels))
-    breakdown(probs, labels, writers)
-    results = {"default": float((probs.argmax(1) == labels).mean())}
+    start, results = time.perf_counter(), {}
+    found = sources(resolve_data_dir(args.data_dir), args.writers)
+    for name, digits in found.items():
+        probs = read_drawn(predictor, digits, seed=args.seed)
+        labels = np.array([d.label for d in digits])
+        print(
+            f"\n## {name}: {len(digits)} digits by {len({d.writer for d in digits})} {args.writers} writers "
+            f"at {len({d.site for d in digits})} site(s); canvas {CANVAS_SIZE} px, brush {DEFAULT_BRUSH} px"
+        )
+        print("app defaults: " + summary(probs, labels))
+        breakdown(digits, probs)
+        results[name] = float((probs.argmax(1) == labels).mean())
     if not args.no_sweep:
-        settings = [(f"brush {b:2d} px", dict(brush=b)) for b in BRUSHES]
-        settings += [(f"canvas {c} px", dict(canvas=c)) for c in CANVASES]
-        settings += [(f"style {s}", dict(style=s)) for s in STYLES]
-        print("\n| setting | result |\n|---|---|")
-        for name, options in settings:
-            swept = read_drawn(predictor, digits, seed=args.seed, **options)
-            results[name] = float((swept.argmax(1) == labels).mean())
-            print(f"| {name} | {summary(swept, labels)} |")
+        results |= sweep(predictor, [d for digits in found.values() for d in digits], args.seed)
     print(f"\n{time.perf_counter() - start:.0f} s")
     return results
 

@@ -1,7 +1,8 @@
 """How well DigitNet reads whole numbers drawn by people: real pen digits of held-out writers, composed.
 
-Numbers of 2-6 digits are laid out left to right from the pen strokes of writers 21-30 (or with
---writers tune, writers 17-20, on which settings may be chosen), each number by one writer, with
+Numbers of 2-6 digits are laid out left to right from the pen strokes of pendigits writers 21-30
+(or with --source unipen, the writers of UNIPEN's held-out sites; with --writers tune, the writers
+settings may be chosen on), each number by one writer, with
 varying size, slant, baseline and spacing, drawn like the canvas, segmented and read by
 `Predictor.predict_number`. Reports exact whole-number accuracy and per-digit accuracy,
 with gaps between digits and with neighbours touching. Seeded and deterministic.
@@ -21,7 +22,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from digitnet.constants import DEFAULT_BRUSH
-from digitnet.data import load_pendigits, resolve_data_dir
+from digitnet.data import load_pendigits, load_unipen, resolve_data_dir
 from digitnet.predict import load_predictor
 from digitnet.preprocess import EmptyImageError
 from digitnet.strokes import HELD_OUT_WRITERS, STYLES, compose_number, draw_strokes
@@ -60,19 +61,27 @@ def main(argv: list[str] | None = None) -> None:
         "--writers",
         choices=sorted(HELD_OUT_WRITERS),
         default="test",
-        help="test = 21-30, the result; tune = 17-20, for choosing settings (default test)",
+        help="test = measured-only writers, the result; tune = for choosing settings (default test)",
     )
+    parser.add_argument("--source", choices=("pendigits", "unipen"), default="pendigits", help="(default pendigits)")
+    parser.add_argument("--lengths", type=int, nargs="+", default=[2, 3, 4, 5, 6], help="digits a number (default 2-6)")
+    parser.add_argument("--gaps-only", action="store_true", help="leave out the rows of touching digits")
     args = parser.parse_args(argv)
     predictor = load_predictor(args.checkpoint)
-    writers = HELD_OUT_WRITERS[args.writers]
-    by_writer: dict[int, list] = {}
-    for digit in load_pendigits(resolve_data_dir(args.data_dir), writers):
+    data_dir = resolve_data_dir(args.data_dir)
+    if args.source == "pendigits":
+        digits = load_pendigits(data_dir, HELD_OUT_WRITERS[args.writers])
+    else:
+        digits = load_unipen(data_dir, args.writers)
+    by_writer: dict[int | str, list] = {}
+    for digit in digits:
         by_writer.setdefault(digit.writer, []).append(digit)
+    by_writer = {w: pool for w, pool in by_writer.items() if len(pool) >= max(args.lengths)}
     start = time.perf_counter()
-    print(f"# {args.count} numbers per row, writers {writers.start}-{writers.stop - 1}, brush {DEFAULT_BRUSH} px\n")
-    print("| digits | layout | whole number exact | per digit |\n|---|---|---|---|")
-    for touching in (False, True):
-        for length in range(2, 7):
+    print(f"# {args.count} numbers per row, {len(by_writer)} {args.writers} writers of {args.source}, ", end="")
+    print(f"brush {DEFAULT_BRUSH} px\n\n| digits | layout | whole number exact | per digit |\n|---|---|---|---|")
+    for touching in (False,) if args.gaps_only else (False, True):
+        for length in args.lengths:
             exact, per_digit = read_numbers(predictor, by_writer, length, args.count, touching, args.seed + length)
             print(f"| {length} | {'touching' if touching else 'gaps'} | {exact:.1%} | {per_digit:.2%} |", flush=True)
     print(f"\n{time.perf_counter() - start:.0f} s")

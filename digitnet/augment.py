@@ -1,10 +1,11 @@
-"""Batched augmentation on tensors: what changes between a scanned pen digit and one drawn on a canvas."""
+"""Augmentation: batched on tensors (a scanned pen digit vs one drawn on a canvas), and on pen strokes (hands)."""
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 
@@ -65,3 +66,38 @@ def augment(images: torch.Tensor, config: AugmentConfig, generator: torch.Genera
     distorted = F.grid_sample(distorted, grid, mode="bilinear", padding_mode="zeros", align_corners=False)
     keep = (torch.rand(n, 1, 1, 1, generator=generator) < config.clean).float()
     return keep * images + (1 - keep) * distorted.clamp(0, 1)
+
+
+@dataclass(frozen=True)
+class StrokeAugmentConfig:
+    """Ranges of the random changes to a pen digit's strokes before it is drawn: how hands differ."""
+
+    slant: float = 0.25  # horizontal shear per unit of height, either way
+    aspect: float = 0.2  # width scaled by exp(+-aspect): narrow and wide hands
+    rotation: float = 8.0  # degrees, either way
+    stroke_shift: float = 0.04  # each stroke moved on its own, as a share of the digit's size
+    jitter: float = 0.006  # noise on every point, as a share of the digit's size
+    drop: float = 0.3  # share of digits whose points are thinned (a faster pen, a coarser tablet)
+
+
+def distort_strokes(
+    strokes: tuple[np.ndarray, ...], config: StrokeAugmentConfig, rng: np.random.Generator
+) -> tuple[np.ndarray, ...]:
+    """Slant, stretch, turn, shift each stroke and jitter each point of a pen digit (units kept)."""
+    every = np.concatenate(strokes)
+    size = float(np.ptp(every, axis=0).max()) or 1.0
+    centre = every.mean(axis=0)
+    angle = np.deg2rad(rng.uniform(-config.rotation, config.rotation))
+    stretch = np.exp(rng.uniform(-config.aspect, config.aspect))
+    shear = rng.uniform(-config.slant, config.slant)
+    # x' = stretch * (x - shear * y), then a rotation (y points down, so a positive shear leans right)
+    matrix = np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]]) @ np.array(
+        [[stretch, -stretch * shear], [0.0, 1.0]]
+    )
+    thin = rng.random() < config.drop
+    out = []
+    for stroke in strokes:
+        points = stroke[:: rng.integers(2, 4)] if thin and len(stroke) > 8 else stroke
+        points = (points - centre) @ matrix.T + rng.normal(0, config.stroke_shift * size, 2)
+        out.append((points + rng.normal(0, config.jitter * size, points.shape) + centre).astype(np.float32))
+    return tuple(out)

@@ -9,9 +9,19 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from digitnet.augment import StrokeAugmentConfig, distort_strokes
 from digitnet.constants import DATA_ENV_VAR, DEFAULT_DATA_DIR
 from digitnet.preprocess import EmptyImageError, preprocess
-from digitnet.strokes import PENDIGITS_FILE, PenDigit, draw_strokes, random_placement, read_pendigits
+from digitnet.strokes import (
+    PENDIGITS_FILE,
+    UNIPEN_FILE,
+    PenDigit,
+    draw_strokes,
+    random_placement,
+    read_pendigits,
+    read_unipen,
+    split_unipen,
+)
 
 
 @dataclass(frozen=True)
@@ -23,6 +33,8 @@ class DataConfig:
     split_seed: int = 0  # fixed, so every run validates on the same images
     drawn_copies: int = 2  # renderings of each training writer's pen digit per run (0: MNIST only)
     drawn_canvas: int = 200  # canvas side for those renderings, in pixels
+    stroke_augment: bool = True  # distort each rendering's strokes (StrokeAugmentConfig) before drawing
+    negatives: int = 8000  # drawings that are no digit, trained as "not a digit" (0: none, ten outputs)
 
 
 def resolve_data_dir(flag: str | Path | None) -> Path:
@@ -61,15 +73,29 @@ def load_pendigits(data_dir: Path, writers: range) -> list[PenDigit]:
     return [d for d in read_pendigits(path) if d.writer in writers]
 
 
+UNIPEN_SOURCE = "https://doi.org/10.5281/zenodo.1195803"
+
+
+def load_unipen(data_dir: Path, role: str) -> list[PenDigit]:
+    """UNIPEN digits of one role ("fit", "tune" or "test", see strokes.split_unipen); [] if the file is absent."""
+    path = data_dir / UNIPEN_FILE
+    if not path.is_file():
+        return []
+    digits, _refused = read_unipen(path)
+    return split_unipen(digits)[role]
+
+
 def render_drawn_digits(
-    digits: list[PenDigit], copies: int, canvas: int, seed: int
+    digits: list[PenDigit], copies: int, canvas: int, seed: int, distort: StrokeAugmentConfig | None = None
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    """Draw each pen digit `copies` times on a canvas with random size, place and brush, then preprocess."""
+    """Draw each pen digit `copies` times on a canvas with random size, place and brush (and, with `distort`,
+    randomly changed strokes), then preprocess."""
     rng = np.random.default_rng(seed)
     images, labels = [], []
     for digit in digits:
         for _ in range(copies):
-            strokes = random_placement(digit.strokes, (canvas, canvas), rng)
+            strokes = distort_strokes(digit.strokes, distort, rng) if distort else digit.strokes
+            strokes = random_placement(strokes, (canvas, canvas), rng)
             brush = canvas * rng.uniform(0.02, 0.1)  # thin pen to thick finger
             try:
                 images.append(preprocess(draw_strokes(strokes, (canvas, canvas), brush)))

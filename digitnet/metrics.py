@@ -82,3 +82,12 @@ def doubt_threshold(probs: np.ndarray, labels: np.ndarray, target: float = 0.995
     # Walk down from the most confident: the last point where accuracy so far still meets the target.
     meets = np.flatnonzero(running >= target)
     return float(confidence[order][meets[-1]]) if len(meets) else 1.0
+
+
+def not_digit_threshold(digit_scores: np.ndarray, max_refused: float = 0.0015, floor: float = 0.5) -> float:
+    """The "not a digit" probability at or above which a drawing is refused: the lowest that refuses at most
+    `max_refused` of the validation digits (so the most non-digits), and never below `floor`."""
+    allowed = int(np.floor(max_refused * len(digit_scores)))  # digits that may score at or above the threshold
+    highest = np.sort(digit_scores)[::-1]
+    threshold = np.nextafter(highest[allowed], 1.0) if allowed < len(highest) else 0.0
+    return float(max(threshold, floor))

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 from digitnet.constants import IMAGE_SIZE, MNIST_MEAN, MNIST_STD, NUM_CLASSES
@@ -114,3 +115,39 @@ def architecture(model: nn.Module) -> list[dict]:
         {"layer": type(m).__name__, "output": list(shape[1:]), "parameters": sum(p.numel() for p in m.parameters())}
         for m, shape in trace_layers(model)
     ]
+
+
+class FusedDigitNet(nn.Module):
+    """DigitNet for inference only: each batch norm folded into its convolution, called as plain functions.
+
+    Same outputs as the trained model in eval mode (to float rounding), in about two thirds of the time for
+    one image, where calling layers, not arithmetic, is most of the cost.
+    """
+
+    def __init__(self, model: DigitNet) -> None:
+        super().__init__()
+        self.config = model.config
+        blocks = [m for m in model.features if isinstance(m, nn.Sequential)]  # (conv, bn, relu) each
+        self.weights, self.biases, self.paddings = nn.ParameterList(), nn.ParameterList(), []
+        for conv, bn, _relu in blocks:
+            scale = bn.weight / torch.sqrt(bn.running_var + bn.eps)  # y = scale * (conv(x) - mean) + beta
+            self.weights.append(nn.Parameter(conv.weight * scale[:, None, None, None], requires_grad=False))
+            self.biases.append(nn.Parameter(bn.bias - bn.running_mean * scale, requires_grad=False))
+            self.paddings.append(conv.padding)
+        self.pools = [isinstance(after, nn.MaxPool2d) for after in _successors(model.features, blocks)]
+        self.linear = model.classifier[-1]
+        self.eval()
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Logits (B, 10 or 11) for images (B, 1, 28, 28) already normalised with MNIST mean/std."""
+        for weight, bias, padding, pool in zip(self.weights, self.biases, self.paddings, self.pools, strict=True):
+            x = F.relu_(F.conv2d(x, weight, bias, padding=padding))
+            if pool:
+                x = F.max_pool2d(x, 2)
+        return F.linear(x.flatten(1), self.linear.weight, self.linear.bias)
+
+
+def _successors(sequence: nn.Sequential, blocks: list[nn.Module]) -> list[nn.Module | None]:
+    """The layer that follows each of `blocks` in `sequence` (None for the last)."""
+    layers = list(sequence)
+    return [layers[layers.index(b) + 1] if layers.index(b) + 1 < len(layers) else None for b in blocks]

@@ -12,7 +12,8 @@ and a random slant and stretch.
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import lru_cache
+from functools import lru_cache, partial
+from pathlib import Path
 
 import numpy as np
 
@@ -38,42 +39,46 @@ TRAIN_SCRIBBLES = ("scribble", "zigzag", "spiral", "blob", "filled")
 TRAIN_DOODLES = (*TRAIN_SCRIBBLES, "smiley", "star", "cross", "grid", "arrow", "triangle", "square")
 TEST_SCRIBBLES = ("tangle", "loops")
 TEST_DOODLES = (*TEST_SCRIBBLES, "heart", "house", "sun", "flower", "stick_figure", "envelope", "cat")
-FAMILIES = ("letters", "shapes", "scribbles", "digit parts")  # the issue's goals differ by family
-RESAMPLE = 25  # points per drawing size along straight lines, so they wobble (more only slows drawing)
 GLYPH_WEIGHT = 4  # letters are what people draw most: each glyph kind counts as this many doodle kinds
+FAMILIES = ("letters", "shapes", "scribbles", "digit parts")  # the issue's goals differ by family
 FRAGMENT_SHARE = (0.2, 0.4)  # the part of a digit's pen path kept for a fragment
+FRAGMENT_TRIES = 100
 FRAGMENT_TURN = np.deg2rad(120)  # a fragment must bend at least this much: a gently curved bar is a 1
-FRAGMENT_TRIES = 1000  # real pen digits give one in a few tries
 FRAGMENT_THINNEST = 0.35  # and be at least this wide for its length, across its own main axis
+PIECE_SOURCES_EXCLUDED = (1, 2, 7)  # a piece of one is often still that digit, one over another vanishes in it
+OVERLAY_EXCLUDED = 8  # an 8 drawn over a 3, a 0 or a 6 is still an 8
 
 
 @lru_cache(maxsize=16)
-def _font(font: str) -> dict[str, tuple[np.ndarray, ...]]:
-    """Every glyph of a Hershey font as strokes (y down), by character: loading a font takes ~1 s, so once."""
+def _font(font: str):
+    """A loaded Hershey font, cached: loading one unpacks the package's whole font archive."""
     from HersheyFonts import HersheyFonts  # imported here: only training and the benches draw letters
 
-    hershey = HersheyFonts(load_default_font=font)
-    return {
-        char: tuple(np.array(s, dtype=np.float64) for s in glyph.strokes if len(s) > 0)
-        for char, glyph in hershey.all_glyphs.items()
-    }
+    hershey = HersheyFonts()
+    hershey.load_default_font(font)
+    return hershey
 
 
-@lru_cache(maxsize=1)
-def _pen_digits() -> tuple:
-    """The training writers' pen digits, or none when the data is missing (their kinds are then left out).
+@lru_cache(maxsize=512)
+def _glyph(font: str, char: str) -> tuple[np.ndarray, ...]:
+    """The strokes of one Hershey glyph (y down)."""
+    (glyph,) = _font(font).glyphs_for_text(char)
+    return tuple(np.array(s, dtype=np.float64) for s in glyph.strokes if len(s) > 0)
 
-    No 1s, 2s or 7s: a piece of one is often still that digit, and one drawn over another digit vanishes in it.
-    """
+
+@lru_cache(maxsize=2)
+def _pen_digits(data_dir: Path | None) -> tuple:
+    """The training writers' pen digits that overlays and fragments are made of, or none when the data is
+    missing (those kinds are then left out)."""
     try:
-        return tuple(d for d in load_pendigits(resolve_data_dir(None), FIT_WRITERS) if d.label not in (1, 2, 7))
+        digits = load_pendigits(resolve_data_dir(data_dir), FIT_WRITERS)
+        return tuple(d for d in digits if d.label not in PIECE_SOURCES_EXCLUDED)
     except FileNotFoundError:
         return ()
 
 
-def _overlay(rng: np.random.Generator) -> list[np.ndarray]:
+def _overlay(digits: tuple, rng: np.random.Generator) -> list[np.ndarray]:
     """Two different digits of the same size drawn over each other."""
-    digits = _overlay_digits()
     first = digits[rng.integers(len(digits))]
     second = first
     while second.label == first.label:
@@ -84,14 +89,9 @@ def _overlay(rng: np.random.Generator) -> list[np.ndarray]:
     )
 
 
-def _overlay_digits() -> list:
-    """The digits that may be drawn over another: no 8, it swallows a 3, a 0, a 6..."""
-    return [d for d in _pen_digits() if d.label != 8]
-
-
-def _fragment(rng: np.random.Generator) -> list[np.ndarray]:
-    """A contiguous part of a digit's pen path that bends (not a bar, a 1) and stays open (not a loop, a 0)."""
-    digits = _pen_digits()
+def _fragment(digits: tuple, rng: np.random.Generator) -> list[np.ndarray] | None:
+    """A contiguous part of a digit's pen path that bends (not a bar, a 1) and stays open (not a loop, a 0);
+    None if 100 tries found none (digits of straight strokes only)."""
     for _ in range(FRAGMENT_TRIES):
         path = np.concatenate(digits[rng.integers(len(digits))].strokes)
         steps = np.linalg.norm(np.diff(path, axis=0), axis=1)
@@ -101,7 +101,7 @@ def _fragment(rng: np.random.Generator) -> list[np.ndarray]:
         part = path[(along >= start) & (along <= start + length)]
         if len(part) >= 3 and _bends_open(part):
             return [part]
-    raise RuntimeError(f"No piece of these {len(digits)} pen digits bends enough to be a fragment.")
+    return None
 
 
 def _bends_open(part: np.ndarray) -> bool:
@@ -129,7 +129,7 @@ def kind_family(kind: str) -> str:
     return "digit parts" if kind in ("overlay", "fragment") else "shapes"
 
 
-def _kinds(split: str) -> dict[str, tuple[int, Callable]]:
+def _kinds(split: str, data_dir: Path | None = None) -> dict[str, tuple[int, Callable]]:
     """Every kind of the split: name -> (weight, generator)."""
     if split not in SPLITS:
         raise ValueError(f"split must be one of {SPLITS}, not {split!r}")
@@ -138,10 +138,12 @@ def _kinds(split: str) -> dict[str, tuple[int, Callable]]:
     kinds |= {name: (1, getattr(doodles, name)) for name in pictures}
     if split == "test":  # the pen digits are the training writers': the test split has its own kinds
         return kinds
-    if _pen_digits():
-        kinds["fragment"] = (1, _fragment)
-    if len({d.label for d in _overlay_digits()}) > 1:
-        kinds["overlay"] = (1, _overlay)
+    digits = _pen_digits(data_dir)
+    if digits:
+        kinds["fragment"] = (1, partial(_fragment, digits))
+    below = tuple(d for d in digits if d.label != OVERLAY_EXCLUDED)
+    if len({d.label for d in below}) > 1:
+        kinds["overlay"] = (1, partial(_overlay, below))
     return kinds
 
 
@@ -150,7 +152,7 @@ def _glyph_picker(choices: list[tuple[str, str]]) -> Callable[[np.random.Generat
 
     def draw(rng: np.random.Generator) -> list[np.ndarray]:
         font, chars = choices[rng.integers(len(choices))]
-        return list(_font(font)[chars[rng.integers(len(chars))]])
+        return list(_glyph(font, chars[rng.integers(len(chars))]))
 
     return draw
 
@@ -167,7 +169,7 @@ def wobble(strokes: list[np.ndarray], rng: np.random.Generator) -> Drawing:
     phases, amplitude = rng.uniform(0, 2 * np.pi, (3, 2)), rng.uniform(0.005, 0.025) * size
     result = []
     for stroke in strokes:
-        points = _resample((stroke - (low + high) / 2) @ affine.T, size / RESAMPLE)
+        points = _resample((stroke - (low + high) / 2) @ affine.T, size / 30)
         shift = sum(np.sin(points @ waves[k] + phases[k]) for k in range(3))
         result.append((points + amplitude * shift).astype(np.float32))
     return tuple(result)
@@ -192,8 +194,11 @@ def _next_drawing(rng: np.random.Generator, kinds: dict[str, tuple[int, Callable
     """One random drawing: its kind's name and its wobbly strokes."""
     names = list(kinds)
     weights = np.array([kinds[n][0] for n in names], dtype=float)
-    name = names[rng.choice(len(names), p=weights / weights.sum())]
-    return name, wobble(kinds[name][1](rng), rng)
+    while True:
+        name = names[rng.choice(len(names), p=weights / weights.sum())]
+        strokes = kinds[name][1](rng)
+        if strokes is not None:  # a generator may find nothing to draw (a fragment of straight strokes)
+            return name, wobble(strokes, rng)
 
 
 def negative_drawings(count: int, seed: int, split: str) -> list[tuple[str, Drawing]]:
@@ -211,13 +216,14 @@ def place_drawing(strokes: Drawing, canvas_size: tuple[int, int], rng: np.random
     return random_placement(strokes, canvas_size, rng, height_range=(0.45 / wide, 0.8 / wide))
 
 
-def negative_images(count: int, seed: int, split: str = "train") -> np.ndarray:
+def negative_images(count: int, seed: int, split: str = "train", data_dir: Path | None = None) -> np.ndarray:
     """`count` non-digit drawings as (count, 28, 28) float32 model inputs, drawn on a 200 px canvas.
 
     Brushes are 2-10% of the canvas, like `digitnet.data.render_drawn_digits`; drawings that
-    preprocessing refuses (a painted blob, a dot) are replaced by others.
+    preprocessing refuses (a painted blob, a dot) are replaced by others. `data_dir` holds the pen digits
+    that overlays and fragments are made of (default: $DIGITNET_DATA, else ./data; without them, none).
     """
-    kinds = _kinds(split)
+    kinds = _kinds(split, data_dir)
     rng = _rng(seed, split)
     canvas = 200
     images = np.zeros((count, 28, 28), np.float32)

@@ -74,3 +74,19 @@ def reliability_records(test: dict) -> list[dict]:
             if count:
                 rows.append({"calibration": when, "confidence": conf, "accuracy": acc, "count": count})
     return rows
+
+
+def drawn_sentences(drawn_test: dict) -> list[str]:
+    """One sentence per measured source of pen-drawn digits, in words for people (Markdown)."""
+    sentences = []
+    for source, result in drawn_test.items():
+        if not isinstance(result, dict) or not {"accuracy", "count", "writers"} <= result.keys():
+            continue
+        tablets = len(result.get("sites", [])) or 1
+        kind = "one kind of tablet" if tablets == 1 else f"{tablets} kinds of tablet, in other labs"
+        people = "1 person" if result["writers"] == 1 else f"{result['writers']} people"
+        sentences.append(
+            f"Right on **{result['accuracy']:.2%}** of {result['count']:,} digits drawn by {people} "
+            f"it never saw, on {kind} ({source})."
+        )
+    return sentences

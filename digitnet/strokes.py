@@ -1,4 +1,4 @@
-"""Real pen strokes (UCI pendigits, UNIPEN format) and how to draw them like the canvas does.
+"""Real pen strokes (UCI pendigits and UNIPEN) and how to draw them like the canvas does.
 
 Used to measure the model on drawings people make, to add such drawings to
 training (from the training writers only), and to drive the browser tests.
@@ -6,6 +6,7 @@ training (from the training writers only), and to drive the browser tests.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,11 +16,16 @@ from PIL import Image, ImageDraw
 from digitnet.constants import INK_RGB
 
 PENDIGITS_FILE = Path("pendigits") / "pendigits-orig.tra"  # inside the data root
+UNIPEN_FILE = Path("unipen") / "unipen-1a-digits.jsonl"  # inside the data root
 TABLET_SIZE = 500  # pendigits coordinates lie in a 500x500 box, y pointing up
-FIT_WRITERS = range(1, 17)  # their digits may be trained on
-TUNE_WRITERS = range(17, 21)  # validation: calibration and thresholds are chosen on them
-TEST_WRITERS = range(21, 31)  # only ever measured, never trained or tuned on
+
+# Who trains, who chooses, who is only measured (README, "Who the model learns from").
+FIT_WRITERS = range(1, 17)  # pendigits writers whose digits may be trained on
+TUNE_WRITERS = range(17, 21)  # pendigits validation writers: calibration and thresholds are chosen on them
+TEST_WRITERS = range(21, 31)  # pendigits writers only ever measured, never trained or tuned on
 HELD_OUT_WRITERS = {"test": TEST_WRITERS, "tune": TUNE_WRITERS}  # the benches' --writers choices
+UNIPEN_TEST_SITES = ("ced", "apa")  # whole UNIPEN sites (a tablet and a population) only ever measured
+UNIPEN_TUNE_SHARE = 5  # one in this many writers of every other site chooses things; the rest train
 SUPERSAMPLE = 2  # PIL draws aliased lines: draw twice as large and average down
 # (ink RGBA, background RGBA) of the ways a canvas or a scan can look.
 STYLES = {
@@ -34,8 +40,9 @@ class PenDigit:
     """One digit written on a tablet: its label, its writer, and its strokes."""
 
     label: int
-    writer: int
+    writer: int | str  # pendigits: 1-30; UNIPEN: "site:id"
     strokes: tuple[np.ndarray, ...]  # each (N, 2) float: x right, y down, in tablet units
+    site: str = "pendigits"  # UNIPEN: the lab that recorded it (one tablet, one population)
 
 
 def read_pendigits(path: Path) -> list[PenDigit]:
@@ -53,13 +60,69 @@ def read_pendigits(path: Path) -> list[PenDigit]:
             label, writer = int(label_text), int(writer_text)
         elif line.startswith(".PEN_DOWN"):
             points = []
-        elif line.startswith(".PEN_UP") and points:
-            strokes.append(np.array(points, dtype=np.float32))
+        elif line.startswith(".PEN_UP"):
+            if points:  # a pen that went down and up without a point leaves no stroke
+                strokes.append(np.array(points, dtype=np.float32))
             points = None
         elif points is not None and line.strip():
             x, y = line.split()
             points.append((float(x), TABLET_SIZE - float(y)))
     return digits
+
+
+def parse_unipen_sample(line: str) -> PenDigit:
+    """One UNIPEN JSON line as a PenDigit, y flipped to point down and scaled into a 500-unit box.
+
+    Raises ValueError, saying why, for a label outside 0-9 or a sample with fewer than two points.
+    """
+    sample = json.loads(line)
+    label = sample["label"]
+    if not isinstance(label, int) or not 0 <= label <= 9:
+        raise ValueError(f"label {label!r} is not a digit 0-9")
+    strokes = [np.array(s, dtype=np.float32).reshape(-1, 2) for s in sample["strokes"] if len(s)]
+    if sum(len(s) for s in strokes) < 2:
+        raise ValueError("fewer than two pen points")
+    every = np.concatenate(strokes)
+    low, high = every.min(axis=0), every.max(axis=0)
+    # Sites record in their own units (Apple's digits are ~15 units tall): one box makes them alike.
+    scale = TABLET_SIZE / max(float((high - low).max()), 1.0)
+    flipped = [np.stack([s[:, 0] - low[0], high[1] - s[:, 1]], axis=1) * scale for s in strokes]
+    return PenDigit(label, sample["writer"], tuple(smooth(s) for s in flipped), sample["site"])
+
+
+def smooth(stroke: np.ndarray) -> np.ndarray:
+    """Average each inner point with its neighbours (1-2-1): low-resolution tablets draw staircases."""
+    if len(stroke) < 3:
+        return stroke.astype(np.float32)
+    inner = (stroke[:-2] + 2 * stroke[1:-1] + stroke[2:]) / 4
+    return np.concatenate([stroke[:1], inner, stroke[-1:]]).astype(np.float32)
+
+
+def read_unipen(path: Path) -> tuple[list[PenDigit], int]:
+    """Every valid digit of a UNIPEN JSONL file, and how many samples were refused (empty, one point, bad label)."""
+    digits, refused = [], 0
+    for line in Path(path).read_text().splitlines():
+        if not line.strip():
+            continue
+        try:
+            digits.append(parse_unipen_sample(line))
+        except (ValueError, KeyError, TypeError):
+            refused += 1
+    return digits, refused
+
+
+def split_unipen(digits: list[PenDigit]) -> dict[str, list[PenDigit]]:
+    """UNIPEN digits by role: "test" = whole held-out sites; of every other site's writers (sorted by name),
+    every fifth from the third on "tune"s; the rest "fit"."""
+    tune = set()
+    for site in {d.site for d in digits} - set(UNIPEN_TEST_SITES):
+        writers = sorted({str(d.writer) for d in digits if d.site == site})
+        tune.update(writers[2::UNIPEN_TUNE_SHARE])
+    roles: dict[str, list[PenDigit]] = {"fit": [], "tune": [], "test": []}
+    for digit in digits:
+        role = "test" if digit.site in UNIPEN_TEST_SITES else "tune" if str(digit.writer) in tune else "fit"
+        roles[role].append(digit)
+    return roles
 
 
 def place_strokes(
@@ -106,8 +169,10 @@ def draw_strokes(
     for stroke in strokes:
         points = [tuple(p) for p in (stroke * SUPERSAMPLE).tolist()]
         if len(points) > 1:
-            pen.line(points, fill=ink, width=round(2 * radius), joint="curve")
-        for x, y in (points[0], points[-1]):  # round caps, and a dot for a one-point stroke
+            pen.line(points, fill=ink, width=round(2 * radius))
+        # A disc at every point: round caps, round joins (PIL's joint="curve" costs ten times as much),
+        # and a dot for a one-point stroke.
+        for x, y in points:
             pen.ellipse((x - radius, y - radius, x + radius, y + radius), fill=ink)
     return np.asarray(big.resize(canvas_size, Image.Resampling.BOX))
 

@@ -17,6 +17,7 @@ from digitnet.present import enlarge_pixels
 from digitnet.report import (
     confusion_records,
     curve_records,
+    drawn_sentences,
     load_metrics,
     missing,
     mistake_pictures,
@@ -50,11 +51,8 @@ def headline_ui(metrics: dict) -> None:
         f"{train['data']['train_images']:,} images: MNIST's handwritten digits and digits people drew on a tablet."
     )
     if section_ready(metrics, "drawn", "On digits people draw"):
-        drawn = metrics["drawn_test"]
-        st.write(
-            f"Drawn with a pen by {drawn['writers'][1] - drawn['writers'][0] + 1} people it never saw: "
-            f"**{drawn['accuracy']:.2%}** of {drawn['count']:,} digits read right."
-        )
+        for sentence in drawn_sentences(metrics["drawn_test"]):
+            st.write(sentence)
 
 
 def curves_ui(metrics: dict) -> None:

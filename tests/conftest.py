@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import struct
 from pathlib import Path
@@ -100,6 +101,12 @@ def synthetic_data_root(tmp_path: Path) -> Path:
     pen = tmp_path / "pendigits"
     pen.mkdir()
     (pen / "pendigits-orig.tra").write_text("".join(PEN_SEVEN.format(writer=w) for w in range(1, 31)))
+    unipen = tmp_path / "unipen"
+    unipen.mkdir()
+    writers = [("syn", f"syn:{n}") for n in range(10)] + [("ced", "ced:0")]  # syn:2 and syn:7 tune, ced is test
+    seven = [[[100, 400], [300, 400], [200, 100]]]
+    lines = [json.dumps({"label": 7, "site": s, "writer": w, "quality": "OK", "strokes": seven}) for s, w in writers]
+    (unipen / "unipen-1a-digits.jsonl").write_text("\n".join(lines) + "\n")
     return tmp_path
 
 

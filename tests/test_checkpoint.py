@@ -20,7 +20,7 @@ def test_round_trip_gives_the_same_logits(tiny_checkpoint: Path):
     original = DigitNet(ModelConfig(stem_channels=4, mid_channels=8, top_channels=8)).eval()
     x = torch.rand(3, 1, 28, 28)
     with torch.no_grad():
-        assert torch.equal(predictor.model(normalize(x)), original(normalize(x)))
+        assert torch.allclose(predictor.model(normalize(x)), original(normalize(x)), atol=1e-5)
     assert predictor.temperature == 1.5 and predictor.metadata == {"doubt_threshold": 0.9}
 
 

@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pytest
 
-from conftest import held_out_pen_digits
+from conftest import held_out_pen_digits, skip_or_fail
 from digitnet import load_predictor
 from digitnet.constants import DEFAULT_CHECKPOINT
 from digitnet.data import load_mnist, resolve_data_dir
@@ -49,3 +49,14 @@ def test_drawings_by_held_out_writers_are_read_at_least_98_percent(predictor):
     sample = digits[::5]  # every fifth: all ten writers, all digits, ~500 drawings in a few seconds
     probs = read_drawn(predictor, sample, seed=0)
     assert (probs.argmax(1) == np.array([d.label for d in sample])).mean() >= 0.98
+
+
+def test_drawings_from_held_out_unipen_sites_are_read_at_least_98_5_percent(predictor):
+    from digitnet.data import load_unipen
+
+    digits = load_unipen(resolve_data_dir(None), "test")
+    if not digits:
+        skip_or_fail(f"No UNIPEN digits under {resolve_data_dir(None)}: set DIGITNET_DATA to the data root.")
+    sample = digits[::5]  # every fifth: both held-out sites, ~400 drawings by 51 writers in a few seconds
+    probs = read_drawn(predictor, sample, seed=0)
+    assert (probs.argmax(1) == np.array([d.label for d in sample])).mean() >= 0.985

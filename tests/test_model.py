@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import torch
 
-from digitnet.model import DigitNet, ModelConfig, count_macs, count_parameters
+from digitnet.model import DigitNet, FusedDigitNet, ModelConfig, count_macs, count_parameters
 
 
 def test_logits_have_one_row_per_image_and_a_column_per_class():
@@ -36,3 +36,18 @@ def test_architecture_table_adds_up_to_the_model():
     rows = architecture(model)
     assert sum(r["parameters"] for r in rows) == count_parameters(model)
     assert rows[0]["output"] == [24, 28, 28] and rows[-1] == {"layer": "Linear", "output": [10], "parameters": 8650}
+
+
+def test_fused_model_gives_the_trained_models_logits():
+    torch.manual_seed(0)
+    model = DigitNet(ModelConfig(stem_channels=4, mid_channels=8, top_channels=8))
+    model.train()
+    for _ in range(3):  # move the batch-norm statistics away from (0, 1), so that folding them matters
+        model(torch.randn(16, 1, 28, 28) * 2 + 1)
+    model.eval()
+    x = torch.randn(5, 1, 28, 28)
+    with torch.no_grad():
+        fused = FusedDigitNet(model)
+        assert torch.allclose(fused(x), model(x), atol=1e-5)
+        assert not torch.allclose(model.features[0][0](x).mean(), model.features[0](x).mean())  # BN did act
+    assert len(list(fused.modules())) < len(list(model.modules())) / 2

@@ -41,6 +41,9 @@ def test_the_page_shows_what_training_recorded(monkeypatch, smoke_run):
     assert f"wrong on **{metrics['test']['errors']} of" in page.markdown[0].value
     assert len(page.get("image")) == len(metrics["test"]["mistakes"]) > 0
     assert len(page.get("vega_lite_chart")) == 3 and not page.warning
+    drawn = metrics["drawn_test"]["unipen"]
+    sentence = f"Right on **{drawn['accuracy']:.2%}** of {drawn['count']} digits drawn by 1 person it never saw"
+    assert any(sentence in m.value and "(unipen)" in m.value for m in page.markdown)
 
 
 def test_missing_fields_are_named_and_the_rest_is_shown(monkeypatch, smoke_run, tmp_path):

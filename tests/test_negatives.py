@@ -79,14 +79,24 @@ def test_training_writers_digits_give_fragments_and_overlays_but_never_in_test(m
     zigzag = "\n".join(f" {x:.0f} {y:.0f}" for x, y in dense)
     pen = tmp_path / "pendigits"
     pen.mkdir()
-    records = [f'.SEGMENT DIGIT 0 ? "{d}"\n.COMMENT {d} 1 {d}\n.PEN_DOWN\n{zigzag}\n.PEN_UP\n' for d in (3, 5)]
+    records = [f'.SEGMENT DIGIT 0 ? "{d}"\n.COMMENT {d} 1 {d}\n.PEN_DOWN\n{zigzag}\n.PEN_UP\n' for d in (3, 5, 7)]
     (pen / "pendigits-orig.tra").write_text("".join(records))
     monkeypatch.setenv("DIGITNET_DATA", str(tmp_path))
     negatives._pen_digits.cache_clear()
+    digits = negatives._pen_digits(None)
+    assert sorted(d.label for d in digits) == [3, 5]  # no 7: a piece of a 7 is often still a 7
     assert {"fragment", "overlay"} <= set(negatives._kinds("val"))
     assert not {"fragment", "overlay"} & set(negatives._kinds("test"))
     rng = np.random.default_rng(0)
-    assert len(negatives._overlay(rng)) == 2 and len(negatives._fragment(rng)) == 1
+    assert len(negatives._overlay(digits, rng)) == 2 and len(negatives._fragment(digits, rng)) == 1
+    assert negatives.negative_images(4, seed=0).shape == (4, 28, 28)
+
+
+def test_digits_of_straight_strokes_give_no_fragment_instead_of_looping():
+    from digitnet.strokes import PenDigit
+
+    bar = PenDigit(3, 1, (np.float32([[0, 0], [100, 0], [200, 0]]),))
+    assert negatives._fragment((bar,), np.random.default_rng(0)) is None
 
 
 def test_every_kind_has_a_family():

@@ -2,10 +2,22 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
+import pytest
 
 from conftest import PEN_SEVEN
-from digitnet.strokes import draw_strokes, place_strokes, read_pendigits
+from digitnet.augment import StrokeAugmentConfig, distort_strokes
+from digitnet.strokes import (
+    UNIPEN_TEST_SITES,
+    draw_strokes,
+    parse_unipen_sample,
+    place_strokes,
+    read_pendigits,
+    read_unipen,
+    split_unipen,
+)
 
 TWO_STROKE_FOUR = (
     '.SEGMENT DIGIT 0 ? "4"\n.COMMENT 4 23 5\n.PEN_DOWN\n 100 400\n 100 250\n 300 250\n.PEN_UP\n.DT 100\n'
@@ -34,3 +46,66 @@ def test_drawn_strokes_are_anti_aliased_round_and_only_in_alpha():
     assert alpha[50, 50] == 255 and alpha[50, 16] > 0 and alpha[50, 12] == 0  # a round cap beyond the end point
     assert len(np.unique(alpha)) > 2  # soft edges
     assert alpha[10, 10] == 0 and picture[:, :, :3].max() <= 55  # dark ink, transparent elsewhere
+
+
+def unipen_line(label=3, writer="syn:7", site="syn", strokes=None) -> str:
+    """One line of the UNIPEN JSONL file."""
+    strokes = [[[1000, 2000], [1030, 2000], [1000, 1940]], [[1010, 1970], [1025, 1970]]] if strokes is None else strokes
+    return json.dumps({"label": label, "site": site, "writer": writer, "quality": "OK", "strokes": strokes})
+
+
+def test_unipen_sample_is_flipped_normalised_and_keeps_its_strokes():
+    digit = parse_unipen_sample(unipen_line())
+    assert (digit.label, digit.writer, digit.site, len(digit.strokes)) == (3, "syn:7", "syn", 2)
+    first = digit.strokes[0]
+    # The box (30 wide, 60 tall) is scaled to 500 tall; y flipped: the point at y=2000 (top) goes to 0.
+    assert np.allclose(first[0], [0, 0]) and np.allclose(first[-1], [0, 500])
+    assert np.allclose(first[1], [125, 125])  # (0, 0), (250, 0), (0, 500) smoothed 1-2-1 at the middle point
+    assert np.allclose(digit.strokes[1], [[250 / 3, 250], [625 / 3, 250]])  # the bar at y=1970 is halfway down
+
+
+def test_unipen_refuses_empty_one_point_and_non_digit_samples_and_reads_the_rest(tmp_path):
+    lines = [
+        unipen_line(),
+        unipen_line(strokes=[]),
+        unipen_line(strokes=[[], [[5, 5]]]),
+        unipen_line(label=12),
+        unipen_line(label="7"),
+        unipen_line(label=0, writer="uqb:1", site="uqb"),
+    ]
+    for bad in lines[1:5]:
+        with pytest.raises(ValueError):
+            parse_unipen_sample(bad)
+    path = tmp_path / "unipen.jsonl"
+    path.write_text("\n".join(lines) + "\n\n")
+    digits, refused = read_unipen(path)
+    assert [d.label for d in digits] == [3, 0] and refused == 4
+
+
+def test_unipen_split_keeps_test_sites_whole_and_every_writer_on_one_side():
+    writers = [(site, n) for site in ("syn", "ced", "apa", "uqb") for n in range(12)]
+    digits = [parse_unipen_sample(unipen_line(writer=f"{s}:{n}", site=s)) for s, n in writers for _ in range(2)]
+    roles = split_unipen(digits)
+    assert {d.site for d in roles["test"]} == set(UNIPEN_TEST_SITES) and len(roles["test"]) == 48
+    assert not {d.site for d in roles["fit"] + roles["tune"]} & set(UNIPEN_TEST_SITES)
+    sides = {role: {d.writer for d in roles[role]} for role in roles}
+    assert not sides["fit"] & sides["tune"] and len(sides["tune"]) == 2 * 2  # 12 writers a site: the 3rd, the 8th
+
+
+def test_an_empty_pen_stroke_is_skipped(tmp_path):
+    path = tmp_path / "pen.tra"
+    path.write_text(TWO_STROKE_FOUR.replace(".DT 100\n", ".DT 100\n.PEN_DOWN\n.PEN_UP\n"))
+    (four,) = read_pendigits(path)
+    assert len(four.strokes) == 2
+
+
+def test_distorted_strokes_keep_their_shape_roughly_and_are_seeded():
+    strokes = (np.float32([[0, 0], [100, 0], [40, 200]]), np.float32([[20, 100], [80, 100]]))
+    config = StrokeAugmentConfig()
+    once, again = (distort_strokes(strokes, config, np.random.default_rng(5)) for _ in range(2))
+    assert all(np.array_equal(a, b) for a, b in zip(once, again, strict=True))
+    assert [len(s) for s in once] == [3, 2]
+    moved = max(np.abs(a - b).max() for a, b in zip(once, strokes, strict=True))
+    assert 1 < moved < 0.4 * 200  # changed, but still the same digit's size
+    still = distort_strokes(strokes, StrokeAugmentConfig(0, 0, 0, 0, 0, 0), np.random.default_rng(5))
+    assert all(np.allclose(a, b, atol=1e-4) for a, b in zip(still, strokes, strict=True))

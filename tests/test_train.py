@@ -46,7 +46,9 @@ def test_train_main_smoke_writes_a_loadable_checkpoint_and_metrics(data_root: Pa
     assert saved["test"]["accuracy"] == metrics["test"]["accuracy"]
     assert len(saved["history"]) == 2 and saved["train"]["smoke"] is True
     assert saved["temperature"] > 0 and len(saved["test"]["confusion"]) == 10
-    assert saved["val_drawn"]["count"] == 4  # one synthetic pen digit for each tune writer, 17-20
+    assert saved["val_drawn"]["count"] == 4 + 2  # a pen digit of each tune writer: pendigits 17-20, UNIPEN syn:2, :7
+    assert saved["drawn_test"]["pendigits"]["count"] == 10 and saved["drawn_test"]["unipen"]["sites"] == ["ced"]
+    assert 0.5 <= saved["not_digit_threshold"] <= 1 and saved["model"]["config"]["reject_class"] is True
     predictor = load_predictor(out)
     assert predictor.metadata["model"]["macs"] == saved["model"]["macs"]
 
@@ -75,7 +77,8 @@ def test_collected_drawings_are_trained_on_and_measured_before_and_after(data_ro
     flags = ["--smoke", "--drawn-copies", "0", "--data-dir", str(data_root), "--out", str(out), "--extra-data", str(db)]
     first = train.main(flags)
     assert first["extra_data"]["before"] is None and first["extra_held"]["count"] == 8  # 20% of 40 held out
-    assert first["train"]["data"]["train_images"] == 512 + 5 * 32  # MNIST smoke + 32 drawings x weight 5
+    # MNIST smoke + 64 drawings that are no digit + 32 collected drawings x weight 5
+    assert first["train"]["data"]["train_images"] == 512 + 64 + 5 * 32
     second = train.main(flags)
     assert set(second["extra_data"]["before"]) == {"val", "test", "extra_held"}
 

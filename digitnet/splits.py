@@ -1,0 +1,75 @@
+"""The data of one training run: who trains, who chooses, who is only measured (README's protocol).
+
+train: MNIST less 5,000 + renderings of the fit writers' pen digits (pendigits 1-16, UNIPEN's fit
+writers) + drawings that are no digit, labelled "not a digit".
+val: the 5,000 MNIST digits; val_drawn: one rendering of each tune writer's digit (pendigits 17-20,
+UNIPEN's tune writers); val_negatives: other no-digit drawings. Temperature and thresholds are fitted here.
+test: the MNIST test set, only measured. Pendigits 21-30 and UNIPEN's test sites never enter a split.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import torch
+
+from digitnet.augment import StrokeAugmentConfig
+from digitnet.constants import NOT_A_DIGIT
+from digitnet.data import DataConfig, load_mnist, load_pendigits, load_unipen, render_drawn_digits, split_validation
+from digitnet.finetune import load_extra, split_extra
+from digitnet.strokes import FIT_WRITERS, TUNE_WRITERS
+
+Split = tuple[torch.Tensor, torch.Tensor]  # images (N, 1, 28, 28) in [0, 1], labels (N,)
+SMOKE_SIZES = {"train": 512, "val": 256, "test": 256}  # images per MNIST split with --smoke
+SMOKE_DRAWN = 64  # pen digits per role with --smoke
+
+
+def concat(*splits: Split) -> Split:
+    """One split from several."""
+    return torch.cat([s[0] for s in splits]), torch.cat([s[1] for s in splits])
+
+
+def load_negatives(count: int, seed: int, split: str, data_dir: Path) -> Split:
+    """`count` drawings that are no digit, labelled NOT_A_DIGIT."""
+    from digitnet.negatives import negative_images  # imported here: it loads stroke fonts
+
+    images = torch.from_numpy(negative_images(count, seed, split, data_dir)).unsqueeze(1)
+    return images, torch.full((count,), NOT_A_DIGIT, dtype=torch.long)
+
+
+def pen_digits(config: DataConfig, role: str, smoke: bool) -> list:
+    """Pendigits and UNIPEN digits of one role ("fit" or "tune"); UNIPEN is skipped if it is not there."""
+    writers = {"fit": FIT_WRITERS, "tune": TUNE_WRITERS}[role]
+    pendigits, unipen = load_pendigits(config.data_dir, writers), load_unipen(config.data_dir, role)
+    if smoke:
+        pendigits, unipen = pendigits[:SMOKE_DRAWN], unipen[:SMOKE_DRAWN]
+    return pendigits + unipen
+
+
+def load_splits(
+    config: DataConfig, seed: int, smoke: bool, extra: Path | None = None, extra_weight: int = 1
+) -> dict[str, Split]:
+    """Every split of a run (see the module's docstring), plus the held-out part of collected drawings."""
+    mnist_train, mnist_val = split_validation(
+        *load_mnist(config.data_dir, train=True), config.val_size, config.split_seed
+    )
+    splits = {"train": mnist_train, "val": mnist_val, "test": load_mnist(config.data_dir, train=False)}
+    if smoke:
+        splits = {name: (data[0][: SMOKE_SIZES[name]], data[1][: SMOKE_SIZES[name]]) for name, data in splits.items()}
+    if config.drawn_copies:
+        distort = StrokeAugmentConfig() if config.stroke_augment else None
+        fit = render_drawn_digits(
+            pen_digits(config, "fit", smoke), config.drawn_copies, config.drawn_canvas, seed, distort
+        )
+        splits["train"] = concat(splits["train"], fit)
+        splits["val_drawn"] = render_drawn_digits(pen_digits(config, "tune", smoke), 1, config.drawn_canvas, seed + 1)
+    if config.negatives:
+        count = min(config.negatives, SMOKE_DRAWN) if smoke else config.negatives
+        splits["train"] = concat(splits["train"], load_negatives(count, seed, "train", config.data_dir))
+        splits["val_negatives"] = load_negatives(max(count // 4, 16), seed + 1, "val", config.data_dir)
+    if extra is not None:
+        (extra_x, extra_y), held = split_extra(load_extra(extra), seed=0)
+        if len(held[1]):
+            splits["extra_held"] = held
+        splits["train"] = concat(splits["train"], (extra_x.repeat(extra_weight, 1, 1, 1), extra_y.repeat(extra_weight)))
+    return splits
