@@ -2,10 +2,11 @@
 
 Negatives: the "test" split of `digitnet.negatives` (letters of other fonts and alphabets, shapes and
 scribbles of other kinds than training's), drawn on the app's canvas (320 px, transparent) with
-several brushes. Real digits: the held-out writers' pen digits (21-30) drawn the same way, and the
-MNIST test set as stored. Everything goes through `Predictor`. Prints, per kind of negative, the share
-refused and the share shown as a confident digit (not refused and top probability >= the doubt
-threshold), then the share of real digits refused, overall and per digit. Seeded and deterministic.
+several brushes. Real digits: the held-out writers' pen digits (pendigits 21-30, UNIPEN's held-out
+sites) drawn the same way, and the MNIST test set as stored. Everything goes through `Predictor`.
+Prints, per kind of negative, the share refused and the share shown as a confident digit (not refused
+and top probability >= the doubt threshold), then the share of real digits refused, overall and per
+digit. Seeded and deterministic.
 
     python bench/not_a_digit.py --data-dir ../shared/data
 """
@@ -23,7 +24,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from digitnet.constants import CANVAS_SIZE, DEFAULT_BRUSH
-from digitnet.data import load_mnist, load_pendigits, resolve_data_dir
+from digitnet.data import load_mnist, load_pendigits, load_unipen, resolve_data_dir
 from digitnet.negatives import FAMILIES, kind_family, negative_drawings, place_drawing
 from digitnet.predict import Prediction, Predictor, load_predictor, readable_inputs
 from digitnet.strokes import STYLES, TEST_WRITERS, PenDigit, draw_strokes, render_on_canvas
@@ -109,10 +110,11 @@ def print_negatives(tally: dict[str, dict], brushes: list[int]) -> None:
 
 def held_out_drawn_digits(data_dir: Path) -> dict[str, list[PenDigit]]:
     """Real pen digits by people the model never trained on nor tuned on, by source."""
-    sets = {"pendigits writers 21-30": load_pendigits(data_dir, TEST_WRITERS)}
-    # HOOK (issue 13): add UNIPEN's held-out sites here once its loader lands in digitnet, as PenDigits
-    # (strokes y down), e.g. sets["UNIPEN held-out sites"] = load_unipen(data_dir, sites=HELD_OUT_SITES).
-    return sets
+    found = {
+        "pendigits writers 21-30": load_pendigits(data_dir, TEST_WRITERS),
+        "UNIPEN held-out sites": load_unipen(data_dir, "test"),  # [] without the file
+    }
+    return {name: digits for name, digits in found.items() if digits}
 
 
 def print_refused(name: str, answers: list[Prediction | None], labels: np.ndarray) -> float:
