@@ -67,7 +67,7 @@ def confident_digit(prediction: Prediction | None, doubt: float) -> bool:
 
 def measure_negatives(predictor: Predictor, args: argparse.Namespace, brushes: list[int]) -> dict[str, dict]:
     """Per kind: how many were drawn, refused (by the model or by preprocessing) and shown as confident digits."""
-    drawings = negative_drawings(args.count, args.seed, args.split)
+    drawings = negative_drawings(args.count, args.seed, args.split, resolve_data_dir(args.data_dir))
     ink, background = STYLES["transparent"]
     tally: dict[str, dict] = defaultdict(lambda: {"drawn": 0, "refused": 0, "blank": 0, "confident": 0})
     for brush in brushes:

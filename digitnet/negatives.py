@@ -201,9 +201,10 @@ def _next_drawing(rng: np.random.Generator, kinds: dict[str, tuple[int, Callable
             return name, wobble(strokes, rng)
 
 
-def negative_drawings(count: int, seed: int, split: str) -> list[tuple[str, Drawing]]:
-    """`count` non-digit drawings of a split as (kind, strokes), for drawing on a canvas."""
-    kinds = _kinds(split)
+def negative_drawings(count: int, seed: int, split: str, data_dir: Path | None = None) -> list[tuple[str, Drawing]]:
+    """`count` non-digit drawings of a split as (kind, strokes), for drawing on a canvas (`data_dir`: as for
+    negative_images)."""
+    kinds = _kinds(split, data_dir)
     rng = _rng(seed, split)
     return [_next_drawing(rng, kinds) for _ in range(count)]
 
