@@ -19,11 +19,16 @@ from digitnet.explain import occlusion_map, overlay
 from digitnet.feedback import Drawing, FeedbackError, FeedbackStore
 from digitnet.images import ImageReadError, read_image
 from digitnet.present import (
+    NOT_A_DIGIT_HEADLINE,
+    NOT_A_DIGIT_WORDS,
     confidence_sentence,
     enlarge_pixels,
+    feedback_prompt,
     format_percent,
     inline_png,
     is_doubtful,
+    not_digit_sentence,
+    number_text,
     probability_chart,
 )
 
@@ -113,7 +118,7 @@ def feedback_ui(image: tuple[bytes, str], prediction: digitnet.Prediction) -> No
         st.info(f"{problem} Drawing and reading still work.")
         return
     st.segmented_control(
-        "Wrong? It's a…",
+        feedback_prompt(prediction),
         options=list(range(10)),
         key="draw-wrong",
         wrap=True,  # ten buttons do not fit a phone or half a screen in one row
@@ -122,6 +127,7 @@ def feedback_ui(image: tuple[bytes, str], prediction: digitnet.Prediction) -> No
     st.button(
         "Right!",
         key="draw-right",
+        disabled=not prediction.is_digit,  # no digit was given as the answer, so none can be confirmed
         on_click=lambda: save_feedback(image, prediction, prediction.digit, confirmed=True),
     )
     if st.session_state.get("feedback-saved") is not None:  # what is stored for this drawing now
@@ -200,11 +206,7 @@ def result_ui(image: tuple[bytes, str] | None, prompt: str, key: str) -> None:
     except ImageReadError as error:
         st.error(str(error))
         return
-    threshold = predictor.doubt_threshold
-    st.metric("Prediction", str(prediction.digit))
-    sentence = confidence_sentence(prediction, threshold)
-    (st.warning if is_doubtful(prediction, threshold) else st.success)(sentence)
-    st.vega_lite_chart(spec=probability_chart(prediction.probs.tolist()), width="stretch", key=f"{key}-chart")
+    answer_ui(prediction, predictor.doubt_threshold, key)
     if key == "draw":
         feedback_ui(image, prediction)
     seen, why = st.columns(2)
@@ -213,8 +215,22 @@ def result_ui(image: tuple[bytes, str] | None, prompt: str, key: str) -> None:
         caption="What the model sees: your drawing centred and shrunk to 28×28 pixels, as the training digits were.",
         width=168,
     )
-    with why:
-        why_ui(image, prediction.digit, key)
+    if prediction.is_digit:  # a drawing that is no digit has no answer to explain
+        with why:
+            why_ui(image, prediction.digit, key)
+
+
+def answer_ui(prediction: digitnet.Prediction, threshold: float, key: str) -> None:
+    """The big answer and its words, or that it is no digit; then the chart ("if it were a digit" if not)."""
+    if prediction.is_digit:
+        st.metric("Prediction", str(prediction.digit))
+        sentence = confidence_sentence(prediction, threshold)
+        (st.warning if is_doubtful(prediction, threshold) else st.success)(sentence)
+    else:
+        st.subheader(NOT_A_DIGIT_HEADLINE, anchor=False)
+        st.info(not_digit_sentence(prediction))
+    chart = probability_chart(prediction.probs.tolist(), greyed=not prediction.is_digit)
+    st.vega_lite_chart(spec=chart, width="stretch", key=f"{key}-chart")
 
 
 def why_ui(image: tuple[bytes, str], digit: int, key: str) -> None:
@@ -248,14 +264,16 @@ def number_result_ui(image: tuple[bytes, str] | None) -> None:
     except digitnet.EmptyImageError as error:
         st.info(str(error))
         return
-    st.metric("Number", "".join(str(p.digit) for p in digits))
+    st.metric("Number", number_text(digits))
     if ignored:
         st.caption(f"Ignored {ignored} dot{'s' * (ignored > 1)} too small to be a digit.")
     for column, prediction in zip(st.columns(max(len(digits), 4)), digits, strict=False):
-        column.image(inline_png(enlarge_pixels(prediction.input28, 3)), caption=format_percent(prediction.confidence))
-        if is_doubtful(prediction, threshold):
+        caption = format_percent(prediction.confidence) if prediction.is_digit else NOT_A_DIGIT_WORDS
+        column.image(inline_png(enlarge_pixels(prediction.input28, 3)), caption=caption)
+        if prediction.is_digit and is_doubtful(prediction, threshold):
             column.warning(f"{prediction.digit} or {prediction.runner_up()}?")
-        column.vega_lite_chart(spec=probability_chart(prediction.probs.tolist(), height=120), width="stretch")
+        chart = probability_chart(prediction.probs.tolist(), height=120, greyed=not prediction.is_digit)
+        column.vega_lite_chart(spec=chart, width="stretch")
 
 
 @st.fragment

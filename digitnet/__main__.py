@@ -10,7 +10,7 @@ from pathlib import Path
 from digitnet.constants import CHECKPOINT_ENV_VAR, DEFAULT_CHECKPOINT
 from digitnet.images import ImageReadError, read_image
 from digitnet.preprocess import EmptyImageError
-from digitnet.present import format_percent, is_doubtful
+from digitnet.present import NOT_A_DIGIT_WORDS, format_percent, is_doubtful
 
 TOP_K = 3
 
@@ -19,7 +19,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     """Flags of the `predict` command."""
     parser = argparse.ArgumentParser(prog="python -m digitnet", description="Read handwritten digits in image files.")
     commands = parser.add_subparsers(dest="command", required=True)
-    predict = commands.add_parser("predict", help="print the digit in each image and its top 3 probabilities")
+    predict = commands.add_parser(
+        "predict", help="print the digit in each image and its top 3 probabilities, or 'not a digit'"
+    )
     predict.add_argument("images", nargs="+", type=Path, help="PNG, JPEG, WebP, BMP or GIF files, one digit each")
     predict.add_argument("--json", action="store_true", help="print one JSON object per line instead of text")
     predict.add_argument(
@@ -56,19 +58,22 @@ def export_feedback(out: Path, db: Path | None) -> int:
     return 0
 
 
-def describe(path: Path, digit: int, probs: list[float], sure: bool, as_json: bool) -> str:
-    """One output line for a read image; below the doubt threshold it says so, as the page does."""
+def describe(path: Path, digit: int, probs: list[float], sure: bool, as_json: bool, is_digit: bool = True) -> str:
+    """One output line for a read image: no digit, a doubt (as the page says them), or the digit."""
     top = sorted(range(len(probs)), key=lambda d: -probs[d])[:TOP_K]
     if as_json:
         return json.dumps(
             {
                 "file": str(path),
+                "is_digit": is_digit,
                 "digit": digit,
                 "sure": sure,
                 "probs": [round(p, 6) for p in probs],
                 "top": [{"digit": d, "prob": round(probs[d], 6)} for d in top],
             }
         )
+    if not is_digit:  # a result, not an error: the exit status stays 0
+        return f"{path}: {NOT_A_DIGIT_WORDS}"
     answer = str(digit) if sure else f"not sure: {top[0]} or {top[1]}?"
     return f"{path}: {answer}   " + "  ".join(f"{d} {format_percent(probs[d])}" for d in top)
 
@@ -98,7 +103,7 @@ def main(argv: list[str] | None = None) -> int:
             failures += 1
             continue
         sure = not is_doubtful(prediction, predictor.doubt_threshold)
-        print(describe(path, prediction.digit, prediction.probs.tolist(), sure, args.json))
+        print(describe(path, prediction.digit, prediction.probs.tolist(), sure, args.json, prediction.is_digit))
     return 1 if failures else 0
 
 

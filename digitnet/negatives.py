@@ -20,7 +20,7 @@ import numpy as np
 from digitnet import doodles
 from digitnet.data import load_pendigits, resolve_data_dir
 from digitnet.preprocess import EmptyImageError, preprocess
-from digitnet.strokes import FIT_WRITERS, draw_strokes, random_placement
+from digitnet.strokes import FIT_WRITERS, draw_strokes, place_strokes, random_placement
 
 SPLITS = ("train", "val", "test")
 Drawing = tuple[np.ndarray, ...]
@@ -40,8 +40,13 @@ TRAIN_DOODLES = (*TRAIN_SCRIBBLES, "smiley", "star", "cross", "grid", "arrow", "
 TEST_SCRIBBLES = ("tangle", "loops")
 TEST_DOODLES = (*TEST_SCRIBBLES, "heart", "house", "sun", "flower", "stick_figure", "envelope", "cat")
 GLYPH_WEIGHT = 4  # letters are what people draw most: each glyph kind counts as this many doodle kinds
-FRAGMENT_SHARE = (0.25, 0.5)  # the part of a digit's pen path kept for a fragment
+FAMILIES = ("letters", "shapes", "scribbles", "digit parts")  # the issue's goals differ by family
+FRAGMENT_SHARE = (0.2, 0.4)  # the part of a digit's pen path kept for a fragment
 FRAGMENT_TRIES = 100
+FRAGMENT_TURN = np.deg2rad(120)  # a fragment must bend at least this much: a gently curved bar is a 1
+FRAGMENT_THINNEST = 0.35  # and be at least this wide for its length, across its own main axis
+PIECE_SOURCES_EXCLUDED = (1, 2, 7)  # a piece of one is often still that digit, one over another vanishes in it
+OVERLAY_EXCLUDED = 8  # an 8 drawn over a 3, a 0 or a 6 is still an 8
 
 
 @lru_cache(maxsize=16)
@@ -63,25 +68,29 @@ def _glyph(font: str, char: str) -> tuple[np.ndarray, ...]:
 
 @lru_cache(maxsize=2)
 def _pen_digits(data_dir: Path | None) -> tuple:
-    """The training writers' pen digits, or none when the data is missing (their kinds are then left out)."""
+    """The training writers' pen digits that overlays and fragments are made of, or none when the data is
+    missing (those kinds are then left out)."""
     try:
-        return tuple(d for d in load_pendigits(resolve_data_dir(data_dir), FIT_WRITERS) if d.label != 1)
+        digits = load_pendigits(resolve_data_dir(data_dir), FIT_WRITERS)
+        return tuple(d for d in digits if d.label not in PIECE_SOURCES_EXCLUDED)
     except FileNotFoundError:
         return ()
 
 
 def _overlay(digits: tuple, rng: np.random.Generator) -> list[np.ndarray]:
-    """Two different digits drawn over each other (no 1s: a 1 over a 7 is still a 7)."""
+    """Two different digits of the same size drawn over each other."""
     first = digits[rng.integers(len(digits))]
     second = first
     while second.label == first.label:
         second = digits[rng.integers(len(digits))]
-    offset = rng.uniform(-40, 40, 2)
-    return [*first.strokes, *(s * rng.uniform(0.8, 1.2) + offset for s in second.strokes)]
+    offset = rng.uniform(-15, 15, 2)  # digits 100 units tall: nearly on top of each other, never side by side
+    return place_strokes(first.strokes, 100, 1.0, (0, 0)) + place_strokes(
+        second.strokes, 100, rng.uniform(0.85, 1.15), tuple(offset)
+    )
 
 
 def _fragment(digits: tuple, rng: np.random.Generator) -> list[np.ndarray] | None:
-    """A contiguous part of a digit's pen path that is neither a straight bar (a 1) nor a closed loop (a 0);
+    """A contiguous part of a digit's pen path that bends (not a bar, a 1) and stays open (not a loop, a 0);
     None if 100 tries found none (digits of straight strokes only)."""
     for _ in range(FRAGMENT_TRIES):
         path = np.concatenate(digits[rng.integers(len(digits))].strokes)
@@ -90,13 +99,34 @@ def _fragment(digits: tuple, rng: np.random.Generator) -> list[np.ndarray] | Non
         length = along[-1] * rng.uniform(*FRAGMENT_SHARE)
         start = rng.uniform(0, along[-1] - length)
         part = path[(along >= start) & (along <= start + length)]
-        if len(part) < 3:
-            continue
-        chord = np.linalg.norm(part[-1] - part[0])
-        size = np.linalg.norm(np.ptp(part, axis=0))
-        if chord < 0.9 * length and chord > 0.25 * size:
+        if len(part) >= 3 and _bends_open(part):
             return [part]
     return None
+
+
+def _bends_open(part: np.ndarray) -> bool:
+    """True for a path that turns by more than FRAGMENT_TURN in all, is not thin along any axis (a bar, a
+    hooked 1) and does not close (a 0)."""
+    moves = np.diff(part, axis=0)
+    moves = moves[np.linalg.norm(moves, axis=1) > 0]
+    headings = np.arctan2(moves[:, 1], moves[:, 0])
+    turning = np.abs((np.diff(headings) + np.pi) % (2 * np.pi) - np.pi).sum()
+    spread = np.sqrt(np.linalg.eigvalsh(np.cov(part.T)))  # along the thinnest and the longest axis
+    chord = np.linalg.norm(part[-1] - part[0])
+    return bool(
+        turning > FRAGMENT_TURN
+        and spread[0] > FRAGMENT_THINNEST * spread[1]
+        and chord > 0.25 * np.hypot(*np.ptp(part, axis=0))
+    )
+
+
+def kind_family(kind: str) -> str:
+    """The family of a kind: letters, shapes, scribbles, or digit parts (overlays and fragments)."""
+    if kind in TRAIN_GLYPHS or kind in TEST_GLYPHS:
+        return "letters"
+    if kind in TRAIN_SCRIBBLES or kind in TEST_SCRIBBLES:
+        return "scribbles"
+    return "digit parts" if kind in ("overlay", "fragment") else "shapes"
 
 
 def _kinds(split: str, data_dir: Path | None = None) -> dict[str, tuple[int, Callable]]:
@@ -106,11 +136,14 @@ def _kinds(split: str, data_dir: Path | None = None) -> dict[str, tuple[int, Cal
     glyphs, pictures = (TEST_GLYPHS, TEST_DOODLES) if split == "test" else (TRAIN_GLYPHS, TRAIN_DOODLES)
     kinds = {name: (GLYPH_WEIGHT, _glyph_picker(choices)) for name, choices in glyphs.items()}
     kinds |= {name: (1, getattr(doodles, name)) for name in pictures}
-    digits = _pen_digits(data_dir) if split != "test" else ()  # never a held-out writer's digit
+    if split == "test":  # the pen digits are the training writers': the test split has its own kinds
+        return kinds
+    digits = _pen_digits(data_dir)
     if digits:
         kinds["fragment"] = (1, partial(_fragment, digits))
-    if len({d.label for d in digits}) > 1:
-        kinds["overlay"] = (1, partial(_overlay, digits))
+    below = tuple(d for d in digits if d.label != OVERLAY_EXCLUDED)
+    if len({d.label for d in below}) > 1:
+        kinds["overlay"] = (1, partial(_overlay, below))
     return kinds
 
 
@@ -168,9 +201,10 @@ def _next_drawing(rng: np.random.Generator, kinds: dict[str, tuple[int, Callable
             return name, wobble(strokes, rng)
 
 
-def negative_drawings(count: int, seed: int, split: str) -> list[tuple[str, Drawing]]:
-    """`count` non-digit drawings of a split as (kind, strokes), for drawing on a canvas."""
-    kinds = _kinds(split)
+def negative_drawings(count: int, seed: int, split: str, data_dir: Path | None = None) -> list[tuple[str, Drawing]]:
+    """`count` non-digit drawings of a split as (kind, strokes), for drawing on a canvas (`data_dir`: as for
+    negative_images)."""
+    kinds = _kinds(split, data_dir)
     rng = _rng(seed, split)
     return [_next_drawing(rng, kinds) for _ in range(count)]
 

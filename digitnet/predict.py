@@ -12,7 +12,7 @@ import torch
 from PIL import Image
 
 from digitnet.checkpoint import build_model, load_checkpoint
-from digitnet.constants import NUM_CLASSES, checkpoint_path
+from digitnet.constants import NOT_A_DIGIT, NUM_CLASSES, checkpoint_path
 from digitnet.model import DigitNet, FusedDigitNet, normalize
 from digitnet.preprocess import EmptyImageError, preprocess
 from digitnet.segment import Segmentation, segment_digits
@@ -20,12 +20,13 @@ from digitnet.segment import Segmentation, segment_digits
 
 @dataclass(frozen=True)
 class Prediction:
-    """What the model read: the digit, every class's probability, and the 28x28 input it saw."""
+    """What the model read: the digit, every digit's probability, the 28x28 input it saw, and whether it is one."""
 
     digit: int
-    probs: np.ndarray  # (10,) calibrated, sums to 1
+    probs: np.ndarray  # (10,) calibrated, sums to 1: the digits' probabilities, as if it were a digit
     input28: np.ndarray  # (28, 28) float32 in [0, 1], white ink on black
     box: tuple[int, int, int, int] | None = None  # (top, bottom, left, right) in the image, for numbers
+    is_digit: bool = True  # False when the drawing looks like no digit (models with the "not a digit" class)
 
     @property
     def confidence(self) -> float:
@@ -51,12 +52,30 @@ class Predictor:
         """Top probability below which the page says it is not sure (chosen on validation data)."""
         return float(self.metadata["doubt_threshold"])
 
-    @torch.inference_mode()
+    @property
+    def not_digit_threshold(self) -> float | None:
+        """Probability of "not a digit" at or above which a drawing is refused; None if this model never refuses."""
+        if not self.model.config.reject_class or "not_digit_threshold" not in self.metadata:
+            return None
+        return float(self.metadata["not_digit_threshold"])
+
     def probabilities(self, inputs28: np.ndarray) -> np.ndarray:
         """Calibrated probabilities (N, 10) for preprocessed inputs (N, 28, 28) in [0, 1]."""
+        return self.read_inputs(inputs28)[0]
+
+    @torch.inference_mode()
+    def read_inputs(self, inputs28: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The digits' probabilities (N, 10) and the probability (N,) of "not a digit" (0 without that class).
+
+        The digits' probabilities are a softmax over their ten logits alone, so they keep their
+        meaning (and calibration) whatever the 11th says; "not a digit" is its share of all eleven.
+        """
         batch = torch.from_numpy(np.ascontiguousarray(inputs28, dtype=np.float32)).unsqueeze(1)
-        logits = self.model(normalize(batch))[:, :NUM_CLASSES]  # the digits' logits, without "not a digit"
-        return torch.softmax(logits / self.temperature, dim=1).double().numpy()
+        logits = self.model(normalize(batch)) / self.temperature
+        digits = torch.softmax(logits[:, :NUM_CLASSES], dim=1).double().numpy()
+        if logits.shape[1] <= NOT_A_DIGIT:
+            return digits, np.zeros(len(digits))
+        return digits, torch.softmax(logits, dim=1)[:, NOT_A_DIGIT].double().numpy()
 
     def predict(self, image: np.ndarray | Image.Image) -> Prediction:
         """Read one digit; raises EmptyImageError if the image holds none."""
@@ -72,10 +91,14 @@ class Predictor:
                 raise EmptyImageError(f"Image {index}: {error}") from error
         return self._read(inputs) if inputs else []
 
+    def predict_inputs(self, inputs28: np.ndarray) -> list[Prediction]:
+        """Read inputs that are already 28x28 model inputs in [0, 1] (MNIST as stored, preprocessed drawings)."""
+        return self._read(list(inputs28)) if len(inputs28) else []
+
     def predict_segments(self, segmentation: Segmentation) -> list[Prediction]:
         """Read each digit of a segmented number, left to right, each with its box; pieces with no digit shape
         (a sliver cut off a stroke) are left out."""
-        inputs, readable = _readable_inputs(segmentation.crops)
+        inputs, readable = readable_inputs(segmentation.crops)
         if not inputs:
             raise EmptyImageError("No digit could be read: write the number larger.")
         return self._read(inputs, [segmentation.boxes[i] for i in readable])
@@ -83,7 +106,7 @@ class Predictor:
     def digit_scores(self, crops: list[np.ndarray]) -> np.ndarray:
         """Log-probability of the likeliest digit for each ink crop (-inf where there is no digit shape)."""
         scores = np.full(len(crops), -np.inf)
-        inputs, readable = _readable_inputs(crops)
+        inputs, readable = readable_inputs(crops)
         if inputs:
             scores[readable] = np.log(self.probabilities(np.stack(inputs)).max(axis=1))
         return scores
@@ -94,17 +117,22 @@ class Predictor:
 
     def _read(self, inputs: list[np.ndarray], boxes: list | None = None) -> list[Prediction]:
         """Predictions for preprocessed inputs, in one forward pass."""
-        all_probs = self.probabilities(np.stack(inputs))
+        all_probs, not_digit = self.read_inputs(np.stack(inputs))
+        threshold = self.not_digit_threshold
+        refused = not_digit >= threshold if threshold is not None else np.zeros(len(inputs), bool)
         boxes = boxes or [None] * len(inputs)
-        return [Prediction(int(p.argmax()), p, x, b) for p, x, b in zip(all_probs, inputs, boxes, strict=True)]
+        return [
+            Prediction(int(p.argmax()), p, x, b, is_digit=not r)
+            for p, x, b, r in zip(all_probs, inputs, boxes, refused, strict=True)
+        ]
 
     def predict_number(self, image: np.ndarray | Image.Image) -> list[Prediction]:
         """Read a drawn number of one or more digits, left to right; raises EmptyImageError if blank."""
         return self.predict_segments(self.segment(image))
 
 
-def _readable_inputs(crops: list[np.ndarray]) -> tuple[list[np.ndarray], list[int]]:
-    """Preprocessed inputs of the crops that hold a digit shape, and which crops those were."""
+def readable_inputs(crops: list[np.ndarray]) -> tuple[list[np.ndarray], list[int]]:
+    """Preprocessed inputs of the crops (or pictures) that hold a digit shape, and which ones those were."""
     inputs, readable = [], []
     for index, crop in enumerate(crops):
         try:

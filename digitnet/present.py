@@ -14,6 +14,11 @@ if TYPE_CHECKING:  # the page imports this before torch is loaded
 
 SURE = 0.99  # above this the page says it is sure
 WINNER_COLOR, OTHER_COLOR = "#e4572e", "#9ca3af"  # the answer's bar in the theme's colour, the others grey
+GREYED_COLOR = "#d1d5db"  # bars of a drawing that is no digit (its likeliest in OTHER_COLOR): "if it were"
+NOT_A_DIGIT_HEADLINE = "That doesn't look like a digit to me"
+NOT_A_DIGIT_WORDS = "not a digit"  # the CLI's answer and a Number piece's caption
+IF_A_DIGIT = "If it were a digit"
+UNKNOWN_PIECE = "?"  # a piece of a drawn number that is no digit
 
 
 def confidence_sentence(prediction: Prediction, doubt_threshold: float) -> str:
@@ -25,6 +30,24 @@ def confidence_sentence(prediction: Prediction, doubt_threshold: float) -> str:
     if prediction.confidence >= doubt_threshold:
         return f"Probably a {top} ({percent}), maybe a {second}."
     return f"I'm not sure: a {top} or a {second}? ({percent} vs {format_percent(prediction.probs[second])})"
+
+
+def not_digit_sentence(prediction: Prediction) -> str:
+    """What a refused drawing would be read as, said as a guess, not an answer."""
+    return (
+        "It looks like none of the ten digits. If it were one, it would most likely be "
+        f"a {prediction.digit} ({format_percent(prediction.confidence)})."
+    )
+
+
+def feedback_prompt(prediction: Prediction) -> str:
+    """The corrections control's label: a refused drawing may still be a digit its author meant."""
+    return "Wrong? It's a…" if prediction.is_digit else "Meant a digit? It's a…"
+
+
+def number_text(predictions: list[Prediction]) -> str:
+    """The digits of a number left to right, with "?" for a piece that is no digit."""
+    return "".join(str(p.digit) if p.is_digit else UNKNOWN_PIECE for p in predictions)
 
 
 def format_percent(probability: float) -> str:
@@ -55,13 +78,16 @@ def inline_png(pixels: np.ndarray) -> str:
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
-def probability_chart(probs: list[float], height: int = 220) -> dict:
+def probability_chart(probs: list[float], height: int = 220, greyed: bool = False) -> dict:
     """A Vega-Lite spec: bars for digits 0-9 in order, the winner highlighted, exact values on hover.
 
+    `greyed` (a drawing that is no digit): every bar pale and the chart titled "If it were a digit".
     Written as a plain dict: building it through Altair and pandas cost 20-100 ms a stroke.
     """
     winner = max(range(len(probs)), key=probs.__getitem__)
+    winner_color, other_color = (OTHER_COLOR, GREYED_COLOR) if greyed else (WINNER_COLOR, OTHER_COLOR)
     return {
+        **({"title": IF_A_DIGIT} if greyed else {}),
         "height": height,
         "data": {"values": [{"digit": str(d), "probability": p, "winner": d == winner} for d, p in enumerate(probs)]},
         "mark": {"type": "bar", "cornerRadiusEnd": 3},
@@ -73,7 +99,7 @@ def probability_chart(probs: list[float], height: int = 220) -> dict:
                 "scale": {"domain": [0, 1]},
                 "axis": {"format": "%", "title": None},
             },
-            "color": {"condition": {"test": "datum.winner", "value": WINNER_COLOR}, "value": OTHER_COLOR},
+            "color": {"condition": {"test": "datum.winner", "value": winner_color}, "value": other_color},
             "tooltip": [
                 {"field": "digit", "type": "ordinal"},
                 {"field": "probability", "type": "quantitative", "format": ".2%"},

@@ -133,3 +133,29 @@ def tiny_checkpoint(tmp_path: Path) -> Path:
     path = tmp_path / "tiny.pt"
     save_checkpoint(make_checkpoint(model, 1.5, {"doubt_threshold": 0.9}), path)
     return path
+
+
+def constant_checkpoint(path: Path, logits: list[float], metadata: dict, reject_class: bool = True) -> Path:
+    """A tiny checkpoint whose model answers `logits` whatever it is shown (its last layer: weights 0, bias set)."""
+    import torch
+
+    from digitnet.checkpoint import make_checkpoint, save_checkpoint
+    from digitnet.model import DigitNet, ModelConfig
+
+    model = DigitNet(ModelConfig(stem_channels=4, mid_channels=8, top_channels=8, reject_class=reject_class))
+    last = model.classifier[-1]
+    with torch.no_grad():
+        last.weight.zero_()
+        last.bias.copy_(torch.tensor(logits))
+    save_checkpoint(make_checkpoint(model, 1.0, metadata), path)
+    return path
+
+
+@pytest.fixture
+def refusing_checkpoint(tmp_path: Path) -> Path:
+    """A checkpoint whose "not a digit" logit always wins (p = 0.9 over a threshold of 0.5); else it reads a 4."""
+    logits = [0.0] * 10 + [0.0]
+    logits[4] = 1.0
+    logits[10] = float(np.log(0.9 / 0.1 * (9 + np.e)))  # softmax share of the 11th: exactly 0.9
+    metadata = {"doubt_threshold": 0.5, "not_digit_threshold": 0.5}
+    return constant_checkpoint(tmp_path / "refusing.pt", logits, metadata)

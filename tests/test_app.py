@@ -30,8 +30,13 @@ def canvas_value(picture: np.ndarray) -> dict:
 @pytest.fixture
 def app(monkeypatch, tiny_checkpoint: Path) -> AppTest:
     """A fresh page on a tiny checkpoint, with Streamlit's caches emptied between tests."""
-    monkeypatch.setenv("DIGITNET_CHECKPOINT", str(tiny_checkpoint))
-    monkeypatch.setenv("DIGITNET_FEEDBACK_DB", str(tiny_checkpoint.parent / "feedback.sqlite3"))
+    return open_page(monkeypatch, tiny_checkpoint)
+
+
+def open_page(monkeypatch: pytest.MonkeyPatch, checkpoint: Path) -> AppTest:
+    """The page run once on `checkpoint`, its corrections saved beside it."""
+    monkeypatch.setenv("DIGITNET_CHECKPOINT", str(checkpoint))
+    monkeypatch.setenv("DIGITNET_FEEDBACK_DB", str(checkpoint.parent / "feedback.sqlite3"))
     st.cache_resource.clear()
     st.cache_data.clear()
     page = AppTest.from_file(APP, default_timeout=60)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 
@@ -65,26 +67,40 @@ def test_placed_drawings_fit_the_canvas_however_wide():
     preprocess(draw_strokes(placed, (320, 320), 16))  # drawn, it is readable ink
 
 
-def test_fragments_are_neither_bars_nor_closed_loops():
-    from digitnet.strokes import PenDigit
-
-    zigzag = PenDigit(2, 1, (np.float32([[0, 0], [100, 0], [0, 100], [100, 100], [0, 200], [100, 200]]),))
-    parts = [negatives._fragment((zigzag,), np.random.default_rng(seed))[0] for seed in range(5)]
-    for part in parts:
-        steps = np.linalg.norm(np.diff(part, axis=0), axis=1).sum()
-        assert np.linalg.norm(part[-1] - part[0]) < 0.9 * steps
+def test_fragments_bend_and_stay_open_and_bars_never_pass():
+    assert negatives._bends_open(np.float32([[0, 0], [50, 0], [50, 50], [0, 50], [0, 10]])) is False  # closed
+    assert negatives._bends_open(np.float32([[0, 0], [3, 50], [0, 100], [3, 150]])) is False  # a wobbly bar
+    assert negatives._bends_open(np.float32([[0, 0], [50, 0], [50, 50], [0, 50]])) is True  # a hook
 
 
-def test_training_writers_digits_give_fragments_but_one_label_gives_no_overlay(monkeypatch, data_root):
-    monkeypatch.setenv("DIGITNET_DATA", str(data_root))  # its pen digits are all 7s
+def test_training_writers_digits_give_fragments_and_overlays_but_never_in_test(monkeypatch, tmp_path):
+    corners = np.array([(100, 400), (300, 400), (100, 250), (300, 250), (100, 100)])
+    dense = np.concatenate([np.linspace(a, b, 10, endpoint=False) for a, b in itertools.pairwise(corners)])
+    zigzag = "\n".join(f" {x:.0f} {y:.0f}" for x, y in dense)
+    pen = tmp_path / "pendigits"
+    pen.mkdir()
+    records = [f'.SEGMENT DIGIT 0 ? "{d}"\n.COMMENT {d} 1 {d}\n.PEN_DOWN\n{zigzag}\n.PEN_UP\n' for d in (3, 5, 7)]
+    (pen / "pendigits-orig.tra").write_text("".join(records))
+    monkeypatch.setenv("DIGITNET_DATA", str(tmp_path))
     negatives._pen_digits.cache_clear()
-    kinds = negatives._kinds("train")
-    assert "fragment" in kinds and "overlay" not in kinds and "fragment" not in negatives._kinds("test")
+    digits = negatives._pen_digits(None)
+    assert sorted(d.label for d in digits) == [3, 5]  # no 7: a piece of a 7 is often still a 7
+    assert {"fragment", "overlay"} <= set(negatives._kinds("val"))
+    assert not {"fragment", "overlay"} & set(negatives._kinds("test"))
+    rng = np.random.default_rng(0)
+    assert len(negatives._overlay(digits, rng)) == 2 and len(negatives._fragment(digits, rng)) == 1
     assert negatives.negative_images(4, seed=0).shape == (4, 28, 28)
 
 
 def test_digits_of_straight_strokes_give_no_fragment_instead_of_looping():
     from digitnet.strokes import PenDigit
 
-    bar = PenDigit(7, 1, (np.float32([[0, 0], [100, 0], [200, 0]]),))
+    bar = PenDigit(3, 1, (np.float32([[0, 0], [100, 0], [200, 0]]),))
     assert negatives._fragment((bar,), np.random.default_rng(0)) is None
+
+
+def test_every_kind_has_a_family():
+    kinds = {*negatives._kinds("train"), *negatives._kinds("test"), "overlay", "fragment"}
+    families = {kind: negatives.kind_family(kind) for kind in kinds}
+    assert set(families.values()) == set(negatives.FAMILIES)
+    assert (families["greek"], families["tangle"], families["heart"]) == ("letters", "scribbles", "shapes")

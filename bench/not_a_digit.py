@@ -1,0 +1,169 @@
+"""Does DigitNet say "not a digit" when it should, and only then? Measured on drawings it never trained on.
+
+Negatives: the "test" split of `digitnet.negatives` (letters of other fonts and alphabets, shapes and
+scribbles of other kinds than training's), drawn on the app's canvas (320 px, transparent) with
+several brushes. Real digits: the held-out writers' pen digits (pendigits 21-30, UNIPEN's held-out
+sites) drawn the same way, and the MNIST test set as stored. Everything goes through `Predictor`.
+Prints, per kind of negative, the share refused and the share shown as a confident digit (not refused
+and top probability >= the doubt threshold), then the share of real digits refused, overall and per
+digit. Seeded and deterministic.
+
+    python bench/not_a_digit.py --data-dir ../shared/data
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections import defaultdict
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from digitnet.constants import CANVAS_SIZE, DEFAULT_BRUSH
+from digitnet.data import load_mnist, load_pendigits, load_unipen, resolve_data_dir
+from digitnet.negatives import FAMILIES, kind_family, negative_drawings, place_drawing
+from digitnet.predict import Prediction, Predictor, load_predictor, readable_inputs
+from digitnet.strokes import STYLES, TEST_WRITERS, PenDigit, draw_strokes, render_on_canvas
+
+BRUSHES = (8, DEFAULT_BRUSH, 28)  # pixels: thin pen, the app's default, a finger
+BATCH = 500  # drawings read at a time
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    """Flags; the defaults are the honest measure (held-out kinds and writers)."""
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data-dir", default=None, help="data root (default: $DIGITNET_DATA, else ./data)")
+    parser.add_argument("--checkpoint", default=None, help="model (default: the committed checkpoint)")
+    parser.add_argument(
+        "--split", choices=("test", "val"), default="test", help="negatives: test = held-out kinds (default test)"
+    )
+    parser.add_argument("--count", type=int, default=1000, help="negatives, each drawn per brush (default 1000)")
+    parser.add_argument(
+        "--brushes", default=",".join(map(str, BRUSHES)), help="brush widths in px, comma-separated (default 8,16,28)"
+    )
+    parser.add_argument("--seed", type=int, default=0, help="seed of the drawings and their places (default 0)")
+    parser.add_argument("--no-mnist", action="store_true", help="skip the MNIST test set")
+    return parser.parse_args(argv)
+
+
+def read_pictures(predictor: Predictor, pictures: list[np.ndarray]) -> list[Prediction | None]:
+    """Read canvas pictures as the page does; None where preprocessing refuses one (no digit is shown)."""
+    inputs, readable = readable_inputs(pictures)
+    read = predictor.predict_inputs(np.stack(inputs)) if inputs else []
+    answers: list[Prediction | None] = [None] * len(pictures)
+    for index, prediction in zip(readable, read, strict=True):
+        answers[index] = prediction
+    return answers
+
+
+def confident_digit(prediction: Prediction | None, doubt: float) -> bool:
+    """Shown as a plain answer: not refused, and sure enough that the page voices no doubt."""
+    return prediction is not None and prediction.is_digit and prediction.confidence >= doubt
+
+
+def measure_negatives(predictor: Predictor, args: argparse.Namespace, brushes: list[int]) -> dict[str, dict]:
+    """Per kind: how many were drawn, refused (by the model or by preprocessing) and shown as confident digits."""
+    drawings = negative_drawings(args.count, args.seed, args.split, resolve_data_dir(args.data_dir))
+    ink, background = STYLES["transparent"]
+    tally: dict[str, dict] = defaultdict(lambda: {"drawn": 0, "refused": 0, "blank": 0, "confident": 0})
+    for brush in brushes:
+        rng = np.random.default_rng([args.seed, brush])
+        for start in range(0, len(drawings), BATCH):
+            chunk = drawings[start : start + BATCH]
+            pictures = [
+                draw_strokes(place_drawing(s, (CANVAS_SIZE,) * 2, rng), (CANVAS_SIZE,) * 2, brush, ink, background)
+                for _, s in chunk
+            ]
+            for (kind, _), answer in zip(chunk, read_pictures(predictor, pictures), strict=True):
+                row = tally[kind]
+                row["drawn"] += 1
+                row["blank"] += answer is None
+                row["refused"] += answer is None or not answer.is_digit
+                row["confident"] += confident_digit(answer, predictor.doubt_threshold)
+    return tally
+
+
+def print_negatives(tally: dict[str, dict], brushes: list[int]) -> None:
+    """A table per kind, then per family against the issue's goals."""
+    print(f"\n## Negatives drawn on the {CANVAS_SIZE} px canvas, brushes {brushes} px")
+    print("| kind | family | drawn | refused | (by preprocessing) | shown as a confident digit |")
+    print("|---|---|---|---|---|---|")
+    for kind in sorted(tally, key=lambda k: (FAMILIES.index(kind_family(k)), k)):
+        row = tally[kind]
+        print(
+            f"| {kind} | {kind_family(kind)} | {row['drawn']} | {row['refused'] / row['drawn']:.1%} | "
+            f"{row['blank'] / row['drawn']:.1%} | {row['confident'] / row['drawn']:.1%} |"
+        )
+    print("\n| family | drawn | refused | shown as a confident digit | goal (confident) |\n|---|---|---|---|---|")
+    goals = {"letters": "<= 3%", "shapes": "<= 3%", "scribbles": "<= 1%"}
+    for family in FAMILIES:
+        rows = [r for k, r in tally.items() if kind_family(k) == family]
+        drawn = sum(r["drawn"] for r in rows)
+        if drawn:
+            refused, confident = (sum(r[key] for r in rows) / drawn for key in ("refused", "confident"))
+            print(f"| {family} | {drawn} | {refused:.1%} | {confident:.2%} | {goals.get(family, '-')} |")
+
+
+def held_out_drawn_digits(data_dir: Path) -> dict[str, list[PenDigit]]:
+    """Real pen digits by people the model never trained on nor tuned on, by source."""
+    found = {
+        "pendigits writers 21-30": load_pendigits(data_dir, TEST_WRITERS),
+        "UNIPEN held-out sites": load_unipen(data_dir, "test"),  # [] without the file
+    }
+    return {name: digits for name, digits in found.items() if digits}
+
+
+def print_refused(name: str, answers: list[Prediction | None], labels: np.ndarray) -> float:
+    """Share of real digits refused, overall and per digit; returns the overall share."""
+    refused = np.array([a is None or not a.is_digit for a in answers])
+    per_digit = "  ".join(f"{d}: {refused[labels == d].mean():.2%}" for d in range(10) if (labels == d).any())
+    print(f"| {name} | {len(labels)} | {refused.sum()} | **{refused.mean():.2%}** | {per_digit} |")
+    return float(refused.mean())
+
+
+def measure_digits(predictor: Predictor, args: argparse.Namespace, brushes: list[int]) -> dict[str, float]:
+    """Real digits refused as "not a digit": the held-out writers' drawings per brush, and MNIST's test set."""
+    data_dir = resolve_data_dir(args.data_dir)
+    print("\n## Real digits refused as not a digit (goal <= 0.5%)")
+    print("| digits | count | refused | share | per digit |\n|---|---|---|---|---|")
+    results = {}
+    for source, digits in held_out_drawn_digits(data_dir).items():
+        labels = np.array([d.label for d in digits])
+        for brush in brushes:
+            rng = np.random.default_rng([args.seed, brush])
+            answers = []
+            for start in range(0, len(digits), BATCH):
+                pictures = [render_on_canvas(d, CANVAS_SIZE, brush, rng) for d in digits[start : start + BATCH]]
+                answers += read_pictures(predictor, pictures)
+            name = f"{source}, brush {brush} px"
+            results[name] = print_refused(name, answers, labels)
+    if not args.no_mnist:
+        images, labels = load_mnist(data_dir, train=False)
+        answers = predictor.predict_inputs(images[:, 0].numpy())
+        results["MNIST test"] = print_refused("MNIST test set (as stored)", answers, labels.numpy())
+    return results
+
+
+def main(argv: list[str] | None = None) -> dict:
+    """Run both measures; return the per-kind tallies and the real digits' refusal shares."""
+    args = parse_args(argv)
+    brushes = [int(b) for b in args.brushes.split(",")]
+    predictor = load_predictor(args.checkpoint)
+    start = time.perf_counter()
+    print(
+        f"# not a digit: threshold {predictor.not_digit_threshold} (None: this model never refuses), "
+        f"doubt threshold {predictor.doubt_threshold:.2f}, negatives split {args.split!r}, seed {args.seed}"
+    )
+    tally = measure_negatives(predictor, args, brushes)
+    print_negatives(tally, brushes)
+    refused = measure_digits(predictor, args, brushes)
+    print(f"\n{time.perf_counter() - start:.0f} s")
+    return {"negatives": dict(tally), "digits refused": refused}
+
+
+if __name__ == "__main__":
+    main()
