@@ -1,6 +1,5 @@
 """The committed model's verdict on clear cases: an X, a coloured-in square and a spiral are no digits;
-held-out writers' digits are. Needs a checkpoint trained with the "not a digit" class (issue 14): while
-the committed one has none, the refusals are expected to fail (strictly: they must fail)."""
+held-out writers' digits are."""
 
 from __future__ import annotations
 
@@ -14,11 +13,6 @@ from digitnet.preprocess import preprocess
 from digitnet.strokes import draw_strokes, render_on_canvas
 
 PREDICTOR = load_predictor(DEFAULT_CHECKPOINT)
-NO_REJECT_CLASS = pytest.mark.xfail(
-    not PREDICTOR.model.config.reject_class or PREDICTOR.not_digit_threshold is None,
-    reason="the committed checkpoint has no 'not a digit' class yet: retrain (issue 14)",
-    strict=True,
-)
 
 
 def canvas(strokes: list[list[tuple[float, float]]]) -> np.ndarray:
@@ -46,7 +40,6 @@ CLEAR_NON_DIGITS = {
 }
 
 
-@NO_REJECT_CLASS
 @pytest.mark.parametrize("name", CLEAR_NON_DIGITS)
 def test_clear_non_digits_are_refused(name):
     picture = canvas(CLEAR_NON_DIGITS[name])
