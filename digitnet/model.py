@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -72,8 +73,8 @@ class DigitNet(nn.Module):
         return self.classifier(self.features(x))
 
 
-def normalize(images: torch.Tensor) -> torch.Tensor:
-    """Map [0, 1] images to the zero-mean, unit-variance scale the network trains on."""
+def normalize(images: torch.Tensor | np.ndarray) -> torch.Tensor | np.ndarray:
+    """Map [0, 1] images (tensors or float32 arrays) to the zero-mean, unit-variance scale the network trains on."""
     return (images - MNIST_MEAN) / MNIST_STD
 
 

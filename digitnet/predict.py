@@ -70,12 +70,13 @@ class Predictor:
         The digits' probabilities are a softmax over their ten logits alone, so they keep their
         meaning (and calibration) whatever the 11th says; "not a digit" is its share of all eleven.
         """
-        batch = torch.from_numpy(np.ascontiguousarray(inputs28, dtype=np.float32)).unsqueeze(1)
-        logits = self.model(normalize(batch)) / self.temperature
-        digits = torch.softmax(logits[:, :NUM_CLASSES], dim=1).double().numpy()
+        # numpy for everything around the network: for one digit, each torch call costs more than its arithmetic
+        batch = torch.from_numpy(normalize(np.asarray(inputs28, dtype=np.float32)))[:, None]
+        logits = self.model(batch).numpy().astype(np.float64) / self.temperature
+        digits = softmax(logits[:, :NUM_CLASSES])
         if logits.shape[1] <= NOT_A_DIGIT:
             return digits, np.zeros(len(digits))
-        return digits, torch.softmax(logits, dim=1)[:, NOT_A_DIGIT].double().numpy()
+        return digits, softmax(logits)[:, NOT_A_DIGIT]
 
     def predict(self, image: np.ndarray | Image.Image) -> Prediction:
         """Read one digit; raises EmptyImageError if the image holds none."""
@@ -129,6 +130,12 @@ class Predictor:
     def predict_number(self, image: np.ndarray | Image.Image) -> list[Prediction]:
         """Read a drawn number of one or more digits, left to right; raises EmptyImageError if blank."""
         return self.predict_segments(self.segment(image))
+
+
+def softmax(logits: np.ndarray) -> np.ndarray:
+    """Softmax over the last axis, shifted by the maximum so that it never overflows."""
+    exp = np.exp(logits - logits.max(axis=-1, keepdims=True))
+    return exp / exp.sum(axis=-1, keepdims=True)
 
 
 def readable_inputs(crops: list[np.ndarray]) -> tuple[list[np.ndarray], list[int]]:
