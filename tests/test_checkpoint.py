@@ -92,3 +92,13 @@ def test_a_dict_without_our_keys_is_not_a_checkpoint(tmp_path: Path):
     torch.save({"weights": torch.zeros(3)}, path)
     with pytest.raises(CheckpointError, match="not a DigitNet checkpoint"):
         load_predictor(path)
+
+
+def test_a_photo_given_as_checkpoint_is_never_suggested_as_the_file_to_train_into(tmp_path: Path):
+    photo = tmp_path / "photo.png"
+    photo.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(2000))
+    with pytest.raises(CheckpointError) as caught:
+        load_predictor(photo)
+    message = str(caught.value)
+    assert "damaged" in message and f"--out {photo}" not in message
+    assert f"python train.py --out {tmp_path / 'digitnet-new.pt'}" in message

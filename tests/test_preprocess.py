@@ -107,14 +107,17 @@ def test_a_canvas_painted_all_over_is_refused_with_a_message():
         preprocess(canvas)
 
 
-def test_a_scribble_is_read_without_crashing():
+def test_a_scribble_is_fitted_and_centred_like_any_digit():
     rng = np.random.default_rng(0)
     from PIL import ImageDraw
 
     picture = Image.new("RGBA", (400, 400), (0, 0, 0, 0))
     ImageDraw.Draw(picture).line([tuple(p) for p in rng.uniform(20, 380, (40, 2))], fill=(0, 0, 0, 255), width=20)
     out = preprocess(np.asarray(picture))
-    assert out.shape == (28, 28) and out.min() >= 0 and out.max() <= 1
+    rows, cols = np.flatnonzero(out.any(axis=1)), np.flatnonzero(out.any(axis=0))
+    assert max(rows[-1] - rows[0], cols[-1] - cols[0]) + 1 == 20  # MNIST's 20x20 box
+    ys, xs = np.indices(out.shape)
+    assert abs((ys * out).sum() / out.sum() - 14) <= 1 and abs((xs * out).sum() / out.sum() - 14) <= 1
 
 
 def test_ink_map_uses_alpha_only_when_the_background_is_transparent():
