@@ -23,10 +23,11 @@ from digitnet.present import (
     format_percent,
     inline_png,
     is_doubtful,
+    number_canvas_size,
     probability_chart,
 )
+from digitnet.widgets import clear_button, reported_width
 
-NUMBER_WIDTH = 3 * CANVAS_SIZE  # the Number tab's canvas is 3:1
 INK_HEX = "#{:02x}{:02x}{:02x}".format(*INK_RGB)
 UPLOAD_TYPES = ["png", "jpg", "jpeg", "webp", "bmp", "gif"]
 BIG_METRIC_CSS = "<style>[data-testid='stMetricValue'] {font-size: 4.5rem; line-height: 1.1;}</style>"
@@ -131,32 +132,28 @@ def header_ui() -> None:
     )
 
 
-def canvas_ui(name: str = "draw", width: int = CANVAS_SIZE) -> tuple[bytes, str] | None:
+def canvas_ui(name: str = "draw", width: int = CANVAS_SIZE, height: int = CANVAS_SIZE) -> tuple[bytes, str] | None:
     """A drawing canvas with a brush control and a Clear button; returns the drawing's PNG and a name.
 
-    Clear gives the canvas a new key, which mounts a fresh, empty one.
+    The canvas keeps one key for the session: Clear empties it in the browser (digitnet.widgets), so a
+    stroke drawn right after Clear is never lost to a remount.
     """
-    round_key = f"{name}_round"
-    st.session_state.setdefault(round_key, 0)
     brush = st.slider("Brush width", 8, 40, DEFAULT_BRUSH, step=2, key=f"{name}-brush", help="pixels")
     result = st_canvas(
         stroke_width=brush,
         stroke_color=INK_HEX,
         background_color="",
-        height=CANVAS_SIZE,
+        height=height,
         width=width,
         drawing_mode="freedraw",
         return_image_data=True,
-        key=f"{name}-canvas-{st.session_state[round_key]}",
+        key=f"{name}-canvas",
     )
-    st.button(
-        "Clear",
-        key=f"{name}-clear",
-        on_click=lambda: st.session_state.update({round_key: st.session_state[round_key] + 1}),
-    )
+    clear_button(f"{name}-clear", report_width=name == "number")
+    strokes = result.json_data
+    st.session_state[f"{name}-strokes"] = strokes  # kept with a correction
     png = result.image_bytes
-    st.session_state[f"{name}-strokes"] = result.json_data  # kept with a correction
-    return (png, name) if png else None
+    return (png, name) if png and strokes and strokes.get("objects") else None  # Clear sends no objects
 
 
 def upload_ui() -> tuple[bytes, str] | None:
@@ -250,8 +247,9 @@ def number_result_ui(image: tuple[bytes, str] | None) -> None:
 
 @st.fragment
 def number_tab_ui() -> None:
-    """The wide canvas for whole numbers, its result below; a stroke reruns only this fragment."""
-    number_result_ui(canvas_ui("number", NUMBER_WIDTH))
+    """The wide canvas for whole numbers, as wide as the page has room for, its result below."""
+    width, height = number_canvas_size(reported_width("number-clear"))
+    number_result_ui(canvas_ui("number", width, height))
 
 
 def main() -> None:

@@ -12,7 +12,12 @@ from PIL import Image
 if TYPE_CHECKING:  # the page imports this before torch is loaded
     from digitnet.predict import Prediction
 
+from digitnet.constants import CANVAS_SIZE
+
 SURE = 0.99  # above this the page says it is sure
+NUMBER_ASPECT = 3  # the Number canvas is three times as wide as it is tall
+NUMBER_MAX_WIDTH = NUMBER_ASPECT * CANVAS_SIZE  # pixels: 960x320 on a wide screen
+NUMBER_MIN_HEIGHT = 100  # pixels: four digits still fit a phone held upright (~350 px wide)
 WINNER_COLOR, OTHER_COLOR = "#e4572e", "#9ca3af"  # the answer's bar in the theme's colour, the others grey
 
 
@@ -80,3 +85,9 @@ def probability_chart(probs: list[float], height: int = 220) -> dict:
             ],
         },
     }
+
+
+def number_canvas_size(available_width: int | None) -> tuple[int, int]:
+    """The Number canvas's width and height for the width the page has (a phone's 320 px until it says)."""
+    width = min(available_width or CANVAS_SIZE, NUMBER_MAX_WIDTH)
+    return width, max(width // NUMBER_ASPECT, NUMBER_MIN_HEIGHT)
