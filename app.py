@@ -18,7 +18,10 @@ from digitnet.explain import occlusion_map, overlay
 from digitnet.feedback import Drawing, FeedbackError, FeedbackStore
 from digitnet.images import ImageReadError, read_image
 from digitnet.present import (
+    PICTURE_WORDS,
+    a_digit,
     confidence_sentence,
+    count_of,
     enlarge_pixels,
     format_percent,
     inline_png,
@@ -29,7 +32,6 @@ from digitnet.present import (
 from digitnet.widgets import clear_button, reported_width
 
 INK_HEX = "#{:02x}{:02x}{:02x}".format(*INK_RGB)
-UPLOAD_TYPES = ["png", "jpg", "jpeg", "webp", "bmp", "gif"]
 BIG_METRIC_CSS = "<style>[data-testid='stMetricValue'] {font-size: 4.5rem; line-height: 1.1;}</style>"
 
 
@@ -59,10 +61,10 @@ def get_feedback_store() -> FeedbackStore:
 
 
 @st.cache_data(ttl=10, show_spinner=False)
-def collected_count(path: str) -> str:
+def collected_count(path: str) -> int | str:
     """How many drawings are stored, refreshed every 10 s and after each save (not a query per stroke)."""
     try:
-        return str(FeedbackStore(path).count())
+        return FeedbackStore(path).count()
     except FeedbackError:
         return "An unknown number of"
 
@@ -88,7 +90,7 @@ def save_feedback(
     try:
         get_feedback_store().save(drawing)
         collected_count.clear()
-        st.session_state.feedback_outcome = ("success", f"Saved as a {label}. Thank you!")
+        st.session_state.feedback_outcome = ("success", f"Saved as {a_digit(label)}. Thank you!")
     except FeedbackError as error:
         st.session_state.feedback_outcome = ("error", str(error))
 
@@ -117,8 +119,9 @@ def feedback_ui(image: tuple[bytes, str], prediction: digitnet.Prediction) -> No
     if outcome:
         (st.success if outcome[0] == "success" else st.error)(outcome[1])
     store = get_feedback_store()
+    collected = count_of(collected_count(str(store.path)), "drawing")
     st.caption(
-        f"{collected_count(str(store.path))} drawings collected. What you correct or confirm is kept on this "
+        f"{collected} collected. What you correct or confirm is kept on this "
         f"server only ({store.path}): the drawing, its 28×28 input, the label and the model's answer."
     )
 
@@ -157,8 +160,12 @@ def canvas_ui(name: str = "draw", width: int = CANVAS_SIZE, height: int = CANVAS
 
 
 def upload_ui() -> tuple[bytes, str] | None:
-    """A file picker for a photo or scan of one digit; returns its bytes and name."""
-    upload = st.file_uploader("A photo or scan of one digit", type=UPLOAD_TYPES, key="upload")
+    """A file picker for a photo or scan of one digit; returns its bytes and name.
+
+    Any file is passed on, so that one that cannot be read replaces the last answer with a message
+    (digitnet.images says why); a file the picker refused itself would leave the old answer standing.
+    """
+    upload = st.file_uploader("A photo or scan of one digit", key="upload")
     return (upload.getvalue(), upload.name) if upload is not None else None
 
 
@@ -182,7 +189,7 @@ def result_ui(image: tuple[bytes, str] | None, prompt: str, key: str) -> None:
     except digitnet.CheckpointError:
         return  # the message stands at the top of the page (model_ui)
     except digitnet.EmptyImageError as error:
-        st.info(str(error))
+        st.info(PICTURE_WORDS.get(error.kind, str(error)) if key == "upload" else str(error))
         return
     except ImageReadError as error:
         st.error(str(error))
@@ -197,7 +204,8 @@ def result_ui(image: tuple[bytes, str] | None, prompt: str, key: str) -> None:
     seen, why = st.columns(2)
     seen.image(
         inline_png(enlarge_pixels(prediction.input28, 6)),
-        caption="What the model sees: your drawing centred and shrunk to 28×28 pixels, as the training digits were.",
+        caption=f"What the model sees: your {'picture' if key == 'upload' else 'drawing'} centred and shrunk to "
+        "28×28 pixels, as the training digits were.",
         width=168,
     )
     with why:
@@ -209,7 +217,7 @@ def why_ui(image: tuple[bytes, str], digit: int, key: str) -> None:
     if st.toggle("Why this answer?", key=f"{key}-why", help="Hides each small patch in turn and re-reads."):
         st.image(
             explanation_picture(*image),
-            caption=f"Red: the strokes that, when hidden, make it least sure it is a {digit}.",
+            caption=f"Red: the strokes that, when hidden, make it least sure it is {a_digit(digit)}.",
             width=168,
         )
 
@@ -253,6 +261,16 @@ def number_tab_ui() -> None:
 
 
 def main() -> None:
+    """The two pages, named for people in the sidebar (not after their files)."""
+    st.navigation(
+        [
+            st.Page(draw_page, title="Draw a digit", icon="✏️", default=True),
+            st.Page("pages/1_The_model.py", title="The model", icon="📊", url_path="The_model"),
+        ]
+    ).run()
+
+
+def draw_page() -> None:
     """Lay out the page: header, then a Draw tab and an Upload tab, each with its result beside it."""
     st.set_page_config(page_title="DigitNet: draw a digit", page_icon="✏️", layout="wide")
     st.markdown(BIG_METRIC_CSS, unsafe_allow_html=True)
@@ -264,7 +282,7 @@ def main() -> None:
     with number_tab:
         number_tab_ui()
     with upload_tab:
-        tab_ui(upload_ui, "Upload a PNG, JPEG, WebP or BMP picture of one digit.", "upload")
+        tab_ui(upload_ui, "Upload a PNG, JPEG, WebP, BMP or GIF picture of one digit.", "upload")
     with model_status:  # filled last: the page is drawn first, then the model loads before the first stroke
         model_ui()
 

@@ -10,6 +10,9 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 MAX_FILE_BYTES = 10 * 1024 * 1024  # 10 MB: a phone photo fits, a disk-filling upload does not
 MAX_PIXELS = 40_000_000  # 40 megapixels, checked from the header before any pixel is decoded
+MIN_SIDE = 8  # pixels; a smaller picture cannot hold a readable digit (MNIST's are 28x28)
+# Only these decoders run: no vector, PostScript or PDF format reaches Pillow (an EPS would run Ghostscript).
+FORMATS = ("PNG", "JPEG", "WEBP", "BMP", "GIF", "TIFF")  # a multi-picture JPEG opens as JPEG
 
 
 class ImageReadError(ValueError):
@@ -31,12 +34,14 @@ def read_image(source: bytes | str | Path, name: str = "the file") -> Image.Imag
     try:
         with warnings.catch_warnings():  # MAX_PIXELS below is stricter than Pillow's warning
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            image = Image.open(io.BytesIO(source))  # reads the header only
+            image = Image.open(io.BytesIO(source), formats=FORMATS)  # reads the header only
         width, height = image.size
         if width * height > MAX_PIXELS:
             raise ImageReadError(
                 f"{name} is {width}x{height} pixels; images up to {MAX_PIXELS // 1_000_000} megapixels are read."
             )
+        if min(width, height) < MIN_SIDE:
+            raise ImageReadError(f"{name} is {width}x{height} pixels: too small to hold a digit.")
         image.load()
         return ImageOps.exif_transpose(image)
     except ImageReadError:

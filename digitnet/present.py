@@ -26,10 +26,31 @@ def confidence_sentence(prediction: Prediction, doubt_threshold: float) -> str:
     top, second = prediction.digit, prediction.runner_up()
     percent = format_percent(prediction.confidence)
     if prediction.confidence >= SURE:
-        return f"I'm sure it's a {top} ({percent})."
+        return f"I'm sure it's {a_digit(top)} ({percent})."
     if prediction.confidence >= doubt_threshold:
-        return f"Probably a {top} ({percent}), maybe a {second}."
-    return f"I'm not sure: a {top} or a {second}? ({percent} vs {format_percent(prediction.probs[second])})"
+        return f"Probably {a_digit(top)} ({percent}), maybe {a_digit(second)}."
+    return (
+        f"I'm not sure: {a_digit(top)} or {a_digit(second)}? ({percent} vs {format_percent(prediction.probs[second])})"
+    )
+
+
+# EmptyImageError's kinds, worded for an uploaded picture rather than a drawing.
+PICTURE_WORDS = {
+    "blank": "I can't find a digit in your picture: it looks blank. Photograph the digit dark on light paper.",
+    "stray": "I can't find a digit in your picture, only a few specks. Photograph the digit closer.",
+    "dot": "The only mark in your picture is tiny: photograph the digit closer, so that it fills most of the picture.",
+    "blob": "Your picture is mostly one dark patch: photograph the digit on plain paper, in even light.",
+}
+
+
+def a_digit(digit: int) -> str:
+    """The digit with its article, as it is read aloud: 'an 8', 'a 7'."""
+    return f"{'an' if digit == 8 else 'a'} {digit}"
+
+
+def count_of(count: int | str, noun: str) -> str:
+    """'1 drawing', '2 drawings'; a count given as words ('An unknown number of') takes the plural."""
+    return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
 def format_percent(probability: float) -> str:

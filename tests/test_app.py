@@ -134,7 +134,7 @@ def test_a_bad_upload_gets_a_clear_message_and_the_page_keeps_working(app: AppTe
 
 def test_a_one_pixel_or_truncated_upload_is_explained(app: AppTest):
     app.file_uploader(key="upload").set_value(("dot.png", png(Image.new("L", (1, 1), 255)), "image/png")).run()
-    assert not app.exception and "Nothing is drawn" in app.info[-1].value
+    assert not app.exception and "dot.png is 1x1 pixels: too small to hold a digit." in app.error[0].value
     buffer = io.BytesIO()
     Image.fromarray(draw_seven(size=320)[:, :, 3]).save(buffer, "JPEG")
     truncated = buffer.getvalue()[: len(buffer.getvalue()) // 2]
@@ -177,7 +177,7 @@ def test_correcting_a_prediction_saves_it_and_the_counter_goes_up(app: AppTest, 
     wrong = next(w for w in app.button_group if w.label == "Wrong? It's a…")
     wrong.set_value(4).run()
     assert not app.exception and "Saved as a 4" in app.success[0].value
-    assert app.caption[0].value.startswith("1 drawings collected")
+    assert app.caption[0].value.startswith("1 drawing collected.")
     from digitnet import load_predictor
 
     (saved,) = FeedbackStore(tiny_checkpoint.parent / "feedback.sqlite3").records()
@@ -220,3 +220,25 @@ def test_a_damaged_feedback_database_leaves_the_counter_vague_and_the_page_worki
     draw(app, draw_seven(size=320))
     assert not app.exception and app.metric[0].label == "Prediction"
     assert app.caption[0].value.startswith("An unknown number of drawings collected")
+
+
+def test_a_refused_upload_replaces_the_last_answer_with_its_reason(app: AppTest):
+    photo = Image.fromarray(draw_seven(ink=(20, 20, 20, 255), background=(240, 240, 230, 255))).convert("RGB")
+    app.file_uploader(key="upload").set_value(("seven.png", png(photo), "image/png")).run()
+    assert app.metric[0].label == "Prediction"
+    svg = b'<svg xmlns="http://www.w3.org/2000/svg"><text>7</text></svg>'
+    app.file_uploader(key="upload").set_value(("seven.svg", svg, "image/svg+xml")).run()
+    assert not app.exception and len(app.metric) == 0 and "seven.svg is not an image" in app.error[0].value
+    app.file_uploader(key="upload").set_value(("seven.png", png(photo), "image/png")).run()
+    big = b"\x89PNG\r\n\x1a\n" + bytes(12 * 2**20)
+    app.file_uploader(key="upload").set_value(("huge.png", big, "image/png")).run()
+    assert not app.exception and len(app.metric) == 0 and "huge.png is larger than 10 MB" in app.error[0].value
+
+
+def test_a_blank_photo_is_worded_as_a_picture_and_the_preview_says_picture(app: AppTest):
+    blank = Image.new("RGB", (200, 200), (240, 240, 230))
+    app.file_uploader(key="upload").set_value(("blank.png", png(blank), "image/png")).run()
+    assert not app.exception and "your picture: it looks blank" in app.info[-1].value
+    photo = Image.fromarray(draw_seven(ink=(20, 20, 20, 255), background=(240, 240, 230, 255))).convert("RGB")
+    app.file_uploader(key="upload").set_value(("seven.png", png(photo), "image/png")).run()
+    assert "your picture centred" in app.get("image")[0].proto.imgs[0].caption

@@ -10,6 +10,9 @@ from PIL import Image
 
 from digitnet.predict import Prediction
 from digitnet.present import (
+    a_digit,
+    count_of,
+    number_canvas_size,
     confidence_sentence,
     enlarge_pixels,
     format_percent,
@@ -67,3 +70,20 @@ def test_an_inline_png_holds_the_same_pixels():
     assert url.startswith("data:image/png;base64,")
     decoded = np.asarray(Image.open(io.BytesIO(base64.b64decode(url.split(",", 1)[1]))))
     np.testing.assert_array_equal(decoded, pixels)
+
+
+def test_an_eight_takes_an_and_every_other_digit_a():
+    assert [a_digit(d) for d in (8, 7, 0, 1)] == ["an 8", "a 7", "a 0", "a 1"]
+    assert confidence_sentence(prediction({8: 0.7, 3: 0.3}), 0.6) == "Probably an 8 (70%), maybe a 3."
+
+
+def test_counts_are_singular_only_for_one():
+    assert [count_of(n, "drawing") for n in (0, 1, 2)] == ["0 drawings", "1 drawing", "2 drawings"]
+    assert count_of("An unknown number of", "drawing") == "An unknown number of drawings"
+
+
+def test_the_number_canvas_takes_the_width_it_has_at_three_to_one():
+    assert number_canvas_size(None) == (320, 106)  # until the page says how wide it is: fits any phone
+    assert number_canvas_size(352) == (352, 117)  # a phone held upright: four digits of ~90 px
+    assert number_canvas_size(800) == (800, 266)  # a phone on its side, a 1024 px window
+    assert number_canvas_size(1600) == (960, 320)  # a projector: no wider than 960 px
