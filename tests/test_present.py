@@ -11,13 +11,13 @@ from PIL import Image
 from digitnet.predict import Prediction
 from digitnet.present import (
     a_digit,
-    count_of,
-    number_canvas_size,
     confidence_sentence,
+    count_of,
     enlarge_pixels,
     format_percent,
     inline_png,
     is_doubtful,
+    number_canvas_size,
     probability_chart,
 )
 
