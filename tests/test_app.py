@@ -98,7 +98,7 @@ def test_a_missing_or_damaged_checkpoint_shows_the_message_and_the_command(monke
     st.cache_resource.clear()
     page = AppTest.from_file(APP, default_timeout=60).run()
     assert not page.exception and message in page.error[0].value
-    assert page.code[0].value == "python train.py"
+    assert page.code[0].value == ".venv/bin/python train.py"
     draw(page, draw_seven(size=320))
     assert message in page.error[0].value and len(page.metric) == 0
 
