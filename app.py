@@ -13,7 +13,7 @@ import streamlit as st
 from streamlit_drawable_canvas import st_canvas
 
 import digitnet
-from digitnet.constants import CANVAS_SIZE, DEFAULT_BRUSH, INK_RGB, RETRAIN_HINT
+from digitnet.constants import CANVAS_SIZE, DEFAULT_BRUSH, INK_RGB, NUM_CLASSES, RETRAIN_HINT
 from digitnet.explain import occlusion_map, overlay
 from digitnet.feedback import Drawing, FeedbackError, FeedbackStore
 from digitnet.images import ImageReadError, read_image
@@ -32,7 +32,16 @@ from digitnet.present import (
 from digitnet.widgets import clear_button, reported_width
 
 INK_HEX = "#{:02x}{:02x}{:02x}".format(*INK_RGB)
-BIG_METRIC_CSS = "<style>[data-testid='stMetricValue'] {font-size: 4.5rem; line-height: 1.1;}</style>"
+# A big answer; on a phone (where Streamlit stacks the columns, under 640 px) the answer in one line above
+# the canvas, in a slot that always holds a line, so the canvas never moves under the finger.
+PAGE_CSS = """<style>
+[data-testid='stMetricValue'] {font-size: 4.5rem; line-height: 1.1;}
+[class*='-answer-line'] {display: none;}
+@media (max-width: 640px) {
+  [class*='-answer-line'] {display: flex; min-height: 3.5rem; justify-content: center;}
+  [class*='-answer-line'] p {font-size: 1.25rem; line-height: 1.4;}
+}
+</style>"""
 
 
 @st.cache_resource(show_spinner="Loading the neural network…")
@@ -178,22 +187,28 @@ def model_ui() -> None:
         st.code(RETRAIN_HINT, language="bash")
 
 
-def result_ui(image: tuple[bytes, str] | None, prompt: str, key: str) -> None:
-    """Read the image and show the digit, the words, the chart and what the model saw; or a prompt."""
+def result_ui(image: tuple[bytes, str] | None, prompt: str, key: str) -> str:
+    """Read the image and show the digit, the words, the chart and what the model saw; or a prompt.
+
+    Returns the answer (or the prompt or message) in one line, for the slot a phone shows above the input.
+    """
     if image is None:
         st.info(prompt)
-        return
+        # The chart's library loaded and laid out before the first stroke: the first answer is as quick as the rest.
+        st.vega_lite_chart(spec=probability_chart([0.0] * NUM_CLASSES), width="stretch", key=f"{key}-chart")
+        return prompt
     try:
         predictor = get_predictor()
         prediction = read_digit(*image)
     except digitnet.CheckpointError:
-        return  # the message stands at the top of the page (model_ui)
+        return ""  # the message stands at the top of the page (model_ui)
     except digitnet.EmptyImageError as error:
-        st.info(PICTURE_WORDS.get(error.kind, str(error)) if key == "upload" else str(error))
-        return
+        message = PICTURE_WORDS.get(error.kind, str(error)) if key == "upload" else str(error)
+        st.info(message)
+        return message
     except ImageReadError as error:
         st.error(str(error))
-        return
+        return str(error)
     threshold = predictor.doubt_threshold
     st.metric("Prediction", str(prediction.digit))
     sentence = confidence_sentence(prediction, threshold)
@@ -210,6 +225,7 @@ def result_ui(image: tuple[bytes, str] | None, prompt: str, key: str) -> None:
     )
     with why:
         why_ui(image, prediction.digit, key)
+    return f"**{prediction.digit}**: {sentence}"
 
 
 def why_ui(image: tuple[bytes, str], digit: int, key: str) -> None:
@@ -250,7 +266,7 @@ def number_result_ui(image: tuple[bytes, str] | None) -> None:
         column.image(inline_png(enlarge_pixels(prediction.input28, 3)), caption=format_percent(prediction.confidence))
         if is_doubtful(prediction, threshold):
             column.warning(f"{prediction.digit} or {prediction.runner_up()}?")
-        column.vega_lite_chart(spec=probability_chart(prediction.probs.tolist(), height=120), width="stretch")
+        column.vega_lite_chart(spec=probability_chart(prediction.probs.tolist(), height=160), width="stretch")
 
 
 @st.fragment
@@ -273,7 +289,7 @@ def main() -> None:
 def draw_page() -> None:
     """Lay out the page: header, then a Draw tab and an Upload tab, each with its result beside it."""
     st.set_page_config(page_title="DigitNet: draw a digit", page_icon="✏️", layout="wide")
-    st.markdown(BIG_METRIC_CSS, unsafe_allow_html=True)
+    st.markdown(PAGE_CSS, unsafe_allow_html=True)
     header_ui()
     model_status = st.container()
     draw_tab, number_tab, upload_tab = st.tabs(["Draw", "Number", "Upload"])
@@ -292,9 +308,11 @@ def tab_ui(input_ui: Callable[[], tuple[bytes, str] | None], prompt: str, key: s
     """An input on the left, its result on the right; a stroke or an upload reruns only this fragment."""
     left, right = st.columns([1, 1], gap="large")
     with left:
+        answer_line = st.container(key=f"{key}-answer-line")  # phones only (PAGE_CSS): beside the finger
         image = input_ui()
     with right:
-        result_ui(image, prompt, key)
+        answer = result_ui(image, prompt, key)
+    answer_line.markdown(answer)
 
 
 main()

@@ -15,6 +15,7 @@ if TYPE_CHECKING:  # the page imports this before torch is loaded
 from digitnet.constants import CANVAS_SIZE
 
 SURE = 0.99  # above this the page says it is sure
+SMALL_CHART = 200  # pixels high; smaller probability charts (the Number tab's, one per digit) get smaller labels
 NUMBER_ASPECT = 3  # the Number canvas is three times as wide as it is tall
 NUMBER_MAX_WIDTH = NUMBER_ASPECT * CANVAS_SIZE  # pixels: 960x320 on a wide screen
 NUMBER_MIN_HEIGHT = 100  # pixels: four digits still fit a phone held upright (~350 px wide)
@@ -87,12 +88,14 @@ def probability_chart(probs: list[float], height: int = 220) -> dict:
     Written as a plain dict: building it through Altair and pandas cost 20-100 ms a stroke.
     """
     winner = max(range(len(probs)), key=probs.__getitem__)
+    # Every digit labelled, even in a narrow column (Vega would drop every other label as overlapping).
+    digit_axis = {"labelAngle": 0, "labelFontSize": 16 if height >= SMALL_CHART else 13, "labelOverlap": False}
     return {
         "height": height,
         "data": {"values": [{"digit": str(d), "probability": p, "winner": d == winner} for d, p in enumerate(probs)]},
         "mark": {"type": "bar", "cornerRadiusEnd": 3},
         "encoding": {
-            "x": {"field": "digit", "type": "ordinal", "sort": None, "axis": {"labelAngle": 0, "labelFontSize": 16}},
+            "x": {"field": "digit", "type": "ordinal", "sort": None, "axis": digit_axis},
             "y": {
                 "field": "probability",
                 "type": "quantitative",

@@ -36,6 +36,30 @@ MIN_TIMED_POINTS = 5  # pen points; the benches time only strokes this long (a t
 IDLE_JS = "() => document.querySelector('[data-testid=stApp]')?.dataset.testScriptState === 'notRunning'"
 NEW_PREVIEW_JS = f"prev => {{ const img = document.querySelector('{PREVIEW}'); return img?.src && img.src !== prev; }}"
 PREVIEW_JS = f"() => document.querySelector('{PREVIEW}')?.src ?? ''"
+# Timed in the page (an init script): when the drawing canvas first shows (ms after the link was opened),
+# each mouse release, and each new 28x28 preview, so the driver's own delays are not counted.
+PAGE_TIMING_JS = f"""(() => {{
+  const t = window.__timing = {{canvas: null, ups: [], previews: [], src: ''}};
+  const find = root => {{
+    for (const el of root.querySelectorAll('*')) {{
+      if (el.matches('{CANVAS}') && el.getBoundingClientRect().width > 0) return el;
+      const inner = el.shadowRoot && find(el.shadowRoot);
+      if (inner) return inner;
+    }}
+    return null;
+  }};
+  const look = () => {{ if (find(document)) t.canvas = performance.now(); else requestAnimationFrame(look); }};
+  requestAnimationFrame(look);
+  addEventListener('mouseup', () => t.ups.push(performance.now()), true);
+  new MutationObserver(() => {{
+    const src = document.querySelector('{PREVIEW}')?.src ?? '';
+    if (src && src !== t.src) t.previews.push(performance.now());
+    t.src = src;
+  }}).observe(document, {{subtree: true, childList: true, attributes: true, attributeFilter: ['src']}});
+}})()"""
+ANSWER_MS_JS = (
+    "() => { const t = __timing, up = t.ups.at(-1); const p = t.previews.find(p => p > up); return p ? p - up : null; }"
+)
 
 
 def free_port() -> int:
@@ -96,7 +120,7 @@ def launch_chromium(playwright):
 def canvas_origin(page) -> tuple[float, float]:
     """Page coordinates of the visible canvas's top-left corner (the open tab's), once it is on screen."""
     canvas = page.locator(f"{CANVAS} >> visible=true").first
-    canvas.wait_for(timeout=30_000)
+    canvas.wait_for()  # the page's default timeout
     box = canvas.bounding_box()
     return box["x"], box["y"]
 
@@ -131,9 +155,18 @@ def clear_canvas(page) -> None:
     page.get_by_role("button", name="Clear").click()
 
 
+def answer_ms(page, timeout: float = 15_000) -> float | None:
+    """Milliseconds, timed in the page, from the last mouse release to the next new preview; None if none came."""
+    try:
+        page.wait_for_function(ANSWER_MS_JS, polling="raf", timeout=timeout)
+    except Exception:  # Playwright's TimeoutError: the stroke got no answer
+        return None
+    return page.evaluate(ANSWER_MS_JS)
+
+
 def wait_for_idle(page) -> None:
     """Wait until the app's script is not running."""
-    page.wait_for_function(IDLE_JS, polling="raf", timeout=30_000)
+    page.wait_for_function(IDLE_JS, polling="raf")
 
 
 def preview_source(page) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import io
+import json
 from pathlib import Path
 
 import numpy as np
@@ -47,9 +48,12 @@ def draw(page: AppTest, picture: np.ndarray, strokes: int = 1) -> AppTest:
     return page
 
 
-def test_first_load_shows_a_prompt_and_no_chart(app: AppTest):
+def test_first_load_shows_a_prompt_and_an_empty_chart(app: AppTest):
+    """The chart is drawn before the first stroke (all bars at 0), so the first answer has nothing new to load."""
     assert EMPTY_PROMPT in app.info[0].value
-    assert len(app.metric) == 0 and not app.get("vega_lite_chart") and not app.get("image")
+    assert len(app.metric) == 0 and not app.get("image")
+    draw_chart, _upload_chart = app.get("vega_lite_chart")  # each tab's, before anything is drawn or uploaded
+    assert json.loads(draw_chart.proto.spec)["encoding"]["x"]["field"] == "digit"
 
 
 def test_a_drawing_shows_the_prediction_chart_and_what_the_model_sees(app: AppTest, tiny_checkpoint: Path):
@@ -59,7 +63,7 @@ def test_a_drawing_shows_the_prediction_chart_and_what_the_model_sees(app: AppTe
     expected = load_predictor(tiny_checkpoint).predict(picture)  # reference: the package's own answer
     draw(app, picture)
     assert app.metric[0].label == "Prediction" and app.metric[0].value == str(expected.digit)
-    assert len(app.get("vega_lite_chart")) == 1 and len(app.get("image")) == 1
+    assert len(app.get("vega_lite_chart")) == 2 and len(app.get("image")) == 1  # and the Upload tab's empty chart
     words = (app.success or app.warning)[0].value
     assert f"{expected.confidence:.0%}" in words
 

@@ -64,6 +64,12 @@ def test_the_chart_has_every_digit_in_order_and_highlights_only_the_answer():
     assert [v["winner"] for v in values] == [d == int(np.argmax(probs)) for d in range(10)]
 
 
+def test_every_digit_is_labelled_even_on_a_small_chart():
+    for height in (220, 150):
+        axis = probability_chart([0.1] * 10, height=height)["encoding"]["x"]["axis"]
+        assert axis["labelOverlap"] is False and axis["labelFontSize"] >= 13
+
+
 def test_an_inline_png_holds_the_same_pixels():
     pixels = np.random.default_rng(4).integers(0, 256, (12, 9), dtype=np.uint8)
     url = inline_png(pixels)
