@@ -22,6 +22,7 @@ from digitnet.present import (
     a_digit,
     confidence_sentence,
     count_of,
+    digit_canvas_size,
     enlarge_pixels,
     format_percent,
     inline_png,
@@ -38,6 +39,7 @@ PAGE_CSS = """<style>
 [data-testid='stMetricValue'] {font-size: 4.5rem; line-height: 1.1;}
 [class*='-answer-line'] {display: none;}
 @media (max-width: 640px) {
+  [data-testid='stMainBlockContainer'] {padding-top: 3rem;}
   [class*='-answer-line'] {display: flex; min-height: 3.5rem; justify-content: center;}
   [class*='-answer-line'] p {font-size: 1.25rem; line-height: 1.4;}
 }
@@ -92,7 +94,7 @@ def save_feedback(
         model_version=get_predictor().version,
         canvas_png=image[0],
         input28=prediction.input28,
-        canvas_size=(CANVAS_SIZE, CANVAS_SIZE),
+        canvas_size=st.session_state.get(f"{image[1]}-size", (CANVAS_SIZE, CANVAS_SIZE)),
         brush=st.session_state.get(f"{image[1]}-brush"),
         strokes=st.session_state.get(f"{image[1]}-strokes"),
     )
@@ -144,12 +146,14 @@ def header_ui() -> None:
     )
 
 
-def canvas_ui(name: str = "draw", width: int = CANVAS_SIZE, height: int = CANVAS_SIZE) -> tuple[bytes, str] | None:
+def canvas_ui(name: str = "draw", size: tuple[int, int] | None = None) -> tuple[bytes, str] | None:
     """A drawing canvas with a brush control and a Clear button; returns the drawing's PNG and a name.
 
     The canvas keeps one key for the session: Clear empties it in the browser (digitnet.widgets), so a
     stroke drawn right after Clear is never lost to a remount.
     """
+    width, height = size or digit_canvas_size(reported_width(f"{name}-clear"))  # fits the column it is in
+    st.session_state[f"{name}-size"] = (width, height)  # kept with a correction
     brush = st.slider("Brush width", 8, 40, DEFAULT_BRUSH, step=2, key=f"{name}-brush", help="pixels")
     result = st_canvas(
         stroke_width=brush,
@@ -161,7 +165,7 @@ def canvas_ui(name: str = "draw", width: int = CANVAS_SIZE, height: int = CANVAS
         return_image_data=True,
         key=f"{name}-canvas",
     )
-    clear_button(f"{name}-clear", report_width=name == "number")
+    clear_button(f"{name}-clear")
     strokes = result.json_data
     st.session_state[f"{name}-strokes"] = strokes  # kept with a correction
     png = result.image_bytes
@@ -266,14 +270,13 @@ def number_result_ui(image: tuple[bytes, str] | None) -> None:
         column.image(inline_png(enlarge_pixels(prediction.input28, 3)), caption=format_percent(prediction.confidence))
         if is_doubtful(prediction, threshold):
             column.warning(f"{prediction.digit} or {prediction.runner_up()}?")
-        column.vega_lite_chart(spec=probability_chart(prediction.probs.tolist(), height=160), width="stretch")
+        column.vega_lite_chart(spec=probability_chart(prediction.probs.tolist(), height=200), width="stretch")
 
 
 @st.fragment
 def number_tab_ui() -> None:
     """The wide canvas for whole numbers, as wide as the page has room for, its result below."""
-    width, height = number_canvas_size(reported_width("number-clear"))
-    number_result_ui(canvas_ui("number", width, height))
+    number_result_ui(canvas_ui("number", number_canvas_size(reported_width("number-clear"))))
 
 
 def main() -> None:

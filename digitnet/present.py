@@ -89,7 +89,12 @@ def probability_chart(probs: list[float], height: int = 220) -> dict:
     """
     winner = max(range(len(probs)), key=probs.__getitem__)
     # Every digit labelled, even in a narrow column (Vega would drop every other label as overlapping).
-    digit_axis = {"labelAngle": 0, "labelFontSize": 16 if height >= SMALL_CHART else 13, "labelOverlap": False}
+    digit_axis = {
+        "labelAngle": 0,
+        "labelFontSize": 16 if height >= SMALL_CHART else 13,
+        "labelOverlap": False,
+        "title": None,  # the bars are labelled 0-9: the word "digit" only took height from them
+    }
     return {
         "height": height,
         "data": {"values": [{"digit": str(d), "probability": p, "winner": d == winner} for d, p in enumerate(probs)]},
@@ -109,6 +114,12 @@ def probability_chart(probs: list[float], height: int = 220) -> dict:
             ],
         },
     }
+
+
+def digit_canvas_size(available_width: int | None) -> tuple[int, int]:
+    """The Draw canvas: square, 320 px or the width its column has if that is less (a 1024 px window)."""
+    side = min(available_width or CANVAS_SIZE, CANVAS_SIZE)
+    return side, side
 
 
 def number_canvas_size(available_width: int | None) -> tuple[int, int]:

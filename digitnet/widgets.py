@@ -30,7 +30,7 @@ _CSS = """
 # The canvas sits in the same block as this button (or a block above it): press its reset there.
 _JS = f"""
 const observers = new WeakMap();
-export default function ({{ parentElement, data, setStateValue }}) {{
+export default function ({{ parentElement, setStateValue }}) {{
   const host = parentElement.host;
   parentElement.querySelector("button").onclick = () => {{
     for (let block = host.parentElement; block; block = block.parentElement) {{
@@ -40,7 +40,7 @@ export default function ({{ parentElement, data, setStateValue }}) {{
       }}
     }}
   }};
-  if (!data?.report_width || observers.has(parentElement)) return;
+  if (observers.has(parentElement)) return;  // one observer per button, however often the page re-renders it
   let sent = null;
   const observer = new ResizeObserver(() => {{
     const width = Math.floor(host.getBoundingClientRect().width / {WIDTH_STEP}) * {WIDTH_STEP};
@@ -55,10 +55,9 @@ export default function ({{ parentElement, data, setStateValue }}) {{
 _clear_component = st.components.v2.component("digitnet.clear_button", html=_HTML, css=_CSS, js=_JS)
 
 
-def clear_button(key: str, report_width: bool = False) -> int | None:
+def clear_button(key: str) -> int | None:
     """Draw the Clear button for the canvas above it; return the width it has in pixels, once the page knows."""
     result = _clear_component(
-        data={"report_width": report_width},
         key=key,
         default={"width": None},
         on_width_change=lambda: None,

@@ -13,6 +13,7 @@ from digitnet.present import (
     a_digit,
     confidence_sentence,
     count_of,
+    digit_canvas_size,
     enlarge_pixels,
     format_percent,
     inline_png,
@@ -86,6 +87,11 @@ def test_an_eight_takes_an_and_every_other_digit_a():
 def test_counts_are_singular_only_for_one():
     assert [count_of(n, "drawing") for n in (0, 1, 2)] == ["0 drawings", "1 drawing", "2 drawings"]
     assert count_of("An unknown number of", "drawing") == "An unknown number of drawings"
+
+
+def test_the_draw_canvas_is_square_and_shrinks_to_its_column():
+    assert digit_canvas_size(None) == digit_canvas_size(640) == (320, 320)
+    assert digit_canvas_size(256) == (256, 256)  # a 1024 px window with the sidebar open
 
 
 def test_the_number_canvas_takes_the_width_it_has_at_three_to_one():
