@@ -31,6 +31,7 @@ CHROMIUM_ARGS = [
 CANVAS = "canvas.upper-canvas"  # Fabric's top canvas takes the pointer events
 METRIC = '[data-testid="stMetricValue"]'
 PREVIEW = '[data-testid="stImage"] img'  # the 28x28 input: a new picture after every read
+TIMEOUT_MS = 120_000  # for loading and answers: this 2-core machine is shared with training runs
 MOVE_STEPS = 3  # intermediate pointer moves between two pen points, like a real mouse
 MIN_TIMED_POINTS = 5  # pen points; the benches time only strokes this long (a tick alone may be a dot)
 IDLE_JS = "() => document.querySelector('[data-testid=stApp]')?.dataset.testScriptState === 'notRunning'"
@@ -70,7 +71,7 @@ def free_port() -> int:
 
 
 @contextmanager
-def streamlit_server(env: dict[str, str] | None = None, timeout: float = 60) -> Iterator[str]:
+def streamlit_server(env: dict[str, str] | None = None, timeout: float = 180) -> Iterator[str]:
     """Run `streamlit run app.py` headless on a free loopback port; yield its URL; stop it afterwards."""
     port = free_port()
     command = [
@@ -101,7 +102,11 @@ def streamlit_server(env: dict[str, str] | None = None, timeout: float = 60) -> 
         yield url
     finally:
         server.terminate()
-        server.wait(timeout=10)
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:  # a starved machine: never leave a server behind
+            server.kill()
+            server.wait()
 
 
 def _healthy(url: str) -> bool:
@@ -115,6 +120,18 @@ def _healthy(url: str) -> bool:
 def launch_chromium(playwright):
     """Debian's chromium, headless, with no background traffic (with the async API: await the result)."""
     return playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+
+
+def new_context(browser, **options):
+    """A browser context (its own Streamlit session) whose waits allow for a machine busy with other work."""
+    context = browser.new_context(**options)
+    context.set_default_timeout(TIMEOUT_MS)
+    return context
+
+
+def new_page(browser, **options):
+    """A page in a context of its own (see new_context); close it with page.context.close()."""
+    return new_context(browser, **options).new_page()
 
 
 def canvas_origin(page) -> tuple[float, float]:
@@ -174,7 +191,7 @@ def preview_source(page) -> str:
     return page.evaluate(PREVIEW_JS)
 
 
-def wait_for_new_preview(page, previous_preview: str, timeout: float = 30_000) -> None:
+def wait_for_new_preview(page, previous_preview: str, timeout: float = TIMEOUT_MS) -> None:
     """Wait, checking every frame, until the page shows the model's input for a new drawing."""
     page.wait_for_function(NEW_PREVIEW_JS, arg=previous_preview, polling="raf", timeout=timeout)
 

@@ -14,10 +14,13 @@ from browser import (
     CANVAS,
     CHROMIUM,
     METRIC,
+    TIMEOUT_MS,
     canvas_origin,
     clear_canvas,
     launch_chromium,
     mouse_stroke,
+    new_context,
+    new_page,
     preview_source,
     streamlit_server,
     touch_stroke,
@@ -100,7 +103,7 @@ def draw_digit(page, strokes: list[np.ndarray]) -> str:
 def test_every_digit_drawn_right_after_clear_is_read_twenty_times_in_a_row(chromium, url, samples, tmp_path):
     """Clear, then draw at once with no pause at all: no stroke may be lost (a remounted canvas lost 6 of 20)."""
     assert [digit.label for digit, _ in samples] == list(range(10))
-    page = chromium.new_page(viewport={"width": 1280, "height": 1000})
+    page = new_page(chromium, viewport={"width": 1280, "height": 1000})
     page.goto(url)
     for digit, strokes in samples + samples:
         clear_canvas(page)
@@ -108,15 +111,15 @@ def test_every_digit_drawn_right_after_clear_is_read_twenty_times_in_a_row(chrom
         if digit.label == 3:
             page.screenshot(path=SCREENSHOT if os.environ.get("UPDATE_SCREENSHOT") else tmp_path / "page.png")
     clear_canvas(page)
-    page.get_by_text("Draw a digit on the canvas").wait_for(timeout=15_000)
+    page.get_by_text("Draw a digit on the canvas").wait_for(timeout=TIMEOUT_MS)
     assert page.locator(METRIC).count() == 0
-    page.close()
+    page.context.close()
 
 
 def test_a_stroke_drawn_the_moment_a_fresh_page_shows_its_canvas_is_read(chromium, url, samples):
     _, strokes = samples[7]
     for _ in range(5):
-        context = chromium.new_context(viewport={"width": 1280, "height": 1000})
+        context = new_context(chromium, viewport={"width": 1280, "height": 1000})
         page = context.new_page()
         page.goto(url)
         assert draw_digit(page, strokes) == "7"
@@ -124,7 +127,7 @@ def test_a_stroke_drawn_the_moment_a_fresh_page_shows_its_canvas_is_read(chromiu
 
 
 def test_a_finger_on_a_phone_draws_and_sees_the_answer_beside_the_canvas(chromium, url, samples):
-    context = chromium.new_context(viewport=PHONE, has_touch=True, is_mobile=True, device_scale_factor=2)
+    context = new_context(chromium, viewport=PHONE, has_touch=True, is_mobile=True, device_scale_factor=2)
     page = context.new_page()
     page.goto(url)
     cdp = context.new_cdp_session(page)
@@ -147,17 +150,17 @@ def test_a_finger_on_a_phone_draws_and_sees_the_answer_beside_the_canvas(chromiu
 @pytest.mark.parametrize("viewport", [{"width": 1024, "height": 768}, PHONE, {"width": 844, "height": 390}])
 def test_every_canvas_fits_its_screen_and_the_number_canvas_takes_its_width(chromium, url, viewport):
     """At 1024 px with the sidebar, on a phone held upright (four digits fit) and on its side: no sideways scroll."""
-    context = chromium.new_context(viewport=viewport)
+    context = new_context(chromium, viewport=viewport)
     page = context.new_page()
     page.goto(url)
     for tab in ("Draw", "Number"):
         page.get_by_role("tab", name=tab).click()
         scroll = page.locator("div.dc-scroll >> visible=true").first  # the canvas's own box, in its shadow root
-        scroll.wait_for(timeout=30_000)
+        scroll.wait_for(timeout=TIMEOUT_MS)
         if tab == "Number":  # the page reports the width it has, and the canvas is redrawn to it
-            page.wait_for_function(NUMBER_CANVAS_FILLS_JS, timeout=30_000)
+            page.wait_for_function(NUMBER_CANVAS_FILLS_JS, timeout=TIMEOUT_MS)
         try:  # the canvas is redrawn to the width its column has, once the page has said it
-            page.wait_for_function(FITS_JS, arg=scroll.element_handle(), timeout=30_000)
+            page.wait_for_function(FITS_JS, arg=scroll.element_handle(), timeout=TIMEOUT_MS)
         except PlaywrightTimeout as error:
             raise AssertionError(f"the {tab} canvas is cut off at {viewport}") from error
         box = page.locator(f"{CANVAS} >> visible=true").first.bounding_box()
@@ -173,42 +176,42 @@ def test_an_uploaded_picture_is_read(chromium, url, samples):
     picture = draw_strokes(strokes, (CANVAS_SIZE, CANVAS_SIZE), DEFAULT_BRUSH, ink, background)
     buffer = io.BytesIO()
     Image.fromarray(picture).convert("RGB").save(buffer, "PNG")
-    page = chromium.new_page(viewport={"width": 1280, "height": 1000})
+    page = new_page(chromium, viewport={"width": 1280, "height": 1000})
     page.goto(url)
     page.get_by_role("tab", name="Upload").click()
     page.locator("input[type=file]").set_input_files(
         files=[{"name": "four.png", "mimeType": "image/png", "buffer": buffer.getvalue()}]
     )
-    page.locator(METRIC).first.wait_for(timeout=30_000)
+    page.locator(METRIC).first.wait_for(timeout=TIMEOUT_MS)
     assert page.locator(METRIC).first.inner_text() == "4"
     svg = b'<svg xmlns="http://www.w3.org/2000/svg"><text>4</text></svg>'  # refused: the old answer must go
     page.locator("input[type=file]").set_input_files(
         files=[{"name": "four.svg", "mimeType": "image/svg+xml", "buffer": svg}]
     )
-    page.get_by_text("four.svg is not an image").wait_for(timeout=30_000)
+    page.get_by_text("four.svg is not an image").wait_for(timeout=TIMEOUT_MS)
     assert page.locator(METRIC).count() == 0
-    page.close()
+    page.context.close()
 
 
 def test_the_model_page_opens(chromium, url, tmp_path):
-    page = chromium.new_page(viewport={"width": 1280, "height": 1800})
+    page = new_page(chromium, viewport={"width": 1280, "height": 1800})
     page.goto(f"{url}/The_model")
-    page.get_by_text("How good is it?").wait_for(timeout=30_000)
-    page.get_by_text("The network, layer by layer").wait_for(timeout=30_000)
+    page.get_by_text("How good is it?").wait_for(timeout=TIMEOUT_MS)
+    page.get_by_text("The network, layer by layer").wait_for(timeout=TIMEOUT_MS)
     assert page.locator('[data-testid="stMetricValue"]').first.inner_text().endswith("%")
     page.wait_for_timeout(1000)  # let the charts draw before the picture
     page.screenshot(path=MODEL_SCREENSHOT if os.environ.get("UPDATE_SCREENSHOT") else tmp_path / "model.png")
-    page.close()
+    page.context.close()
 
 
 def test_a_three_digit_number_is_read_on_the_number_tab(chromium, url):
     from digitnet import load_predictor
     from digitnet.strokes import compose_number
 
-    page = chromium.new_page(viewport={"width": 1280, "height": 1000})
+    page = new_page(chromium, viewport={"width": 1280, "height": 1000})
     page.goto(url)
     page.get_by_role("tab", name="Number").click()
-    page.wait_for_function(NUMBER_CANVAS_FILLS_JS, timeout=30_000)  # after a first, narrow draw
+    page.wait_for_function(NUMBER_CANVAS_FILLS_JS, timeout=TIMEOUT_MS)  # after a first, narrow draw
     box = page.locator(f"{CANVAS} >> visible=true").first.bounding_box()
     predictor, digits, rng = load_predictor(), held_out_pen_digits(), np.random.default_rng(3)
     while True:  # a number the package reads right offline: the page must then read the same
@@ -225,4 +228,4 @@ def test_a_three_digit_number_is_read_on_the_number_tab(chromium, url):
         wait_for_idle(page)
     number = page.locator('[data-testid="stMetric"]').filter(has_text="Number").locator(METRIC)
     assert number.inner_text() == truth
-    page.close()
+    page.context.close()
