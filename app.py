@@ -18,6 +18,7 @@ from digitnet.explain import occlusion_map, overlay
 from digitnet.feedback import Drawing, FeedbackError, FeedbackStore
 from digitnet.images import ImageReadError, read_image
 from digitnet.present import (
+    PAGE_CSS,
     PICTURE_WORDS,
     a_digit,
     confidence_sentence,
@@ -33,17 +34,6 @@ from digitnet.present import (
 from digitnet.widgets import clear_button, reported_width
 
 INK_HEX = "#{:02x}{:02x}{:02x}".format(*INK_RGB)
-# A big answer; on a phone (where Streamlit stacks the columns, under 640 px) the answer in one line above
-# the canvas, in a slot that always holds a line, so the canvas never moves under the finger.
-PAGE_CSS = """<style>
-[data-testid='stMetricValue'] {font-size: 4.5rem; line-height: 1.1;}
-[class*='-answer-line'] {display: none;}
-@media (max-width: 640px) {
-  [data-testid='stMainBlockContainer'] {padding-top: 3rem;}
-  [class*='-answer-line'] {display: flex; min-height: 3.5rem; justify-content: center;}
-  [class*='-answer-line'] p {font-size: 1.25rem; line-height: 1.4;}
-}
-</style>"""
 
 
 @st.cache_resource(show_spinner="Loading the neural network…")
