@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from PIL import Image
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
+from playwright.sync_api import expect
 
 from browser import (
     CANVAS,
@@ -188,7 +189,7 @@ def test_an_uploaded_picture_is_read(chromium, url, samples):
     page.locator("input[type=file]").set_input_files(
         files=[{"name": "four.svg", "mimeType": "image/svg+xml", "buffer": svg}]
     )
-    page.get_by_text("four.svg is not an image").wait_for(timeout=TIMEOUT_MS)
+    page.get_by_test_id("stAlertContentError").get_by_text("four.svg is not an image").wait_for()
     assert page.locator(METRIC).count() == 0
     page.context.close()
 
@@ -227,5 +228,5 @@ def test_a_three_digit_number_is_read_on_the_number_tab(chromium, url):
         page.wait_for_timeout(400)  # the canvas sends 200 ms after the pen lifts
         wait_for_idle(page)
     number = page.locator('[data-testid="stMetric"]').filter(has_text="Number").locator(METRIC)
-    assert number.inner_text() == truth
+    expect(number).to_have_text(truth, timeout=TIMEOUT_MS)  # the last stroke's answer may still be on its way
     page.context.close()
