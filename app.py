@@ -14,28 +14,32 @@ import streamlit as st
 from streamlit_drawable_canvas import st_canvas
 
 import digitnet
-from digitnet.constants import CANVAS_SIZE, DEFAULT_BRUSH, INK_RGB, RETRAIN_HINT
+from digitnet.constants import CANVAS_SIZE, DEFAULT_BRUSH, INK_RGB, NUM_CLASSES, RETRAIN_HINT
 from digitnet.explain import occlusion_map, overlay
 from digitnet.feedback import Drawing, FeedbackError, FeedbackStore
 from digitnet.images import ImageReadError, read_image
 from digitnet.present import (
     NOT_A_DIGIT_HEADLINE,
     NOT_A_DIGIT_WORDS,
+    PAGE_CSS,
+    PICTURE_WORDS,
+    a_digit,
     confidence_sentence,
+    count_of,
+    digit_canvas_size,
     enlarge_pixels,
     feedback_prompt,
     format_percent,
     inline_png,
     is_doubtful,
     not_digit_sentence,
+    number_canvas_size,
     number_text,
     probability_chart,
 )
+from digitnet.widgets import clear_button, reported_width
 
-NUMBER_WIDTH = 3 * CANVAS_SIZE  # the Number tab's canvas is 3:1
 INK_HEX = "#{:02x}{:02x}{:02x}".format(*INK_RGB)
-UPLOAD_TYPES = ["png", "jpg", "jpeg", "webp", "bmp", "gif"]
-BIG_METRIC_CSS = "<style>[data-testid='stMetricValue'] {font-size: 4.5rem; line-height: 1.1;}</style>"
 
 
 @st.cache_resource(show_spinner="Loading the neural network…")
@@ -88,7 +92,7 @@ def save_feedback(
         model_version=get_predictor().version,
         canvas_png=image[0],
         input28=prediction.input28,
-        canvas_size=(CANVAS_SIZE, CANVAS_SIZE),
+        canvas_size=st.session_state.get(f"{image[1]}-size", (CANVAS_SIZE, CANVAS_SIZE)),
         brush=st.session_state.get(f"{image[1]}-brush"),
         strokes=st.session_state.get(f"{image[1]}-strokes"),
         session=st.session_state.setdefault("feedback-session", uuid.uuid4().hex),  # one record per drawing
@@ -131,10 +135,10 @@ def feedback_ui(image: tuple[bytes, str], prediction: digitnet.Prediction) -> No
         on_click=lambda: save_feedback(image, prediction, prediction.digit, confirmed=True),
     )
     if st.session_state.get("feedback-saved") is not None:  # what is stored for this drawing now
-        st.success(f"Saved as a {st.session_state['feedback-saved']}. Thank you!")
+        st.success(f"Saved as {a_digit(st.session_state['feedback-saved'])}. Thank you!")
     st.caption(
-        f"{count} drawings collected. What you correct or confirm is kept on this server to improve the model, "
-        "and other visitors cannot see it: the drawing, its 28×28 input, the label and the model's answer."
+        f"{count_of(count, 'drawing')} collected. What you correct or confirm is kept on this server to improve "
+        "the model, and other visitors cannot see it: the drawing, its 28×28 input, the label and the model's answer."
     )
 
 
@@ -147,37 +151,39 @@ def header_ui() -> None:
     )
 
 
-def canvas_ui(name: str = "draw", width: int = CANVAS_SIZE) -> tuple[bytes, str] | None:
+def canvas_ui(name: str = "draw", size: tuple[int, int] | None = None) -> tuple[bytes, str] | None:
     """A drawing canvas with a brush control and a Clear button; returns the drawing's PNG and a name.
 
-    Clear gives the canvas a new key, which mounts a fresh, empty one.
+    The canvas keeps one key for the session: Clear empties it in the browser (digitnet.widgets), so a
+    stroke drawn right after Clear is never lost to a remount.
     """
-    round_key = f"{name}_round"
-    st.session_state.setdefault(round_key, 0)
+    width, height = size or digit_canvas_size(reported_width(f"{name}-clear"))  # fits the column it is in
+    st.session_state[f"{name}-size"] = (width, height)  # kept with a correction
     brush = st.slider("Brush width", 8, 40, DEFAULT_BRUSH, step=2, key=f"{name}-brush", help="pixels")
     result = st_canvas(
         stroke_width=brush,
         stroke_color=INK_HEX,
         background_color="",
-        height=CANVAS_SIZE,
+        height=height,
         width=width,
         drawing_mode="freedraw",
         return_image_data=True,
-        key=f"{name}-canvas-{st.session_state[round_key]}",
+        key=f"{name}-canvas",
     )
-    st.button(
-        "Clear",
-        key=f"{name}-clear",
-        on_click=lambda: st.session_state.update({round_key: st.session_state[round_key] + 1}),
-    )
+    clear_button(f"{name}-clear")
+    strokes = result.json_data
+    st.session_state[f"{name}-strokes"] = strokes  # kept with a correction
     png = result.image_bytes
-    st.session_state[f"{name}-strokes"] = result.json_data  # kept with a correction
-    return (png, name) if png else None
+    return (png, name) if png and strokes and strokes.get("objects") else None  # Clear sends no objects
 
 
 def upload_ui() -> tuple[bytes, str] | None:
-    """A file picker for a photo or scan of one digit; returns its bytes and name."""
-    upload = st.file_uploader("A photo or scan of one digit", type=UPLOAD_TYPES, key="upload")
+    """A file picker for a photo or scan of one digit; returns its bytes and name.
+
+    Any file is passed on, so that one that cannot be read replaces the last answer with a message
+    (digitnet.images says why); a file the picker refused itself would leave the old answer standing.
+    """
+    upload = st.file_uploader("A photo or scan of one digit", key="upload")
     return (upload.getvalue(), upload.name) if upload is not None else None
 
 
@@ -190,47 +196,61 @@ def model_ui() -> None:
         st.code(RETRAIN_HINT, language="bash")
 
 
-def result_ui(image: tuple[bytes, str] | None, prompt: str, key: str) -> None:
-    """Read the image and show the digit, the words, the chart and what the model saw; or a prompt."""
+def result_ui(image: tuple[bytes, str] | None, prompt: str, key: str) -> str:
+    """Read the image and show the digit, the words, the chart and what the model saw; or a prompt.
+
+    Returns the answer (or the prompt or message) in one line, for the slot a phone shows above the input.
+    """
     if image is None:
         st.info(prompt)
-        return
+        # The chart's library loaded and laid out before the first stroke: the first answer is as quick as the rest.
+        st.vega_lite_chart(spec=probability_chart([0.0] * NUM_CLASSES), width="stretch", key=f"{key}-chart")
+        return prompt
     try:
         predictor = get_predictor()
         prediction = read_digit(*image)
     except digitnet.CheckpointError:
-        return  # the message stands at the top of the page (model_ui)
+        return ""  # the message stands at the top of the page (model_ui)
     except digitnet.EmptyImageError as error:
-        st.info(str(error))
-        return
+        message = PICTURE_WORDS.get(error.kind, str(error)) if key == "upload" else str(error)
+        st.info(message)
+        return message
     except ImageReadError as error:
         st.error(str(error))
-        return
-    answer_ui(prediction, predictor.doubt_threshold, key)
+        return str(error)
+    line = answer_ui(prediction, predictor.doubt_threshold, key)
     if key == "draw":
         feedback_ui(image, prediction)
     seen, why = st.columns(2)
     seen.image(
         inline_png(enlarge_pixels(prediction.input28, 6)),
-        caption="What the model sees: your drawing centred and shrunk to 28×28 pixels, as the training digits were.",
+        caption=f"What the model sees: your {'picture' if key == 'upload' else 'drawing'} centred and shrunk to "
+        "28×28 pixels, as the training digits were.",
         width=168,
     )
     if prediction.is_digit:  # a drawing that is no digit has no answer to explain
         with why:
             why_ui(image, prediction.digit, key)
+    return line
 
 
-def answer_ui(prediction: digitnet.Prediction, threshold: float, key: str) -> None:
-    """The big answer and its words, or that it is no digit; then the chart ("if it were a digit" if not)."""
+def answer_ui(prediction: digitnet.Prediction, threshold: float, key: str) -> str:
+    """The big answer and its words, or that it is no digit; then the chart ("if it were a digit" if not).
+
+    Returns the answer in one line, for the phone's answer line above the canvas.
+    """
     if prediction.is_digit:
         st.metric("Prediction", str(prediction.digit))
         sentence = confidence_sentence(prediction, threshold)
         (st.warning if is_doubtful(prediction, threshold) else st.success)(sentence)
+        line = f"**{prediction.digit}**: {sentence}"
     else:
         st.subheader(NOT_A_DIGIT_HEADLINE, anchor=False)
         st.info(not_digit_sentence(prediction))
+        line = NOT_A_DIGIT_HEADLINE
     chart = probability_chart(prediction.probs.tolist(), greyed=not prediction.is_digit)
     st.vega_lite_chart(spec=chart, width="stretch", key=f"{key}-chart")
+    return line
 
 
 def why_ui(image: tuple[bytes, str], digit: int, key: str) -> None:
@@ -238,7 +258,7 @@ def why_ui(image: tuple[bytes, str], digit: int, key: str) -> None:
     if st.toggle("Why this answer?", key=f"{key}-why", help="Hides each small patch in turn and re-reads."):
         st.image(
             explanation_picture(*image),
-            caption=f"Red: the strokes that, when hidden, make it least sure it is a {digit}.",
+            caption=f"Red: the strokes that, when hidden, make it least sure it is {a_digit(digit)}.",
             width=168,
         )
 
@@ -272,20 +292,30 @@ def number_result_ui(image: tuple[bytes, str] | None) -> None:
         column.image(inline_png(enlarge_pixels(prediction.input28, 3)), caption=caption)
         if prediction.is_digit and is_doubtful(prediction, threshold):
             column.warning(f"{prediction.digit} or {prediction.runner_up()}?")
-        chart = probability_chart(prediction.probs.tolist(), height=120, greyed=not prediction.is_digit)
+        chart = probability_chart(prediction.probs.tolist(), height=200, greyed=not prediction.is_digit)
         column.vega_lite_chart(spec=chart, width="stretch")
 
 
 @st.fragment
 def number_tab_ui() -> None:
-    """The wide canvas for whole numbers, its result below; a stroke reruns only this fragment."""
-    number_result_ui(canvas_ui("number", NUMBER_WIDTH))
+    """The wide canvas for whole numbers, as wide as the page has room for, its result below."""
+    number_result_ui(canvas_ui("number", number_canvas_size(reported_width("number-clear"))))
 
 
 def main() -> None:
+    """The two pages, named for people in the sidebar (not after their files)."""
+    st.navigation(
+        [
+            st.Page(draw_page, title="Draw a digit", icon="✏️", default=True),
+            st.Page("pages/1_The_model.py", title="The model", icon="📊", url_path="The_model"),
+        ]
+    ).run()
+
+
+def draw_page() -> None:
     """Lay out the page: header, then a Draw tab and an Upload tab, each with its result beside it."""
     st.set_page_config(page_title="DigitNet: draw a digit", page_icon="✏️", layout="wide")
-    st.markdown(BIG_METRIC_CSS, unsafe_allow_html=True)
+    st.markdown(PAGE_CSS, unsafe_allow_html=True)
     header_ui()
     model_status = st.container()
     draw_tab, number_tab, upload_tab = st.tabs(["Draw", "Number", "Upload"])
@@ -294,7 +324,7 @@ def main() -> None:
     with number_tab:
         number_tab_ui()
     with upload_tab:
-        tab_ui(upload_ui, "Upload a PNG, JPEG, WebP or BMP picture of one digit.", "upload")
+        tab_ui(upload_ui, "Upload a PNG, JPEG, WebP, BMP or GIF picture of one digit.", "upload")
     with model_status:  # filled last: the page is drawn first, then the model loads before the first stroke
         model_ui()
 
@@ -304,9 +334,11 @@ def tab_ui(input_ui: Callable[[], tuple[bytes, str] | None], prompt: str, key: s
     """An input on the left, its result on the right; a stroke or an upload reruns only this fragment."""
     left, right = st.columns([1, 1], gap="large")
     with left:
+        answer_line = st.container(key=f"{key}-answer-line")  # phones only (PAGE_CSS): beside the finger
         image = input_ui()
     with right:
-        result_ui(image, prompt, key)
+        answer = result_ui(image, prompt, key)
+    answer_line.markdown(answer)
 
 
 main()

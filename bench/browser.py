@@ -1,17 +1,20 @@
-"""The page as a person meets it, in Debian's chromium: start-up time and mouse-up -> Prediction latency.
+"""The page as a person meets it, in Debian's chromium, timed in the page itself.
 
-1. From `streamlit run app.py` (a new server process) to a canvas ready to draw on,
-   with the browser already open and polling, as a person waiting for the page would.
-2. Strokes of real pen digits (tune writers) drawn with mouse events; for each, the time
-   from releasing the mouse to the page showing the prediction for the new drawing.
-   The canvas itself waits 200 ms after mouse-up before it sends the drawing.
+1. `streamlit run app.py` (a new server process) -> the canvas on the page, the browser already waiting.
+2. Fresh pages on a warm server: opening the link -> the drawing canvas on screen, then a stroke drawn
+   the moment it shows: mouse-up -> its prediction (the first answer). A stroke with no answer is lost.
+3. One page: pen digits drawn stroke by stroke, Clear pressed before each digit with no pause at all
+   before its first stroke; mouse-up -> prediction for every stroke (the later answers), and the
+   strokes lost: a remounted canvas used to drop a stroke drawn right after Clear.
+The canvas itself waits 200 ms after the pen lifts before it sends the drawing.
 
-    python bench/browser.py --strokes 20 --data-dir ../shared/data
+    python bench/browser.py --pages 20 --digits 100 --data-dir ../shared/data
 """
 
 from __future__ import annotations
 
 import argparse
+import math
 import statistics
 import sys
 import time
@@ -25,22 +28,28 @@ from playwright.sync_api import sync_playwright
 from browser import (
     CANVAS,
     MIN_TIMED_POINTS,
+    PAGE_TIMING_JS,
+    TIMEOUT_MS,
+    answer_ms,
     canvas_origin,
     clear_canvas,
     launch_chromium,
     mouse_stroke,
-    preview_source,
     streamlit_server,
-    wait_for_new_preview,
+    wait_for_idle,
 )
 from digitnet.constants import CANVAS_SIZE
 from digitnet.data import load_pendigits, resolve_data_dir
 from digitnet.strokes import TUNE_WRITERS, place_strokes
 
+VIEWPORT = {"width": 1280, "height": 800}
+CENTRE = (CANVAS_SIZE / 2, CANVAS_SIZE / 2)
+
 
 def time_to_canvas(browser) -> float:
     """Seconds from starting the server process to the canvas being on the page."""
     page = browser.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
     start = time.perf_counter()
     with streamlit_server() as url:
         page.goto(url)
@@ -50,57 +59,87 @@ def time_to_canvas(browser) -> float:
     return seconds
 
 
-def stroke_latencies(browser, url: str, digits: list, count: int, wait_first: float) -> list[float]:
-    """Milliseconds from each mouse-up to the new prediction on the page; Clear between digits."""
-    page = browser.new_page(viewport={"width": 1280, "height": 1000})
+def fresh_page(browser, url: str, stroke) -> tuple[float, float | None]:
+    """Open the link in a new session, draw `stroke` as soon as the canvas shows; (open -> canvas, answer) ms."""
+    context = browser.new_context(viewport=VIEWPORT)
+    context.set_default_timeout(TIMEOUT_MS)
+    page = context.new_page()
+    page.add_init_script(PAGE_TIMING_JS)
     page.goto(url)
-    canvas_origin(page)
-    time.sleep(wait_first)  # the first run loads the model meanwhile, as while a person reads the page
-    latencies = []
-    centre = (CANVAS_SIZE / 2, CANVAS_SIZE / 2)
+    mouse_stroke(page, stroke, canvas_origin(page))
+    answer = answer_ms(page)
+    opened = page.evaluate("() => __timing.canvas")
+    context.close()
+    return opened, answer
+
+
+def strokes_after_clear(browser, url: str, digits: list) -> tuple[list[float], int, int]:
+    """Each digit drawn right after Clear, stroke by stroke; (answer ms of every stroke, strokes, lost)."""
+    page = browser.new_page(viewport=VIEWPORT)
+    page.set_default_timeout(TIMEOUT_MS)
+    page.add_init_script(PAGE_TIMING_JS)
+    page.goto(url)
+    origin = canvas_origin(page)
+    wait_for_idle(page)
+    answers, drawn, lost = [], 0, 0
     for digit in digits:
-        origin = canvas_origin(page)
-        for stroke in place_strokes(digit.strokes, CANVAS_SIZE, 0.6, centre):
-            if len(stroke) < MIN_TIMED_POINTS:  # a tick the page answers with "only a dot": drawn, not timed
-                mouse_stroke(page, stroke, origin)
-                page.wait_for_timeout(500)
-                continue
-            before = preview_source(page)
-            mouse_stroke(page, stroke, origin, release=False)
-            start = time.perf_counter()
-            page.mouse.up()
-            wait_for_new_preview(page, before)
-            latencies.append((time.perf_counter() - start) * 1000)
-        if len(latencies) >= count:
-            break
-        clear_canvas(page)
+        clear_canvas(page)  # and at once the first stroke: no pause
+        for stroke in place_strokes(digit.strokes, CANVAS_SIZE, 0.6, CENTRE):
+            mouse_stroke(page, stroke, origin)
+            drawn += 1
+            answer = answer_ms(page)
+            if answer is None:
+                lost += 1
+            else:
+                answers.append(answer)
     page.close()
-    return latencies
+    return answers, drawn, lost
+
+
+def spread(values: list[float], unit: str = "ms") -> str:
+    """Median, p90 (nearest rank) and max of `values`."""
+    ordered = sorted(values)
+    if not ordered:
+        return "none"
+    p90 = ordered[math.ceil(0.9 * len(ordered)) - 1]
+    return f"median {statistics.median(ordered):.0f} {unit}, p90 {p90:.0f} {unit}, max {ordered[-1]:.0f} {unit}"
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Print the start-up time and the stroke latency distribution."""
+    """Print start-up, open -> canvas, first and later answers, and strokes lost."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--strokes", type=int, default=20, help="strokes to time (default 20)")
     parser.add_argument("--starts", type=int, default=3, help="server start-ups to time (default 3)")
+    parser.add_argument("--pages", type=int, default=20, help="fresh pages to open and draw on (default 20)")
+    parser.add_argument("--digits", type=int, default=100, help="digits drawn right after Clear (default 100)")
     parser.add_argument("--data-dir", default=None, help="data root (default: $DIGITNET_DATA, else ./data)")
     args = parser.parse_args(argv)
-    digits = load_pendigits(resolve_data_dir(args.data_dir), TUNE_WRITERS)
+    # Digits whose first stroke is long enough to be read alone: that stroke is the one timed after Clear.
+    digits = [
+        d
+        for d in load_pendigits(resolve_data_dir(args.data_dir), TUNE_WRITERS)
+        if len(d.strokes[0]) >= MIN_TIMED_POINTS
+    ]
     with sync_playwright() as playwright:
         browser = launch_chromium(playwright)
         starts = [time_to_canvas(browser) for _ in range(args.starts)]
-        print(
-            f"start-up to canvas: median {statistics.median(starts):.2f} s over {len(starts)} "
-            f"({', '.join(f'{s:.2f}' for s in starts)})"
-        )
+        print(f"streamlit run -> canvas: {spread([s * 1000 for s in starts])} over {len(starts)} starts", flush=True)
         with streamlit_server() as url:
-            times = stroke_latencies(browser, url, digits, args.strokes, wait_first=5)
+            fresh_page(browser, url, place_strokes(digits[0].strokes, CANVAS_SIZE, 0.6, CENTRE)[0])  # loads the model
+            pages = [
+                fresh_page(browser, url, place_strokes(d.strokes, CANVAS_SIZE, 0.6, CENTRE)[0])
+                for d in digits[1 : args.pages + 1]
+            ]
+            print(f"open -> canvas (warm server): {spread([p[0] for p in pages])} over {len(pages)} pages", flush=True)
+            firsts = [p[1] for p in pages if p[1] is not None]
+            lost = len(pages) - len(firsts)
+            print(f"first answer on a fresh page: {spread(firsts)}; strokes lost {lost} of {len(pages)}", flush=True)
+            answers, drawn, lost = strokes_after_clear(browser, url, digits[-args.digits :])
+            print(
+                f"later answers, Clear with no pause before each of {args.digits} digits: {spread(answers)} "
+                f"over {len(answers)} strokes; strokes lost {lost} of {drawn}",
+                flush=True,
+            )
         browser.close()
-    times.sort()
-    print(
-        f"mouse-up -> Prediction over {len(times)} strokes: median {statistics.median(times):.0f} ms, "
-        f"p95 {times[int(0.95 * (len(times) - 1))]:.0f} ms, min {times[0]:.0f} ms, max {times[-1]:.0f} ms"
-    )
 
 
 if __name__ == "__main__":

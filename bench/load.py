@@ -31,7 +31,6 @@ from playwright.async_api import async_playwright
 
 from browser import (
     CANVAS,
-    IDLE_JS,
     MIN_TIMED_POINTS,
     PREVIEW,
     PREVIEW_JS,
@@ -85,12 +84,9 @@ async def draw_stroke(canvas, stroke) -> None:
 
 
 async def clear(page) -> None:
-    """Press Clear, wait for the fresh canvas and give it the moment it needs to initialise."""
+    """Press Clear (it empties the canvas in the page at once) and wait until the answer is gone."""
     await page.get_by_role("button", name="Clear").click()
     await page.wait_for_function(f"() => !({PREVIEW_JS})()", polling=50, timeout=ANSWER_TIMEOUT * 1000)
-    await page.locator(f"{CANVAS} >> visible=true").first.wait_for(timeout=ANSWER_TIMEOUT * 1000)
-    await page.wait_for_function(IDLE_JS, polling=50, timeout=ANSWER_TIMEOUT * 1000)
-    await page.wait_for_timeout(400)
 
 
 async def time_answer(page, result: dict) -> None:

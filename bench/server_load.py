@@ -66,7 +66,7 @@ async def record_messages(url: str) -> tuple[bytes, BackMsg]:
 
 def canvas_widget(message: BackMsg):
     """The Draw tab canvas's entry among the widget states a stroke sends."""
-    return next(w for w in message.rerun_script.widget_states.widgets if "-draw-canvas-" in w.id)
+    return next(w for w in message.rerun_script.widget_states.widgets if w.id.endswith("-draw-canvas"))
 
 
 def stroke_message(template: BackMsg, png: bytes) -> bytes:

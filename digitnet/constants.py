@@ -18,7 +18,7 @@ DEFAULT_CHECKPOINT = PROJECT_ROOT / "checkpoints" / "digitnet.pt"
 CHECKPOINT_ENV_VAR = "DIGITNET_CHECKPOINT"  # overrides DEFAULT_CHECKPOINT for the app and load_predictor()
 DATA_ENV_VAR = "DIGITNET_DATA"
 DEFAULT_DATA_DIR = Path("data")
-RETRAIN_HINT = "python train.py"
+RETRAIN_HINT = ".venv/bin/python train.py"  # as it runs after README's set-up command
 
 # The app's canvas, shared with the benchmarks that imitate it.
 CANVAS_SIZE = 320  # pixels, square; fits a phone screen and stays >= 300 px high

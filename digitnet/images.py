@@ -10,6 +10,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 MAX_FILE_BYTES = 10 * 1024 * 1024  # 10 MB: a phone photo fits, a disk-filling upload does not
 MAX_PIXELS = 40_000_000  # 40 megapixels, checked from the header before any pixel is decoded
+MIN_SIDE = 8  # pixels; a smaller picture cannot hold a readable digit (MNIST's are 28x28)
 # The only decoders ever used: Pillow would otherwise try every plugin it has, and some (EPS) run
 # external programs such as Ghostscript on the file.
 FORMATS = ("PNG", "JPEG", "WEBP", "BMP", "GIF")
@@ -40,6 +41,8 @@ def read_image(source: bytes | str | Path, name: str = "the file") -> Image.Imag
             raise ImageReadError(
                 f"{name} is {width}x{height} pixels; images up to {MAX_PIXELS // 1_000_000} megapixels are read."
             )
+        if min(width, height) < MIN_SIDE:
+            raise ImageReadError(f"{name} is {width}x{height} pixels: too small to hold a digit.")
         image.load()
         return ImageOps.exif_transpose(image)
     except ImageReadError:

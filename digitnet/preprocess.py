@@ -22,7 +22,11 @@ MAX_FILL = 0.9  # ink covering more of its squarish box than this is a painted b
 
 
 class EmptyImageError(ValueError):
-    """The image holds nothing that can be read as a digit."""
+    """The image holds nothing that can be read as a digit; `kind` says why: blank, stray, dot or blob."""
+
+    def __init__(self, message: str, kind: str = "blank") -> None:
+        super().__init__(message)
+        self.kind = kind  # the page words it for a picture instead of a drawing
 
 
 def _to_float(array: np.ndarray) -> np.ndarray:
@@ -91,15 +95,15 @@ def ink_bounding_box(ink: np.ndarray) -> tuple[int, int, int, int]:
     mask = ink > NOISE_LEVEL * peak
     count = int(mask.sum())
     if count < max(MIN_INK_PIXELS, MIN_INK_SHARE * ink.size):
-        raise EmptyImageError("Only a few stray pixels: draw a digit.")
+        raise EmptyImageError("Only a few stray pixels: draw a digit.", "stray")
     rows = np.flatnonzero(mask.any(axis=1))
     cols = np.flatnonzero(mask.any(axis=0))
     top, bottom, left, right = rows[0], rows[-1] + 1, cols[0], cols[-1] + 1
     height, width = bottom - top, right - left
     if max(height, width) < MIN_DIGIT_SIZE * min(ink.shape):
-        raise EmptyImageError("That is only a dot: draw a digit larger.")
+        raise EmptyImageError("That is only a dot: draw a digit larger.", "dot")
     if count > MAX_FILL * height * width and max(height, width) < 2 * min(height, width):
-        raise EmptyImageError("That is a painted blob, not a digit: clear it and draw the digit's strokes.")
+        raise EmptyImageError("That is a painted blob, not a digit: clear it and draw the digit's strokes.", "blob")
     return int(top), int(bottom), int(left), int(right)
 
 

@@ -12,7 +12,24 @@ from PIL import Image
 if TYPE_CHECKING:  # the page imports this before torch is loaded
     from digitnet.predict import Prediction
 
+from digitnet.constants import CANVAS_SIZE
+
 SURE = 0.99  # above this the page says it is sure
+SMALL_CHART = 220  # pixels high (the Draw tab's chart); lower ones (the Number tab's, per digit) get smaller labels
+# A big answer; on a phone (where Streamlit stacks the columns, under 640 px) the answer in one line above
+# the canvas, in a slot that always holds a line, so the canvas never moves under the finger.
+PAGE_CSS = """<style>
+[data-testid='stMetricValue'] {font-size: 4.5rem; line-height: 1.1;}
+[class*='-answer-line'] {display: none;}
+@media (max-width: 640px) {
+  [data-testid='stMainBlockContainer'] {padding-top: 3rem;}
+  [class*='-answer-line'] {display: flex; min-height: 3.5rem; justify-content: center;}
+  [class*='-answer-line'] p {font-size: 1.25rem; line-height: 1.4;}
+}
+</style>"""
+NUMBER_ASPECT = 3  # the Number canvas is three times as wide as it is tall
+NUMBER_MAX_WIDTH = NUMBER_ASPECT * CANVAS_SIZE  # pixels: 960x320 on a wide screen
+NUMBER_MIN_HEIGHT = 100  # pixels: four digits still fit a phone held upright (~350 px wide)
 WINNER_COLOR, OTHER_COLOR = "#e4572e", "#9ca3af"  # the answer's bar in the theme's colour, the others grey
 GREYED_COLOR = "#d1d5db"  # bars of a drawing that is no digit (its likeliest in OTHER_COLOR): "if it were"
 NOT_A_DIGIT_HEADLINE = "That doesn't look like a digit to me"
@@ -26,17 +43,38 @@ def confidence_sentence(prediction: Prediction, doubt_threshold: float) -> str:
     top, second = prediction.digit, prediction.runner_up()
     percent = format_percent(prediction.confidence)
     if prediction.confidence >= SURE:
-        return f"I'm sure it's a {top} ({percent})."
+        return f"I'm sure it's {a_digit(top)} ({percent})."
     if prediction.confidence >= doubt_threshold:
-        return f"Probably a {top} ({percent}), maybe a {second}."
-    return f"I'm not sure: a {top} or a {second}? ({percent} vs {format_percent(prediction.probs[second])})"
+        return f"Probably {a_digit(top)} ({percent}), maybe {a_digit(second)}."
+    return (
+        f"I'm not sure: {a_digit(top)} or {a_digit(second)}? ({percent} vs {format_percent(prediction.probs[second])})"
+    )
+
+
+# EmptyImageError's kinds, worded for an uploaded picture rather than a drawing.
+PICTURE_WORDS = {
+    "blank": "I can't find a digit in your picture: it looks blank. Photograph the digit dark on light paper.",
+    "stray": "I can't find a digit in your picture, only a few specks. Photograph the digit closer.",
+    "dot": "The only mark in your picture is tiny: photograph the digit closer, so that it fills most of the picture.",
+    "blob": "Your picture is mostly one dark patch: photograph the digit on plain paper, in even light.",
+}
+
+
+def a_digit(digit: int) -> str:
+    """The digit with its article, as it is read aloud: 'an 8', 'a 7'."""
+    return f"{'an' if digit == 8 else 'a'} {digit}"
+
+
+def count_of(count: int | str, noun: str) -> str:
+    """'1 drawing', '2 drawings'; a count given as words ('An unknown number of') takes the plural."""
+    return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
 def not_digit_sentence(prediction: Prediction) -> str:
     """What a refused drawing would be read as, said as a guess, not an answer."""
     return (
         "It looks like none of the ten digits. If it were one, it would most likely be "
-        f"a {prediction.digit} ({format_percent(prediction.confidence)})."
+        f"{a_digit(prediction.digit)} ({format_percent(prediction.confidence)})."
     )
 
 
@@ -86,13 +124,20 @@ def probability_chart(probs: list[float], height: int = 220, greyed: bool = Fals
     """
     winner = max(range(len(probs)), key=probs.__getitem__)
     winner_color, other_color = (OTHER_COLOR, GREYED_COLOR) if greyed else (WINNER_COLOR, OTHER_COLOR)
+    # Every digit labelled, even in a narrow column (Vega would drop every other label as overlapping).
+    digit_axis = {
+        "labelAngle": 0,
+        "labelFontSize": 16 if height >= SMALL_CHART else 13,
+        "labelOverlap": False,
+        "title": None,  # the bars are labelled 0-9: the word "digit" only took height from them
+    }
     return {
         **({"title": IF_A_DIGIT} if greyed else {}),
         "height": height,
         "data": {"values": [{"digit": str(d), "probability": p, "winner": d == winner} for d, p in enumerate(probs)]},
         "mark": {"type": "bar", "cornerRadiusEnd": 3},
         "encoding": {
-            "x": {"field": "digit", "type": "ordinal", "sort": None, "axis": {"labelAngle": 0, "labelFontSize": 16}},
+            "x": {"field": "digit", "type": "ordinal", "sort": None, "axis": digit_axis},
             "y": {
                 "field": "probability",
                 "type": "quantitative",
@@ -106,3 +151,15 @@ def probability_chart(probs: list[float], height: int = 220, greyed: bool = Fals
             ],
         },
     }
+
+
+def digit_canvas_size(available_width: int | None) -> tuple[int, int]:
+    """The Draw canvas: square, 320 px or the width its column has if that is less (a 1024 px window)."""
+    side = min(available_width or CANVAS_SIZE, CANVAS_SIZE)
+    return side, side
+
+
+def number_canvas_size(available_width: int | None) -> tuple[int, int]:
+    """The Number canvas's width and height for the width the page has (a phone's 320 px until it says)."""
+    width = min(available_width or CANVAS_SIZE, NUMBER_MAX_WIDTH)
+    return width, max(width // NUMBER_ASPECT, NUMBER_MIN_HEIGHT)

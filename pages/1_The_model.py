@@ -28,6 +28,9 @@ GALLERY_COLUMNS = 6
 # `feedback_export = true` in .streamlit/secrets.toml lets this page offer every visitor's drawings as a zip:
 # for an operator's own server, never a public demo.
 EXPORT_SECRET = "feedback_export"
+AXIS = alt.Axis(labelFontSize=15, titleFontSize=15, labelAngle=0)  # readable from the back of a room
+DARK_CELL_COUNT = 100  # confusion cells with this many digits are dark blue: their counts are written white
+TABLE_ROW_PX = 35  # st.dataframe's row height
 
 
 def section_ready(metrics: dict, section: str, title: str) -> bool:
@@ -84,11 +87,20 @@ def confusion_ui(metrics: dict) -> None:
     if not section_ready(metrics, "confusion", "Which digits it confuses"):
         return
     table = pd.DataFrame(confusion_records(metrics["test"]["confusion"]))
-    base = alt.Chart(table, height=360).encode(x="predicted:O", y="true:O")
-    heat = base.mark_rect().encode(
-        color=alt.Color("count:Q", scale=alt.Scale(type="symlog")), tooltip=["true", "predicted", "count"]
+    base = alt.Chart(table, height=420).encode(
+        x=alt.X("predicted:O", title="what it read", axis=AXIS),
+        y=alt.Y("true:O", title="the true digit", axis=AXIS),
     )
-    st.altair_chart(heat + base.mark_text(fontSize=11).encode(text="count:Q"), key="confusion")
+    heat = base.mark_rect().encode(
+        color=alt.Color("count:Q", scale=alt.Scale(type="symlog", scheme="blues"), legend=None),
+        tooltip=["true", "predicted", "count"],
+    )
+    # Light counts on the dark cells (the diagonal), dark ones on the pale cells: legible from the back.
+    dark_cell = alt.datum.count >= DARK_CELL_COUNT
+    counts = base.mark_text(fontSize=15, fontWeight="bold").encode(
+        text="count:Q", color=alt.condition(dark_cell, alt.value("white"), alt.value("black"))
+    )
+    st.altair_chart(heat + counts, key="confusion")
     scores = pd.DataFrame({k: metrics["test"][k] for k in ("precision", "recall", "f1")})
     st.dataframe(scores.style.format("{:.2%}"), key="scores")
 
@@ -107,15 +119,18 @@ def reliability_ui(metrics: dict) -> None:
     if table.empty:
         st.warning("Not in the metrics file: reliability bins.")
         return
-    diagonal = alt.Chart(pd.DataFrame({"x": [0, 1]})).mark_line(strokeDash=[4, 4], color="gray").encode(x="x", y="x")
+    confidence = alt.X("confidence:Q", scale=alt.Scale(domain=[0, 1]), title="how sure it said it was", axis=AXIS)
+    accuracy = alt.Y("accuracy:Q", scale=alt.Scale(domain=[0, 1]), title="how often it was right", axis=AXIS)
+    honest = pd.DataFrame({"confidence": [0, 1], "accuracy": [0, 1]})
+    diagonal = alt.Chart(honest).mark_line(strokeDash=[6, 4], color="gray").encode(x=confidence, y=accuracy)
     points = (
-        alt.Chart(table)
-        .mark_circle()
+        alt.Chart(table, height=400)
+        .mark_circle(opacity=0.85, stroke="black", strokeWidth=1)
         .encode(
-            x=alt.X("confidence:Q", scale=alt.Scale(domain=[0, 1])),
-            y=alt.Y("accuracy:Q", scale=alt.Scale(domain=[0, 1])),
-            color="calibration:N",
-            size="count:Q",
+            x=confidence,
+            y=accuracy,
+            color=alt.Color("calibration:N", title="scores", legend=alt.Legend(labelFontSize=14, titleFontSize=14)),
+            size=alt.Size("count:Q", scale=alt.Scale(range=[120, 1600]), title="digits"),
             tooltip=["calibration", "confidence", "accuracy", "count"],
         )
     )
@@ -141,12 +156,12 @@ def architecture_ui(metrics: dict) -> None:
     """The network, layer by layer."""
     if not section_ready(metrics, "architecture", "The network, layer by layer"):
         return
-    st.dataframe(
-        pd.DataFrame(metrics["model"]["layers"]).assign(
-            output=lambda t: t["output"].map(lambda s: " x ".join(map(str, s)))
-        ),
+    layers = metrics["model"]["layers"]
+    st.dataframe(  # tall enough for every layer: no scroll box
+        pd.DataFrame(layers).assign(output=lambda t: t["output"].map(lambda s: " x ".join(map(str, s)))),
         key="layers",
         hide_index=True,
+        height=TABLE_ROW_PX * (len(layers) + 1) + 3,
     )
 
 

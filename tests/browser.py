@@ -31,11 +31,36 @@ CHROMIUM_ARGS = [
 CANVAS = "canvas.upper-canvas"  # Fabric's top canvas takes the pointer events
 METRIC = '[data-testid="stMetricValue"]'
 PREVIEW = '[data-testid="stImage"] img'  # the 28x28 input: a new picture after every read
+TIMEOUT_MS = 120_000  # for loading and answers: this 2-core machine is shared with training runs
 MOVE_STEPS = 3  # intermediate pointer moves between two pen points, like a real mouse
 MIN_TIMED_POINTS = 5  # pen points; the benches time only strokes this long (a tick alone may be a dot)
 IDLE_JS = "() => document.querySelector('[data-testid=stApp]')?.dataset.testScriptState === 'notRunning'"
 NEW_PREVIEW_JS = f"prev => {{ const img = document.querySelector('{PREVIEW}'); return img?.src && img.src !== prev; }}"
 PREVIEW_JS = f"() => document.querySelector('{PREVIEW}')?.src ?? ''"
+# Timed in the page (an init script): when the drawing canvas first shows (ms after the link was opened),
+# each mouse release, and each new 28x28 preview, so the driver's own delays are not counted.
+PAGE_TIMING_JS = f"""(() => {{
+  const t = window.__timing = {{canvas: null, ups: [], previews: [], src: ''}};
+  const find = root => {{
+    for (const el of root.querySelectorAll('*')) {{
+      if (el.matches('{CANVAS}') && el.getBoundingClientRect().width > 0) return el;
+      const inner = el.shadowRoot && find(el.shadowRoot);
+      if (inner) return inner;
+    }}
+    return null;
+  }};
+  const look = () => {{ if (find(document)) t.canvas = performance.now(); else requestAnimationFrame(look); }};
+  requestAnimationFrame(look);
+  addEventListener('mouseup', () => t.ups.push(performance.now()), true);
+  new MutationObserver(() => {{
+    const src = document.querySelector('{PREVIEW}')?.src ?? '';
+    if (src && src !== t.src) t.previews.push(performance.now());
+    t.src = src;
+  }}).observe(document, {{subtree: true, childList: true, attributes: true, attributeFilter: ['src']}});
+}})()"""
+ANSWER_MS_JS = (
+    "() => { const t = __timing, up = t.ups.at(-1); const p = t.previews.find(p => p > up); return p ? p - up : null; }"
+)
 
 
 def free_port() -> int:
@@ -46,7 +71,7 @@ def free_port() -> int:
 
 
 @contextmanager
-def streamlit_server(env: dict[str, str] | None = None, timeout: float = 60) -> Iterator[str]:
+def streamlit_server(env: dict[str, str] | None = None, timeout: float = 180) -> Iterator[str]:
     """Run `streamlit run app.py` headless on a free loopback port; yield its URL; stop it afterwards."""
     port = free_port()
     command = [
@@ -77,7 +102,11 @@ def streamlit_server(env: dict[str, str] | None = None, timeout: float = 60) -> 
         yield url
     finally:
         server.terminate()
-        server.wait(timeout=10)
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:  # a starved machine: never leave a server behind
+            server.kill()
+            server.wait()
 
 
 def _healthy(url: str) -> bool:
@@ -93,10 +122,22 @@ def launch_chromium(playwright):
     return playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
 
 
+def new_context(browser, **options):
+    """A browser context (its own Streamlit session) whose waits allow for a machine busy with other work."""
+    context = browser.new_context(**options)
+    context.set_default_timeout(TIMEOUT_MS)
+    return context
+
+
+def new_page(browser, **options):
+    """A page in a context of its own (see new_context); close it with page.context.close()."""
+    return new_context(browser, **options).new_page()
+
+
 def canvas_origin(page) -> tuple[float, float]:
     """Page coordinates of the visible canvas's top-left corner (the open tab's), once it is on screen."""
     canvas = page.locator(f"{CANVAS} >> visible=true").first
-    canvas.wait_for(timeout=30_000)
+    canvas.wait_for()  # the page's default timeout
     box = canvas.bounding_box()
     return box["x"], box["y"]
 
@@ -127,20 +168,22 @@ def touch_stroke(cdp, stroke: np.ndarray, origin: tuple[float, float]) -> None:
 
 
 def clear_canvas(page) -> None:
-    """Press Clear and wait until a new, empty canvas has replaced the old one."""
-    old = page.locator(CANVAS).first.element_handle()  # locators see into the component's shadow root
+    """Press Clear: the canvas empties in the page at once, so the next stroke may follow with no pause."""
     page.get_by_role("button", name="Clear").click()
-    old.wait_for_element_state("hidden", timeout=30_000)  # detached: the canvas was remounted
-    page.locator(CANVAS).first.wait_for(state="visible", timeout=30_000)
-    wait_for_idle(page)
-    # The new canvas re-initialises itself shortly after it appears: a stroke begun in that moment is lost
-    # (1 in 30 here with no pause, 0 in 50 with this one). A hand moving from Clear to the canvas takes longer.
-    page.wait_for_timeout(400)
+
+
+def answer_ms(page, timeout: float = 15_000) -> float | None:
+    """Milliseconds, timed in the page, from the last mouse release to the next new preview; None if none came."""
+    try:
+        page.wait_for_function(ANSWER_MS_JS, polling="raf", timeout=timeout)
+    except Exception:  # Playwright's TimeoutError: the stroke got no answer
+        return None
+    return page.evaluate(ANSWER_MS_JS)
 
 
 def wait_for_idle(page) -> None:
     """Wait until the app's script is not running."""
-    page.wait_for_function(IDLE_JS, polling="raf", timeout=30_000)
+    page.wait_for_function(IDLE_JS, polling="raf")
 
 
 def preview_source(page) -> str:
@@ -148,7 +191,7 @@ def preview_source(page) -> str:
     return page.evaluate(PREVIEW_JS)
 
 
-def wait_for_new_preview(page, previous_preview: str, timeout: float = 30_000) -> None:
+def wait_for_new_preview(page, previous_preview: str, timeout: float = TIMEOUT_MS) -> None:
     """Wait, checking every frame, until the page shows the model's input for a new drawing."""
     page.wait_for_function(NEW_PREVIEW_JS, arg=previous_preview, polling="raf", timeout=timeout)
 

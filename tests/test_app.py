@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import io
+import json
 from pathlib import Path
 
 import numpy as np
@@ -19,12 +20,12 @@ APP = str(PROJECT_ROOT / "app.py")
 EMPTY_PROMPT = "Draw a digit on the canvas"
 
 
-def canvas_value(picture: np.ndarray) -> dict:
+def canvas_value(picture: np.ndarray, strokes: int = 1) -> dict:
     """What streamlit-drawable-canvas 0.13 keeps in session state after a stroke: the PNG as a data URL."""
     buffer = io.BytesIO()
     Image.fromarray(picture).save(buffer, "PNG")
     url = "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
-    return {"drawing": {"raw": {"objects": [{"type": "path"}]}, "data": url}, "backgroundFit": None}
+    return {"drawing": {"raw": {"objects": [{"type": "path"}] * strokes}, "data": url}, "backgroundFit": None}
 
 
 @pytest.fixture
@@ -45,16 +46,19 @@ def open_page(monkeypatch: pytest.MonkeyPatch, checkpoint: Path) -> AppTest:
     return page
 
 
-def draw(page: AppTest, picture: np.ndarray) -> AppTest:
-    page.session_state[f"draw-canvas-{page.session_state['draw_round']}"] = canvas_value(picture)
+def draw(page: AppTest, picture: np.ndarray, strokes: int = 1) -> AppTest:
+    page.session_state["draw-canvas"] = canvas_value(picture, strokes)
     page.run()
     assert not page.exception
     return page
 
 
-def test_first_load_shows_a_prompt_and_no_chart(app: AppTest):
+def test_first_load_shows_a_prompt_and_an_empty_chart(app: AppTest):
+    """The chart is drawn before the first stroke (all bars at 0), so the first answer has nothing new to load."""
     assert EMPTY_PROMPT in app.info[0].value
-    assert len(app.metric) == 0 and not app.get("vega_lite_chart") and not app.get("image")
+    assert len(app.metric) == 0 and not app.get("image")
+    draw_chart, _upload_chart = app.get("vega_lite_chart")  # each tab's, before anything is drawn or uploaded
+    assert json.loads(draw_chart.proto.spec)["encoding"]["x"]["field"] == "digit"
 
 
 def test_a_drawing_shows_the_prediction_chart_and_what_the_model_sees(app: AppTest, tiny_checkpoint: Path):
@@ -64,7 +68,7 @@ def test_a_drawing_shows_the_prediction_chart_and_what_the_model_sees(app: AppTe
     expected = load_predictor(tiny_checkpoint).predict(picture)  # reference: the package's own answer
     draw(app, picture)
     assert app.metric[0].label == "Prediction" and app.metric[0].value == str(expected.digit)
-    assert len(app.get("vega_lite_chart")) == 1 and len(app.get("image")) == 1
+    assert len(app.get("vega_lite_chart")) == 2 and len(app.get("image")) == 1  # and the Upload tab's empty chart
     words = (app.success or app.warning)[0].value
     assert f"{expected.confidence:.0%}" in words
 
@@ -86,11 +90,12 @@ def test_an_empty_canvas_or_a_dot_gets_a_friendly_message(app: AppTest, picture,
     assert len(app.metric) == 0 and message in app.info[0].value and not app.error
 
 
-def test_clear_empties_the_canvas(app: AppTest):
+def test_a_cleared_canvas_shows_the_prompt_again(app: AppTest):
+    """Clear empties the canvas in the browser, which then sends a drawing with no strokes."""
     draw(app, draw_seven(size=320))
-    app.button(key="draw-clear").click().run()
-    assert app.session_state["draw_round"] == 1 and len(app.metric) == 0
-    assert EMPTY_PROMPT in app.info[0].value
+    assert len(app.metric) == 1
+    draw(app, np.zeros((320, 320, 4), np.uint8), strokes=0)
+    assert len(app.metric) == 0 and EMPTY_PROMPT in app.info[0].value
 
 
 @pytest.mark.parametrize("damage, message", [(b"", "No model checkpoint"), (b"garbage" * 100, "damaged")])
@@ -102,7 +107,7 @@ def test_a_missing_or_damaged_checkpoint_shows_the_message_and_the_command(monke
     st.cache_resource.clear()
     page = AppTest.from_file(APP, default_timeout=60).run()
     assert not page.exception and message in page.error[0].value
-    assert page.code[0].value == "python train.py"
+    assert page.code[0].value == ".venv/bin/python train.py"
     draw(page, draw_seven(size=320))
     assert message in page.error[0].value and len(page.metric) == 0
 
@@ -138,7 +143,7 @@ def test_a_bad_upload_gets_a_clear_message_and_the_page_keeps_working(app: AppTe
 
 def test_a_one_pixel_or_truncated_upload_is_explained(app: AppTest):
     app.file_uploader(key="upload").set_value(("dot.png", png(Image.new("L", (1, 1), 255)), "image/png")).run()
-    assert not app.exception and "Nothing is drawn" in app.info[-1].value
+    assert not app.exception and "dot.png is 1x1 pixels: too small to hold a digit." in app.error[0].value
     buffer = io.BytesIO()
     Image.fromarray(draw_seven(size=320)[:, :, 3]).save(buffer, "JPEG")
     truncated = buffer.getvalue()[: len(buffer.getvalue()) // 2]
@@ -164,7 +169,7 @@ def test_the_number_tab_reads_every_digit_left_to_right(app: AppTest, tiny_check
         pen.line([(x, 60), (x + 60, 60), (x + 20, 260)], fill=(0, 0, 0, 255), width=16, joint="curve")
     pen.ellipse((880, 280, 890, 290), fill=(0, 0, 0, 255))  # a stray dot
     expected = "".join(str(p.digit) for p in load_predictor(tiny_checkpoint).predict_number(picture))
-    app.session_state["number-canvas-0"] = canvas_value(np.asarray(picture))
+    app.session_state["number-canvas"] = canvas_value(np.asarray(picture))
     app.run()
     assert not app.exception
     number = next(m for m in app.metric if m.label == "Number")
@@ -189,7 +194,7 @@ def test_correcting_a_drawing_twice_then_confirming_it_keeps_one_record_with_the
     wrong_control(app).set_value(3).run()
     assert not app.exception and "Saved as a 3" in app.success[0].value
     wrong_control(app).set_value(5).run()
-    assert "Saved as a 5" in app.success[0].value and app.caption[0].value.startswith("1 drawings collected")
+    assert "Saved as a 5" in app.success[0].value and app.caption[0].value.startswith("1 drawing collected.")
     (saved,) = store.records()
     assert saved.label == 5 and not saved.confirmed and saved.model_version == load_predictor(tiny_checkpoint).version
     assert saved.strokes == {"objects": [{"type": "path"}]}  # the canvas's stroke data, kept
@@ -244,3 +249,25 @@ def test_the_privacy_line_names_no_server_path(app: AppTest, tiny_checkpoint: Pa
     caption = app.caption[0].value
     assert "kept on this server" in caption and "other visitors cannot see it" in caption
     assert str(tiny_checkpoint.parent) not in caption and "feedback.sqlite3" not in caption
+
+
+def test_a_refused_upload_replaces_the_last_answer_with_its_reason(app: AppTest):
+    photo = Image.fromarray(draw_seven(ink=(20, 20, 20, 255), background=(240, 240, 230, 255))).convert("RGB")
+    app.file_uploader(key="upload").set_value(("seven.png", png(photo), "image/png")).run()
+    assert app.metric[0].label == "Prediction"
+    svg = b'<svg xmlns="http://www.w3.org/2000/svg"><text>7</text></svg>'
+    app.file_uploader(key="upload").set_value(("seven.svg", svg, "image/svg+xml")).run()
+    assert not app.exception and len(app.metric) == 0 and "seven.svg is not an image" in app.error[0].value
+    app.file_uploader(key="upload").set_value(("seven.png", png(photo), "image/png")).run()
+    big = b"\x89PNG\r\n\x1a\n" + bytes(12 * 2**20)
+    app.file_uploader(key="upload").set_value(("huge.png", big, "image/png")).run()
+    assert not app.exception and len(app.metric) == 0 and "huge.png is larger than 10 MB" in app.error[0].value
+
+
+def test_a_blank_photo_is_worded_as_a_picture_and_the_preview_says_picture(app: AppTest):
+    blank = Image.new("RGB", (200, 200), (240, 240, 230))
+    app.file_uploader(key="upload").set_value(("blank.png", png(blank), "image/png")).run()
+    assert not app.exception and "your picture: it looks blank" in app.info[-1].value
+    photo = Image.fromarray(draw_seven(ink=(20, 20, 20, 255), background=(240, 240, 230, 255))).convert("RGB")
+    app.file_uploader(key="upload").set_value(("seven.png", png(photo), "image/png")).run()
+    assert "your picture centred" in app.get("image")[0].proto.imgs[0].caption

@@ -85,7 +85,7 @@ def test_cli_json_output_is_machine_readable(tmp_path, tiny_checkpoint, capsys):
 
 def test_cli_with_a_missing_checkpoint_says_how_to_train(tmp_path, capsys):
     assert cli(["predict", "x.png", "--checkpoint", str(tmp_path / "none.pt")]) == 2
-    assert "python train.py" in capsys.readouterr().err
+    assert ".venv/bin/python train.py" in capsys.readouterr().err
 
 
 def test_predictor_outputs_follow_the_contract(tiny_checkpoint: Path):

@@ -73,7 +73,7 @@ def test_nested_fields_missing_are_named_and_the_rest_is_shown(monkeypatch, smok
 
 def test_no_metrics_file_says_how_to_make_one(monkeypatch, tmp_path):
     page = open_page(monkeypatch, tmp_path / "none.pt")
-    assert "No metrics at" in page.error[0].value and "python train.py" in page.error[0].value
+    assert "No metrics at" in page.error[0].value and ".venv/bin/python train.py" in page.error[0].value
 
 
 def test_mistake_pixels_round_trip_from_training_to_the_gallery(smoke_run):

@@ -10,11 +10,15 @@ from PIL import Image
 
 from digitnet.predict import Prediction
 from digitnet.present import (
+    a_digit,
     confidence_sentence,
+    count_of,
+    digit_canvas_size,
     enlarge_pixels,
     format_percent,
     inline_png,
     is_doubtful,
+    number_canvas_size,
     probability_chart,
 )
 
@@ -61,9 +65,37 @@ def test_the_chart_has_every_digit_in_order_and_highlights_only_the_answer():
     assert [v["winner"] for v in values] == [d == int(np.argmax(probs)) for d in range(10)]
 
 
+def test_every_digit_is_labelled_even_on_a_small_chart():
+    for height in (220, 150):
+        axis = probability_chart([0.1] * 10, height=height)["encoding"]["x"]["axis"]
+        assert axis["labelOverlap"] is False and axis["labelFontSize"] >= 13
+
+
 def test_an_inline_png_holds_the_same_pixels():
     pixels = np.random.default_rng(4).integers(0, 256, (12, 9), dtype=np.uint8)
     url = inline_png(pixels)
     assert url.startswith("data:image/png;base64,")
     decoded = np.asarray(Image.open(io.BytesIO(base64.b64decode(url.split(",", 1)[1]))))
     np.testing.assert_array_equal(decoded, pixels)
+
+
+def test_an_eight_takes_an_and_every_other_digit_a():
+    assert [a_digit(d) for d in (8, 7, 0, 1)] == ["an 8", "a 7", "a 0", "a 1"]
+    assert confidence_sentence(prediction({8: 0.7, 3: 0.3}), 0.6) == "Probably an 8 (70%), maybe a 3."
+
+
+def test_counts_are_singular_only_for_one():
+    assert [count_of(n, "drawing") for n in (0, 1, 2)] == ["0 drawings", "1 drawing", "2 drawings"]
+    assert count_of("An unknown number of", "drawing") == "An unknown number of drawings"
+
+
+def test_the_draw_canvas_is_square_and_shrinks_to_its_column():
+    assert digit_canvas_size(None) == digit_canvas_size(640) == (320, 320)
+    assert digit_canvas_size(256) == (256, 256)  # a 1024 px window with the sidebar open
+
+
+def test_the_number_canvas_takes_the_width_it_has_at_three_to_one():
+    assert number_canvas_size(None) == (320, 106)  # until the page says how wide it is: fits any phone
+    assert number_canvas_size(352) == (352, 117)  # a phone held upright: four digits of ~90 px
+    assert number_canvas_size(800) == (800, 266)  # a phone on its side, a 1024 px window
+    assert number_canvas_size(1600) == (960, 320)  # a projector: no wider than 960 px
