@@ -201,7 +201,7 @@ def test_correcting_a_drawing_twice_then_confirming_it_keeps_one_record_with_the
     digit = int(app.metric[0].value)
     next(b for b in app.button if b.label == "Right!").click().run()
     assert f"Saved as a {digit}" in app.success[0].value and wrong_control(app).value is None
-    assert app.caption[0].value.startswith("1 drawings collected")
+    assert app.caption[0].value.startswith("1 drawing collected.")
     (saved,) = store.records()
     assert (saved.label, saved.confirmed) == (digit, True)
 
