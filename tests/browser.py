@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from digitnet.constants import PROJECT_ROOT
+from digitnet.present import NOT_A_DIGIT_WORDS
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -197,6 +198,8 @@ def wait_for_new_preview(page, previous_preview: str, timeout: float = TIMEOUT_M
 
 
 def wait_for_new_read(page, previous_preview: str) -> str:
-    """Wait until the page shows a prediction for a new drawing; return the digit it shows."""
+    """Wait until the page shows a prediction for a new drawing; return the digit it shows, or "not a digit"
+    (a first stroke alone, such as a 4's, may look like no digit: the page then shows no metric)."""
     wait_for_new_preview(page, previous_preview)  # the preview comes after the metric in the same run
-    return page.locator(METRIC).first.inner_text()
+    metric = page.locator(METRIC)
+    return metric.first.inner_text() if metric.count() else NOT_A_DIGIT_WORDS
