@@ -184,6 +184,11 @@ def result_ui(image: tuple[bytes, str] | None, prompt: str, key: str) -> None:
         prediction = read_digit(*image)
     except digitnet.CheckpointError:
         return  # the message stands at the top of the page (model_ui)
+    except digitnet.SeveralMarksError as error:  # a photo of a number: offer the Number reader
+        st.info(str(error))
+        if st.toggle("Read it as a number", key=f"{key}-as-number"):
+            number_result_ui(image)
+        return
     except digitnet.EmptyImageError as error:
         st.info(str(error))
         return

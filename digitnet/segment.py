@@ -145,7 +145,7 @@ def segment_digits(image: np.ndarray | Image.Image, score: Scorer | None = None)
     digit and where touching digits are cut. Raises EmptyImageError if there is no ink at all."""
     from scipy import ndimage  # on first use: importing it costs the page 0.2 s of start-up
 
-    ink = ink_map(image)
+    ink = ink_map(image, several=True)
     if ink.max() < MIN_CONTRAST:
         raise EmptyImageError("Nothing is drawn yet: write a number.")
     labels, count = ndimage.label(ink > NOISE_LEVEL * ink.max(), structure=np.ones((3, 3)))
