@@ -144,6 +144,7 @@ def preprocess(image: np.ndarray | Image.Image) -> np.ndarray:
 PHOTO_SIDE = 600  # photos are read at most this many pixels wide or tall (a pen's stroke stays >= 1 px)
 BACKGROUND_SCALE = 4  # the paper's brightness is estimated on a picture this many times smaller
 BACKGROUND_WINDOW = 0.1  # share of the longer side: darker features narrower than this are ink, wider are lighting
+MARK_CONTRAST = 0.1  # brightness difference from the paper that tells marks from paper noise, for the polarity
 PAPER_SHARE = 0.4  # background darker than this share of the paper's is another surface (a table, a hand)
 EDGE_MARGIN = 2  # background pixels along another surface that are not paper (its blurred edge)
 PHOTO_MIN_INK = 0.15  # a sheet whose strongest mark darkens the paper by less than this share is blank
@@ -185,17 +186,23 @@ def paper_background(gray: np.ndarray) -> tuple[np.ndarray, np.ndarray, bool]:
     small = np.asarray(Image.fromarray(gray).resize(size, Image.Resampling.BOX))
     window = (max(3, round(BACKGROUND_WINDOW * max(size))),) * 2
     closed, opened = ndimage.grey_closing(small, size=window), ndimage.grey_opening(small, size=window)
-    # Thin dark marks stand out of the closing, thin light ones out of the opening; shadows and edges in neither
-    # (the paper's corners do, but are few pixels).
     rows, cols = small.shape
     middle = (slice(rows // 4, rows - rows // 4), slice(cols // 4, cols - cols // 4))  # mostly paper and the digit
-    light_ink = np.percentile((small - opened)[middle], 99) > np.percentile((closed - small)[middle], 99)
+    light_ink = _has_light_ink(small[middle], max(window[0] // 2, 2))
     small = ndimage.uniform_filter(1 - opened if light_ink else closed, 3)
     paper_level = float(np.median(small[middle]))
     paper = ndimage.binary_erosion(small >= PAPER_SHARE * paper_level, iterations=EDGE_MARGIN, border_value=0)
     background = np.asarray(Image.fromarray(small).resize((width, height), Image.Resampling.BILINEAR))
     paper = np.asarray(Image.fromarray(paper).resize((width, height), Image.Resampling.NEAREST))
     return background, paper, bool(light_ink)
+
+
+def _has_light_ink(gray: np.ndarray, block: int) -> bool:
+    """True when the marks differ from the paper around them (the median of each block) by being lighter."""
+    rows, cols = gray.shape[0] // block, gray.shape[1] // block
+    blocks = gray[: rows * block, : cols * block].reshape(rows, block, cols, block)
+    contrast = blocks - np.median(blocks, axis=(1, 3), keepdims=True)
+    return contrast[contrast > MARK_CONTRAST].sum() > -contrast[contrast < -MARK_CONTRAST].sum()
 
 
 def _line_pixels(mask: np.ndarray) -> np.ndarray:
