@@ -188,7 +188,7 @@ def paper_background(gray: np.ndarray) -> tuple[np.ndarray, np.ndarray, bool]:
     closed, opened = ndimage.grey_closing(small, size=window), ndimage.grey_opening(small, size=window)
     rows, cols = small.shape
     middle = (slice(rows // 4, rows - rows // 4), slice(cols // 4, cols - cols // 4))  # mostly paper and the digit
-    light_ink = _has_light_ink(small[middle], max(window[0] // 2, 2))
+    light_ink = _has_light_ink(small[middle], 2 * window[0])  # strokes are narrower than a window
     small = ndimage.uniform_filter(1 - opened if light_ink else closed, 3)
     paper_level = float(np.median(small[middle]))
     paper = ndimage.binary_erosion(small >= PAPER_SHARE * paper_level, iterations=EDGE_MARGIN, border_value=0)
