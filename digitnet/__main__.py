@@ -94,7 +94,7 @@ def main(argv: list[str] | None = None) -> int:
     for path in args.images:
         try:
             if args.number:
-                print(describe_number(path, predictor.predict_number(read_image(path)), args.json))
+                print(describe_number(path, predictor.predict_number(read_image(path), photo=True), args.json))
                 continue
             prediction = predictor.predict(read_image(path))
         except (ImageReadError, EmptyImageError) as error:

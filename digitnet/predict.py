@@ -88,9 +88,10 @@ class Predictor:
             scores[readable] = np.log(self.probabilities(np.stack(inputs)).max(axis=1))
         return scores
 
-    def segment(self, image: np.ndarray | Image.Image) -> Segmentation:
-        """Split a drawn number into digits, cutting touching digits where this model reads both halves best."""
-        return segment_digits(image, self.digit_scores)
+    def segment(self, image: np.ndarray | Image.Image, photo: bool = False) -> Segmentation:
+        """Split a drawn number (`photo`: a photo of one) into digits, cutting touching digits where this model
+        reads both halves best."""
+        return segment_digits(image, self.digit_scores, photo)
 
     def _read(self, inputs: list[np.ndarray], boxes: list | None = None) -> list[Prediction]:
         """Predictions for preprocessed inputs, in one forward pass."""
@@ -98,9 +99,10 @@ class Predictor:
         boxes = boxes or [None] * len(inputs)
         return [Prediction(int(p.argmax()), p, x, b) for p, x, b in zip(all_probs, inputs, boxes, strict=True)]
 
-    def predict_number(self, image: np.ndarray | Image.Image) -> list[Prediction]:
-        """Read a drawn number of one or more digits, left to right; raises EmptyImageError if blank."""
-        return self.predict_segments(self.segment(image))
+    def predict_number(self, image: np.ndarray | Image.Image, photo: bool = False) -> list[Prediction]:
+        """Read a drawn number (`photo`: a photo of one) of one or more digits, left to right; raises
+        EmptyImageError if blank."""
+        return self.predict_segments(self.segment(image, photo))
 
 
 def _readable_inputs(crops: list[np.ndarray]) -> tuple[list[np.ndarray], list[int]]:

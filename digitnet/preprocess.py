@@ -56,11 +56,11 @@ def _pil_to_array(image: Image.Image) -> np.ndarray:
     return np.asarray(image.convert("L"))
 
 
-def ink_map(image: np.ndarray | Image.Image, several: bool = False) -> np.ndarray:
+def ink_map(image: np.ndarray | Image.Image, photo: bool = True, several: bool = False) -> np.ndarray:
     """Return the ink of `image` as float32 in [0, 1], white ink on black, same height and width.
 
-    A photo or scan (see `is_photo`) gives only the marks found on its paper, at most PHOTO_SIDE pixels
-    wide; unless `several`, a photo with several digit-sized marks raises SeveralMarksError.
+    With `photo`, a photo or scan (see `is_photo`) gives only the marks found on its paper, at most
+    PHOTO_SIDE pixels wide; unless `several`, one with several digit-sized marks raises SeveralMarksError.
     """
     array = _pil_to_array(image) if isinstance(image, Image.Image) else np.asarray(image)
     if array.ndim == 3 and array.shape[2] == 1:
@@ -74,7 +74,7 @@ def ink_map(image: np.ndarray | Image.Image, several: bool = False) -> np.ndarra
         if alpha.min() < 0.98:
             return alpha  # transparent background: the alpha channel is the ink
         array = array[:, :, :3]
-    if is_photo(array):
+    if photo and is_photo(array):
         return photo_ink(array, several)
     gray = _to_float(array) if array.ndim == 2 else _to_float(array) @ np.float32([0.299, 0.587, 0.114])
     return _ink_from_gray(gray)
@@ -199,6 +199,7 @@ def paper_background(gray: np.ndarray) -> tuple[np.ndarray, np.ndarray, bool]:
 
 def _has_light_ink(gray: np.ndarray, block: int) -> bool:
     """True when the marks differ from the paper around them (the median of each block) by being lighter."""
+    block = max(1, min(block, *gray.shape))
     rows, cols = gray.shape[0] // block, gray.shape[1] // block
     blocks = gray[: rows * block, : cols * block].reshape(rows, block, cols, block)
     contrast = blocks - np.median(blocks, axis=(1, 3), keepdims=True)

@@ -70,7 +70,7 @@ def test_several_marks_are_offered_to_the_number_reader():
     picture = read_image(photo_of_digit(two_digits_ink, np.random.default_rng(3), "plain", size=SIZE))
     with pytest.raises(SeveralMarksError, match="2 separate marks"):
         preprocess(picture)
-    assert len(segment_digits(picture).crops) == 2
+    assert len(segment_digits(picture, photo=True).crops) == 2
 
 
 def test_cli_reads_a_photographed_number_with_number_and_says_so_without(tmp_path, tiny_checkpoint, capsys):
