@@ -259,7 +259,7 @@ def scan_of_digit(image28: np.ndarray, rng: np.random.Generator) -> bytes:
     """A scan-like picture of an MNIST digit: white paper, grey ink levels, margins; PNG or JPEG, grey or colour."""
     side = int(rng.uniform(200, 1200))
     size = (side, int(side * rng.uniform(0.7, 1.4)))
-    height = rng.uniform(0.25, 0.6) * min(size)
+    height = rng.uniform(0.2, 0.45) * min(size)  # with a margin all round
     ink = digit_ink(image28, height, 0.0) * rng.uniform(0.5, 1.0)  # from a grey pencil to black ink
     sheet = np.full((size[1], size[0], 3), rng.uniform(235, 255), np.float32)
     sheet = _lay_ink(sheet, ink, (10, 10, 10), (rng.uniform(0.4, 0.6) * size[0], rng.uniform(0.4, 0.6) * size[1]))
