@@ -147,6 +147,7 @@ BACKGROUND_WINDOW = 0.1  # share of the longer side: darker features narrower th
 MARK_CONTRAST = 0.1  # brightness difference from the paper that tells marks from paper noise, for the polarity
 PAPER_SHARE = 0.4  # background darker than this share of the paper's is another surface (a table, a hand)
 EDGE_MARGIN = 2  # background pixels along another surface that are not paper (its blurred edge)
+EDGE_STEP = 0.25  # share of the paper's brightness by which the background steps at a sheet's or a shadow's edge
 PHOTO_MIN_INK = 0.15  # a sheet whose strongest mark darkens the paper by less than this share is blank
 INK_LEVEL = 0.4  # share of the strongest mark's darkness below which a pixel is paper (or a faint ruled line)
 LINE_LENGTH = 0.4  # marks at least this share of the picture long in a straight line are ruled or squared lines
@@ -155,6 +156,7 @@ LINE_SLOPES = np.tan(np.deg2rad(np.arange(-6.0, 6.1, 1.0)))  # the paper's tilt 
 LINE_POOL = 4  # lines are looked for on a picture this many times smaller
 SPECK_SHARE = 0.3  # marks smaller than this share of the largest are specks, unless inside a digit's box
 MAX_MARK = 0.8  # marks spanning more of the picture's height or width than this are edges, not a digit
+OUTLINE_BAND, OUTLINE_SHARE = 0.08, 0.9  # a mark with 90% of its ink within 8% of its box's sides is an outline
 GROUP_HEIGHT = 0.5  # a second group of marks this tall (share of the tallest) is a second digit
 NO_DIGIT = "I can't find a digit in this picture: photograph one digit written dark on light paper, close up."
 SEVERAL_MARKS = "I see {} separate marks in this picture: a number? Read it as a number, or photograph one digit."
@@ -176,9 +178,10 @@ def photo_gray(array: np.ndarray) -> np.ndarray:
     return np.asarray(image, dtype=np.float32) * np.float32(1 / 255)
 
 
-def paper_background(gray: np.ndarray) -> tuple[np.ndarray, np.ndarray, bool]:
+def paper_background(gray: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, bool]:
     """The paper's brightness under its lighting at every pixel, where the paper is (not a table, nor its edge),
-    and whether the ink is lighter than the paper (then the background is of the inverted picture, 1 - gray)."""
+    where the background steps (edges of sheets and shadows: no ink can be told there), and whether the ink is
+    lighter than the paper (then the background is of the inverted picture, 1 - gray)."""
     from scipy import ndimage  # on first use: importing it costs the page 0.2 s of start-up
 
     height, width = gray.shape
@@ -188,13 +191,17 @@ def paper_background(gray: np.ndarray) -> tuple[np.ndarray, np.ndarray, bool]:
     closed, opened = ndimage.grey_closing(small, size=window), ndimage.grey_opening(small, size=window)
     rows, cols = small.shape
     middle = (slice(rows // 4, rows - rows // 4), slice(cols // 4, cols - cols // 4))  # mostly paper and the digit
-    light_ink = _has_light_ink(small[middle], 2 * window[0])  # strokes are narrower than a window
+    # Strokes are narrower than a window; and light marks are looked for only on dark paper (a blackboard).
+    light_ink = float(np.median(small[middle])) < 0.5 and _has_light_ink(small[middle], 2 * window[0])
     small = ndimage.uniform_filter(1 - opened if light_ink else closed, 3)
     paper_level = float(np.median(small[middle]))
     paper = ndimage.binary_erosion(small >= PAPER_SHARE * paper_level, iterations=EDGE_MARGIN, border_value=0)
+    steps = ndimage.maximum_filter(small, 3) - ndimage.minimum_filter(small, 3) > EDGE_STEP * paper_level
     background = np.asarray(Image.fromarray(small).resize((width, height), Image.Resampling.BILINEAR))
-    paper = np.asarray(Image.fromarray(paper).resize((width, height), Image.Resampling.NEAREST))
-    return background, paper, bool(light_ink)
+    paper, steps = (
+        np.asarray(Image.fromarray(m).resize((width, height), Image.Resampling.NEAREST)) for m in (paper, steps)
+    )
+    return background, paper, steps, bool(light_ink)
 
 
 def _has_light_ink(gray: np.ndarray, block: int) -> bool:
@@ -219,8 +226,8 @@ def _line_pixels(mask: np.ndarray) -> np.ndarray:
         rows = np.clip(rows, 0, height - 1)
         hits = np.flatnonzero((pooled[rows, columns] & inside).sum(axis=1) >= LINE_LENGTH * width)
         for row in hits:
-            for near in (row - 1, row, row + 1):  # a line between two of LINE_SLOPES wanders a row
-                found[rows[near % height][inside[near % height]], columns[inside[near % height]]] = True
+            for near in range(max(row - 1, 0), min(row + 2, height)):  # between two LINE_SLOPES, it wanders a row
+                found[rows[near][inside[near]], columns[inside[near]]] = True
     if not found.any():
         return np.zeros_like(mask)
     full = np.zeros_like(mask)
@@ -238,22 +245,23 @@ def _vertical_runs(mask: np.ndarray, length: int) -> np.ndarray:
     return runs
 
 
-def digit_marks(ink: np.ndarray, paper: np.ndarray) -> list[np.ndarray]:
-    """Masks of the groups of marks on the paper that may be digits, tallest first; ruled lines and specks
-    are left out, and so are marks that run off the paper."""
+def digit_marks(ink: np.ndarray, paper: np.ndarray, peak: float) -> list[np.ndarray]:
+    """Masks of the groups of marks on the paper that may be digits (ink over INK_LEVEL of `peak`), tallest
+    first; ruled lines, outlines and specks are left out, and so are marks that run off the paper."""
     from scipy import ndimage
 
     from digitnet.segment import group_pieces  # segment reads ink with this module
 
-    mask = ink > INK_LEVEL * float(ink.max())
+    mask = ink > INK_LEVEL * peak
     mask &= ~(_line_pixels(mask) | _line_pixels(mask.T).T)
     labels = ndimage.label(mask, structure=np.ones((3, 3)))[0]
     off_paper = ndimage.binary_dilation(~paper, border_value=1)  # the picture's own edge too
     off_paper = set(np.unique(labels[off_paper & mask]).tolist())
     boxes = [(s[0].start, s[0].stop, s[1].start, s[1].stop) for s in ndimage.find_objects(labels)]
     height, width = ink.shape
-    too_big = [b[1] - b[0] > MAX_MARK * height or b[3] - b[2] > MAX_MARK * width for b in boxes]  # an outline
+    too_big = [b[1] - b[0] > MAX_MARK * height or b[3] - b[2] > MAX_MARK * width for b in boxes]
     sizes = [0 if i + 1 in off_paper or too_big[i] else max(b[1] - b[0], b[3] - b[2]) for i, b in enumerate(boxes)]
+    sizes = [0 if size and _is_outline(labels, i + 1, boxes[i]) else size for i, size in enumerate(sizes)]
     smallest = max(MIN_DIGIT_SIZE * min(ink.shape), SPECK_SHARE * max(sizes, default=0), 1)
     big = [i for i, size in enumerate(sizes) if size >= smallest]
     if not big:
@@ -270,6 +278,15 @@ def digit_marks(ink: np.ndarray, paper: np.ndarray) -> list[np.ndarray]:
     return sorted(marks, key=lambda m: -np.ptp(np.flatnonzero(m.any(axis=1))))
 
 
+def _is_outline(labels: np.ndarray, label: int, box: tuple[int, int, int, int]) -> bool:
+    """True for a mark lying along the sides of its box, like the edges of a sheet seen on a table."""
+    top, bottom, left, right = box
+    ys, xs = np.nonzero(labels[top:bottom, left:right] == label)
+    band_y, band_x = OUTLINE_BAND * (bottom - top), OUTLINE_BAND * (right - left)
+    near = (ys < band_y) | (ys >= bottom - top - band_y) | (xs < band_x) | (xs >= right - left - band_x)
+    return min(bottom - top, right - left) > 2 / OUTLINE_BAND and near.mean() > OUTLINE_SHARE
+
+
 def _within(box: tuple[int, int, int, int], top: int, bottom: int, left: int, right: int) -> bool:
     """True when the centre of `box` lies inside the given box."""
     return top <= (box[0] + box[1]) / 2 <= bottom and left <= (box[2] + box[3]) / 2 <= right
@@ -283,12 +300,18 @@ def photo_ink(array: np.ndarray, several: bool = False) -> np.ndarray:
     from scipy import ndimage
 
     gray = photo_gray(array)
-    background, paper, light_ink = paper_background(gray)
+    background, paper, steps, light_ink = paper_background(gray)
     gray = 1 - gray if light_ink else gray
-    ink = np.where(paper, np.clip((background - gray) / np.maximum(background, 0.02), 0, 1), 0).astype(np.float32)
-    if float(ndimage.uniform_filter(ink, 3).max()) < PHOTO_MIN_INK:
+    ink = np.where(paper & ~steps, np.clip((background - gray) / np.maximum(background, 0.02), 0, 1), 0).astype(
+        np.float32
+    )
+    height, width = ink.shape  # the digit's strength, from the middle: a strip of table at an edge is no guide
+    peak = float(
+        ndimage.uniform_filter(ink, 3)[height // 4 : height - height // 4, width // 4 : width - width // 4].max()
+    )
+    if peak < PHOTO_MIN_INK:
         raise EmptyImageError(NO_DIGIT)
-    marks = digit_marks(ink, paper)
+    marks = digit_marks(ink, paper, peak)
     if not marks:
         raise EmptyImageError(NO_DIGIT)
     tallest = np.ptp(np.flatnonzero(marks[0].any(axis=1)))
@@ -297,5 +320,5 @@ def photo_ink(array: np.ndarray, several: bool = False) -> np.ndarray:
         raise SeveralMarksError(SEVERAL_MARKS.format(len(digits)))
     keep = ndimage.binary_dilation(np.logical_or.reduce(digits if several else digits[:1]), iterations=2)
     ink = np.where(keep, ink, 0)
-    strong = float(np.percentile(ink[ink > INK_LEVEL * ink.max()], 75))
+    strong = float(np.percentile(ink[ink > INK_LEVEL * peak], 75))
     return np.clip(ink / strong, 0, 1).astype(np.float32)  # the strokes at full strength, as in MNIST
