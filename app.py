@@ -211,6 +211,11 @@ def result_ui(image: tuple[bytes, str] | None, prompt: str, key: str) -> str:
         prediction = read_digit(*image)
     except digitnet.CheckpointError:
         return ""  # the message stands at the top of the page (model_ui)
+    except digitnet.SeveralMarksError as error:  # a photo of a number: offer the Number reader
+        st.info(str(error))
+        if st.toggle("Read it as a number", key=f"{key}-as-number"):
+            number_result_ui(image, photo=True)
+        return str(error)
     except digitnet.EmptyImageError as error:
         message = PICTURE_WORDS.get(error.kind, str(error)) if key == "upload" else str(error)
         st.info(message)
@@ -264,21 +269,22 @@ def why_ui(image: tuple[bytes, str], digit: int, key: str) -> None:
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
-def read_number(image_bytes: bytes, name: str) -> tuple[list[digitnet.Prediction], int]:
-    """Segment and read a drawn number once: its digits left to right and how many dots were ignored."""
+def read_number(image_bytes: bytes, name: str, photo: bool = False) -> tuple[list[digitnet.Prediction], int]:
+    """Segment and read a drawn number (or a photo of one) once: its digits left to right and how many dots
+    were ignored."""
     predictor = get_predictor()
-    segmentation = predictor.segment(read_image(image_bytes, name))
+    segmentation = predictor.segment(read_image(image_bytes, name), photo)
     return predictor.predict_segments(segmentation), segmentation.ignored
 
 
-def number_result_ui(image: tuple[bytes, str] | None) -> None:
+def number_result_ui(image: tuple[bytes, str] | None, photo: bool = False) -> None:
     """The number read, then each digit as the model saw it with its probabilities (small multiples)."""
     if image is None:
         st.info("Write a number of several digits on the wide canvas, left to right, with a little space between them.")
         return
     try:
         threshold = get_predictor().doubt_threshold
-        digits, ignored = read_number(*image)
+        digits, ignored = read_number(*image, photo)
     except digitnet.CheckpointError:
         return  # the message stands at the top of the page (model_ui)
     except digitnet.EmptyImageError as error:

@@ -4,6 +4,7 @@ Prints medians over many runs on ONE CPU thread, for a 400x400 RGBA canvas image
 (the size the issue names) and for the app's own canvas size, beside a peer's pipeline
 timed in the same run: the whole canvas resized to 28x28 with PIL, then pytorch/examples'
 MNIST network (untrained: its weights do not change its speed). The ratio is ours / peer's.
+Then an upload: a 12-megapixel JPEG photo of a digit on paper, from its bytes to the answer.
 
     python bench/inference.py
 """
@@ -28,9 +29,11 @@ from digitnet.explain import occlusion_map
 from digitnet.images import read_image
 from digitnet.predict import load_predictor
 from digitnet.preprocess import preprocess
-from digitnet.strokes import draw_strokes, place_strokes
+from digitnet.scenes import digit_ink, photo_of_digit
+from digitnet.strokes import PenDigit, draw_strokes, place_strokes
 
 SEVEN = (np.float32([[100, 100], [300, 100], [180, 400]]),)  # a 7 in tablet units
+PHOTO_SIZE = (4000, 3000)  # a 12-megapixel phone photo
 
 
 class PeerNet(torch.nn.Module):
@@ -55,9 +58,9 @@ def peer_predict(net: PeerNet, canvas: np.ndarray) -> int:
         return int(net(torch.from_numpy((small - 0.1307) / 0.3081)[None, None]).argmax())
 
 
-def median_ms(work, runs: int) -> float:
+def median_ms(work, runs: int, warm_up: int = 20) -> float:
     """Median wall time of `work()` in milliseconds, after a warm-up."""
-    for _ in range(20):
+    for _ in range(warm_up):
         work()
     times = []
     for _ in range(runs):
@@ -101,16 +104,30 @@ def report(predictor, size: int, runs: int) -> None:
     print(f"  'Why this answer?' heat map  {why:.3f} ms  (occlusion, when the toggle is on)")
 
 
+def report_photo(predictor, runs: int) -> None:
+    """Print the median time from the bytes of a 12-megapixel phone JPEG of a 7 to the answer."""
+    ink_of = lambda height, width: digit_ink(PenDigit(7, 0, SEVEN), height, width)  # noqa: E731
+    jpeg = photo_of_digit(ink_of, np.random.default_rng(0), "plain", size=PHOTO_SIZE)
+    image = read_image(jpeg)
+    print(f"{PHOTO_SIZE[0]}x{PHOTO_SIZE[1]} JPEG photo ({len(jpeg) / 1e6:.1f} MB), 1 thread, median of {runs}:")
+    print(f"  decode only                  {median_ms(lambda: read_image(jpeg), runs, 2):.1f} ms")
+    print(f"  preprocess only              {median_ms(lambda: preprocess(image), runs, 2):.1f} ms")
+    answer = median_ms(lambda: predictor.predict(read_image(jpeg)), runs, 2)
+    print(f"  JPEG bytes -> prediction     {answer:.1f} ms  (an upload, or the CLI)")
+
+
 def main(argv: list[str] | None = None) -> None:
     """Print the medians."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=1000, help="timed runs per figure (default 1000)")
     parser.add_argument("--checkpoint", default=None, help="model (default: the committed checkpoint)")
+    parser.add_argument("--photo-runs", type=int, default=20, help="timed runs of the 12 MP photo (default 20)")
     args = parser.parse_args(argv)
     torch.set_num_threads(1)
     predictor = load_predictor(args.checkpoint)
     for size in (400, CANVAS_SIZE):
         report(predictor, size, args.runs)
+    report_photo(predictor, args.photo_runs)
 
 
 if __name__ == "__main__":

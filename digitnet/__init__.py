@@ -9,7 +9,7 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING
 
-from digitnet.preprocess import EmptyImageError, preprocess
+from digitnet.preprocess import EmptyImageError, SeveralMarksError, preprocess
 
 if TYPE_CHECKING:
     from digitnet.checkpoint import CheckpointError
@@ -22,7 +22,15 @@ _LAZY = {
     "load_predictor": "digitnet.predict",
 }
 
-__all__ = ["CheckpointError", "EmptyImageError", "Prediction", "Predictor", "load_predictor", "preprocess"]
+__all__ = [
+    "CheckpointError",
+    "EmptyImageError",
+    "Prediction",
+    "Predictor",
+    "SeveralMarksError",
+    "load_predictor",
+    "preprocess",
+]
 
 
 def __getattr__(name: str) -> object:

@@ -1,4 +1,4 @@
-"""Command line: `python -m digitnet predict IMAGE ... [--json]` and `python -m digitnet feedback export OUT.zip`."""
+"""Command line: `python -m digitnet predict IMAGE ... [--json] [--number]`, `python -m digitnet feedback export`."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 
 from digitnet.constants import CHECKPOINT_ENV_VAR, DEFAULT_CHECKPOINT
 from digitnet.images import ImageReadError, read_image
-from digitnet.preprocess import EmptyImageError
+from digitnet.preprocess import EmptyImageError, SeveralMarksError
 from digitnet.present import NOT_A_DIGIT_WORDS, format_percent, is_doubtful
 
 TOP_K = 3
@@ -24,6 +24,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     predict.add_argument("images", nargs="+", type=Path, help="PNG, JPEG, WebP, BMP or GIF files, one digit each")
     predict.add_argument("--json", action="store_true", help="print one JSON object per line instead of text")
+    predict.add_argument("--number", action="store_true", help="read each image as a number of several digits")
     predict.add_argument(
         "--checkpoint",
         type=Path,
@@ -78,6 +79,15 @@ def describe(path: Path, digit: int, probs: list[float], sure: bool, as_json: bo
     return f"{path}: {answer}   " + "  ".join(f"{d} {format_percent(probs[d])}" for d in top)
 
 
+def describe_number(path: Path, digits: list, as_json: bool) -> str:
+    """One output line for an image read as a number: the number, then each digit's probability."""
+    number = "".join(str(p.digit) for p in digits)
+    if as_json:
+        found = [{"digit": p.digit, "prob": round(p.confidence, 6)} for p in digits]
+        return json.dumps({"file": str(path), "number": number, "digits": found})
+    return f"{path}: {number}   " + "  ".join(f"{p.digit} {format_percent(p.confidence)}" for p in digits)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; return 0 if every file was read, 1 if some were not, 2 if the model could not be loaded."""
     args = parse_args(argv)
@@ -94,10 +104,14 @@ def main(argv: list[str] | None = None) -> int:
     failures = 0
     for path in args.images:
         try:
+            if args.number:
+                print(describe_number(path, predictor.predict_number(read_image(path), photo=True), args.json))
+                continue
             prediction = predictor.predict(read_image(path))
         except (ImageReadError, EmptyImageError) as error:
             where = "" if isinstance(error, ImageReadError) else f"{path}: "  # an ImageReadError names the file
-            print(f"error: {where}{error}", file=sys.stderr)
+            hint = " (--number reads it as a number)" if isinstance(error, SeveralMarksError) else ""
+            print(f"error: {where}{error}{hint}", file=sys.stderr)
             if args.json:  # a script reading the output sees every file
                 print(json.dumps({"file": str(path), "error": f"{where}{error}"}))
             failures += 1

@@ -112,9 +112,10 @@ class Predictor:
             scores[readable] = np.log(self.probabilities(np.stack(inputs)).max(axis=1))
         return scores
 
-    def segment(self, image: np.ndarray | Image.Image) -> Segmentation:
-        """Split a drawn number into digits, cutting touching digits where this model reads both halves best."""
-        return segment_digits(image, self.digit_scores)
+    def segment(self, image: np.ndarray | Image.Image, photo: bool = False) -> Segmentation:
+        """Split a drawn number (`photo`: a photo of one) into digits, cutting touching digits where this model
+        reads both halves best."""
+        return segment_digits(image, self.digit_scores, photo)
 
     def _read(self, inputs: list[np.ndarray], boxes: list | None = None) -> list[Prediction]:
         """Predictions for preprocessed inputs, in one forward pass."""
@@ -127,9 +128,10 @@ class Predictor:
             for p, x, b, r in zip(all_probs, inputs, boxes, refused, strict=True)
         ]
 
-    def predict_number(self, image: np.ndarray | Image.Image) -> list[Prediction]:
-        """Read a drawn number of one or more digits, left to right; raises EmptyImageError if blank."""
-        return self.predict_segments(self.segment(image))
+    def predict_number(self, image: np.ndarray | Image.Image, photo: bool = False) -> list[Prediction]:
+        """Read a drawn number (`photo`: a photo of one) of one or more digits, left to right; raises
+        EmptyImageError if blank."""
+        return self.predict_segments(self.segment(image, photo))
 
 
 def softmax(logits: np.ndarray) -> np.ndarray:

@@ -140,12 +140,13 @@ def cut_columns(ink: np.ndarray, score: Scorer | None = None, height: int | None
     return [*left, cut, *(cut + c for c in right)]
 
 
-def segment_digits(image: np.ndarray | Image.Image, score: Scorer | None = None) -> Segmentation:
-    """Find the digits of a drawn number; `score` (log-confidence per crop) chooses which neighbours are one
-    digit and where touching digits are cut. Raises EmptyImageError if there is no ink at all."""
+def segment_digits(image: np.ndarray | Image.Image, score: Scorer | None = None, photo: bool = False) -> Segmentation:
+    """Find the digits of a drawn number (or, with `photo`, of a photo or scan); `score` (log-confidence per crop)
+    chooses which neighbours are one digit and where touching digits are cut. Raises EmptyImageError if there is
+    no ink at all."""
     from scipy import ndimage  # on first use: importing it costs the page 0.2 s of start-up
 
-    ink = ink_map(image)
+    ink = ink_map(image, photo=photo, several=True)
     if ink.max() < MIN_CONTRAST:
         raise EmptyImageError("Nothing is drawn yet: write a number.")
     labels, count = ndimage.label(ink > NOISE_LEVEL * ink.max(), structure=np.ones((3, 3)))

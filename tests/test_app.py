@@ -127,6 +127,18 @@ def test_an_uploaded_photo_is_read_like_a_drawing(app: AppTest, tiny_checkpoint:
     assert not app.exception and app.metric[0].value == str(expected.digit)
 
 
+def test_an_uploaded_photo_of_a_number_offers_the_number_reader(app: AppTest):
+    from test_photos import SIZE, two_digits_ink
+
+    from digitnet.scenes import photo_of_digit
+
+    jpeg = photo_of_digit(two_digits_ink, np.random.default_rng(3), "plain", size=SIZE)
+    app.file_uploader(key="upload").set_value(("number.jpg", jpeg, "image/jpeg")).run()
+    assert not app.exception and "2 separate marks" in app.info[-1].value and len(app.metric) == 0
+    app.toggle(key="upload-as-number").set_value(True).run()
+    assert not app.exception and app.metric[0].label == "Number" and len(app.metric[0].value) == 2
+
+
 @pytest.mark.parametrize(
     "content, message",
     [

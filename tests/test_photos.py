@@ -1,0 +1,82 @@
+"""Photos of a digit on paper, made by digitnet.scenes: the paper decides the background, only the digit is ink."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from digitnet.__main__ import main as cli
+from digitnet.images import read_image
+from digitnet.preprocess import EmptyImageError, SeveralMarksError, preprocess
+from digitnet.scenes import digit_ink, photo_of_digit
+from digitnet.segment import segment_digits
+from digitnet.strokes import PenDigit
+
+SEVEN = PenDigit(7, 0, (np.float32([[100, 100], [300, 100], [180, 400]]),))
+ONE = PenDigit(1, 0, (np.float32([[250, 60], [250, 440]]),))
+SIZE = (900, 700)  # pixels: a small photo keeps the tests fast
+
+
+def seven_ink(height: float, width: float) -> np.ndarray:
+    return digit_ink(SEVEN, height, width)
+
+
+def two_digits_ink(height: float, width: float) -> np.ndarray:
+    """A 1 and a 7 side by side with a gap: a number."""
+    one, seven = digit_ink(ONE, height, width), digit_ink(SEVEN, height, width)
+    return np.concatenate([one, np.zeros((one.shape[0], one.shape[1] // 3), np.float32), seven], axis=1)
+
+
+def similarity(a: np.ndarray, b: np.ndarray) -> float:
+    return float(np.corrcoef(a.ravel(), b.ravel())[0, 1])
+
+
+REFERENCE = preprocess(seven_ink(300, 0.06))  # the 7's ink alone, as a drawing
+
+
+@pytest.mark.parametrize(
+    "condition",
+    [
+        "table at 2-4 edges",
+        "cast shadow",
+        "lighting gradient",
+        "ruled paper",
+        "squared paper",
+        "pencil",
+        "EXIF rotation",
+    ],
+)
+def test_a_photographed_seven_gives_the_input_of_the_seven_itself(condition):
+    picture = read_image(photo_of_digit(seven_ink, np.random.default_rng(1), condition, size=SIZE))
+    assert similarity(preprocess(picture), REFERENCE) > 0.8
+
+
+@pytest.mark.parametrize("condition", ["plain", "table at 2-4 edges", "cast shadow", "ruled paper", "squared paper"])
+def test_a_blank_sheet_has_no_digit(condition):
+    picture = read_image(photo_of_digit(None, np.random.default_rng(2), condition, size=SIZE))
+    with pytest.raises(EmptyImageError, match="can't find a digit") as raised:
+        preprocess(picture)
+    assert not isinstance(raised.value, SeveralMarksError)
+
+
+def test_light_ink_on_dark_paper_is_read_too():
+    board = np.full((400, 500), 60, np.uint8)  # a blackboard
+    ink = seven_ink(250, 0.06)
+    board[60 : 60 + ink.shape[0], 100 : 100 + ink.shape[1]] += (ink * 170).astype(np.uint8)
+    assert similarity(preprocess(board), REFERENCE) > 0.8
+
+
+def test_several_marks_are_offered_to_the_number_reader():
+    picture = read_image(photo_of_digit(two_digits_ink, np.random.default_rng(3), "plain", size=SIZE))
+    with pytest.raises(SeveralMarksError, match="2 separate marks"):
+        preprocess(picture)
+    assert len(segment_digits(picture, photo=True).crops) == 2
+
+
+def test_cli_reads_a_photographed_number_with_number_and_says_so_without(tmp_path, tiny_checkpoint, capsys):
+    path = tmp_path / "number.jpg"
+    path.write_bytes(photo_of_digit(two_digits_ink, np.random.default_rng(3), "plain", size=SIZE))
+    assert cli(["predict", str(path), "--checkpoint", str(tiny_checkpoint)]) == 1
+    assert "--number" in capsys.readouterr().err
+    assert cli(["predict", str(path), "--number", "--json", "--checkpoint", str(tiny_checkpoint)]) == 0
+    assert '"number": "' in capsys.readouterr().out
