@@ -12,12 +12,13 @@ from digitnet import load_predictor
 
 
 def scribbles(count: int, seed: int = 0) -> list[np.ndarray]:
-    """Different random strokes on a 320 px canvas, so every one gets its own answer."""
+    """Different random strokes on a 320 px canvas (ink in the alpha channel), so every one gets its own answer."""
     rng = np.random.default_rng(seed)
     pictures = []
     for _ in range(count):
-        image = Image.new("L", (320, 320), 0)
-        ImageDraw.Draw(image).line([tuple(p) for p in rng.uniform(40, 280, (5, 2))], 255, 16, joint="curve")
+        image = Image.new("RGBA", (320, 320), (0, 0, 0, 0))
+        points = [tuple(p) for p in rng.uniform(40, 280, (5, 2))]
+        ImageDraw.Draw(image).line(points, (0, 0, 0, 255), 16, joint="curve")
         pictures.append(np.asarray(image))
     return pictures
 
