@@ -15,9 +15,17 @@ import torch
 
 from digitnet.augment import StrokeAugmentConfig
 from digitnet.constants import NOT_A_DIGIT
-from digitnet.data import DataConfig, load_mnist, load_pendigits, load_unipen, render_drawn_digits, split_validation
+from digitnet.data import (
+    UNIPEN_SOURCE,
+    DataConfig,
+    load_mnist,
+    load_pendigits,
+    load_unipen,
+    render_drawn_digits,
+    split_validation,
+)
 from digitnet.finetune import load_extra, split_extra
-from digitnet.strokes import FIT_WRITERS, TUNE_WRITERS
+from digitnet.strokes import FIT_WRITERS, TUNE_WRITERS, UNIPEN_FILE
 
 Split = tuple[torch.Tensor, torch.Tensor]  # images (N, 1, 28, 28) in [0, 1], labels (N,)
 SMOKE_SIZES = {"train": 512, "val": 256, "test": 256}  # images per MNIST split with --smoke
@@ -41,6 +49,8 @@ def pen_digits(config: DataConfig, role: str, smoke: bool) -> list:
     """Pendigits and UNIPEN digits of one role ("fit" or "tune"); UNIPEN is skipped if it is not there."""
     writers = {"fit": FIT_WRITERS, "tune": TUNE_WRITERS}[role]
     pendigits, unipen = load_pendigits(config.data_dir, writers), load_unipen(config.data_dir, role)
+    if not unipen:  # optional on a user's machine: say what the run goes without
+        print(f"No UNIPEN digits at {config.data_dir / UNIPEN_FILE} ({UNIPEN_SOURCE}): {role} on pendigits alone.")
     if smoke:
         pendigits, unipen = pendigits[:SMOKE_DRAWN], unipen[:SMOKE_DRAWN]
     return pendigits + unipen

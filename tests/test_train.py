@@ -54,6 +54,13 @@ def test_train_main_smoke_writes_a_loadable_checkpoint_and_metrics(data_root: Pa
     assert predictor.metadata["model"]["macs"] == saved["model"]["macs"]
 
 
+def test_missing_unipen_digits_are_said_and_training_goes_on_without_them(data_root: Path, tmp_path: Path, capsys):
+    (data_root / "unipen" / "unipen-1a-digits.jsonl").unlink()
+    saved = train.main(["--smoke", "--data-dir", str(data_root), "--out", str(tmp_path / "m.pt"), "--threads", "1"])
+    assert "No UNIPEN digits at" in capsys.readouterr().out and "unipen" not in saved["drawn_test"]
+    assert saved["val_drawn"]["count"] == 4  # pendigits' tune writers 17-20 alone
+
+
 def test_missing_pen_digits_say_where_to_get_them(data_root: Path, tmp_path: Path):
     (data_root / "pendigits" / "pendigits-orig.tra").unlink()
     with pytest.raises(FileNotFoundError, match=r"pendigits-orig\.tra.*--drawn-copies 0"):
