@@ -14,6 +14,7 @@ import io
 import json
 import os
 import sqlite3
+import time
 import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -29,6 +30,7 @@ from digitnet.constants import IMAGE_SIZE
 FEEDBACK_ENV_VAR = "DIGITNET_FEEDBACK_DB"
 DEFAULT_FEEDBACK_DB = Path("feedback") / "feedback.sqlite3"
 BUSY_TIMEOUT = 30.0  # seconds a writer waits for another one to finish
+SETUP_TRIES = 20  # a new file's set-up, when connections race to make it (0.05 s, 0.1 s, ... apart)
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS drawings (
     id INTEGER PRIMARY KEY,
@@ -122,10 +124,7 @@ class FeedbackStore:
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             connection = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT)
-            connection.execute("PRAGMA journal_mode=WAL")
-            connection.execute("PRAGMA synchronous=FULL")
-            connection.execute(SCHEMA)
-            _add_key_column(connection)
+            _prepare(connection)
             yield connection
         except (sqlite3.Error, OSError) as error:
             raise FeedbackError(f"{failure}: {_why(error)}.") from error
@@ -209,6 +208,22 @@ class FeedbackStore:
             archive.writestr("labels.csv", text.getvalue())
             archive.writestr("labels.json", json.dumps(table, indent=1))
         return len(drawings)
+
+
+def _prepare(connection: sqlite3.Connection) -> None:
+    """WAL, full sync, the schema and the key column. Switching a new file to WAL fails at once, without
+    waiting, while another connection is setting it up (SQLite calls no busy handler there): try again."""
+    for attempt in range(SETUP_TRIES):
+        try:
+            connection.execute("PRAGMA journal_mode=WAL")
+            connection.execute("PRAGMA synchronous=FULL")
+            connection.execute(SCHEMA)
+            _add_key_column(connection)
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or attempt == SETUP_TRIES - 1:
+                raise
+            time.sleep(0.05 * (attempt + 1))
 
 
 def _add_key_column(connection: sqlite3.Connection) -> None:

@@ -223,3 +223,23 @@ def test_a_damaged_database_gives_a_clear_message(tmp_path):
     db.write_bytes(b"this is not a database" * 100)
     with pytest.raises(FeedbackError, match="cannot be read: its database file is damaged"):
         FeedbackStore(db).count()
+
+
+def test_setting_up_a_new_file_that_another_connection_holds_is_tried_again(tmp_path):
+    import sqlite3
+
+    from digitnet import feedback
+
+    class LockedTwice:  # what a connection sees while another one is switching the new file to WAL
+        def __init__(self, connection: sqlite3.Connection) -> None:
+            self.connection, self.refusals = connection, 2
+
+        def execute(self, sql: str, *args):
+            if sql.startswith("PRAGMA journal_mode") and self.refusals:
+                self.refusals -= 1
+                raise sqlite3.OperationalError("database is locked")
+            return self.connection.execute(sql, *args)
+
+    connection = LockedTwice(sqlite3.connect(tmp_path / "db.sqlite3"))
+    feedback._prepare(connection)
+    assert connection.refusals == 0 and connection.execute("SELECT COUNT(*) FROM drawings").fetchone() == (0,)
