@@ -9,16 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from digitnet.strokes import PenDigit
-
-
-def dense(stroke: np.ndarray, step: float) -> np.ndarray:
-    """Points every `step` along a stroke, so that sparse pen samples do not hide a part of it."""
-    if len(stroke) < 2:
-        return stroke
-    along = np.concatenate([[0], np.cumsum(np.linalg.norm(np.diff(stroke, axis=0), axis=1))])
-    at = np.linspace(0, along[-1], max(2, int(along[-1] / step) + 1))
-    return np.stack([np.interp(at, along, stroke[:, 0]), np.interp(at, along, stroke[:, 1])], axis=1)
+from digitnet.strokes import PenDigit, resample
 
 
 def is_straight(stroke: np.ndarray) -> bool:
@@ -38,7 +29,7 @@ def slashed_zero(digit: PenDigit, height: float) -> bool:
 
 def flagged_one(digit: PenDigit, height: float) -> bool:
     """A 1 whose top quarter reaches out sideways by more than a fifth of its height."""
-    points = np.concatenate([dense(s, height / 50) for s in digit.strokes])
+    points = np.concatenate([resample(s, height / 50) for s in digit.strokes])
     top = points[points[:, 1] <= points[:, 1].min() + 0.25 * height]
     return digit.label == 1 and np.ptp(top[:, 0]) > 0.2 * height
 
@@ -54,7 +45,7 @@ def crossed_seven(digit: PenDigit, height: float) -> bool:
 
 def open_four(digit: PenDigit, height: float) -> bool:
     """A 4 whose upper part holds two separate arms (they do not meet at the top): the open 4."""
-    points = np.concatenate([dense(s, height / 50) for s in digit.strokes])
+    points = np.concatenate([resample(s, height / 50) for s in digit.strokes])
     xs = np.sort(points[points[:, 1] <= points[:, 1].min() + 0.45 * height, 0])
     return digit.label == 4 and len(xs) > 1 and np.diff(xs).max() > 0.2 * height
 

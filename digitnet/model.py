@@ -128,14 +128,17 @@ class FusedDigitNet(nn.Module):
     def __init__(self, model: DigitNet) -> None:
         super().__init__()
         self.config = model.config
-        blocks = [m for m in model.features if isinstance(m, nn.Sequential)]  # (conv, bn, relu) each
-        self.weights, self.biases, self.paddings = nn.ParameterList(), nn.ParameterList(), []
-        for conv, bn, _relu in blocks:
+        self.weights, self.biases, self.paddings, self.pools = nn.ParameterList(), nn.ParameterList(), [], []
+        for layer in model.features:  # (conv, bn, relu) blocks, each followed by a max-pool or not
+            if isinstance(layer, nn.MaxPool2d):
+                self.pools[-1] = True
+                continue
+            conv, bn, _relu = layer
             scale = bn.weight / torch.sqrt(bn.running_var + bn.eps)  # y = scale * (conv(x) - mean) + beta
             self.weights.append(nn.Parameter(conv.weight * scale[:, None, None, None], requires_grad=False))
             self.biases.append(nn.Parameter(bn.bias - bn.running_mean * scale, requires_grad=False))
             self.paddings.append(conv.padding)
-        self.pools = [isinstance(after, nn.MaxPool2d) for after in _successors(model.features, blocks)]
+            self.pools.append(False)
         self.linear = model.classifier[-1]
         self.eval()
 
@@ -146,9 +149,3 @@ class FusedDigitNet(nn.Module):
             if pool:
                 x = F.max_pool2d(x, 2)
         return F.linear(x.flatten(1), self.linear.weight, self.linear.bias)
-
-
-def _successors(sequence: nn.Sequential, blocks: list[nn.Module]) -> list[nn.Module | None]:
-    """The layer that follows each of `blocks` in `sequence` (None for the last)."""
-    layers = list(sequence)
-    return [layers[layers.index(b) + 1] if layers.index(b) + 1 < len(layers) else None for b in blocks]

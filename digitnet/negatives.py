@@ -20,7 +20,7 @@ import numpy as np
 from digitnet import doodles
 from digitnet.data import load_pendigits, resolve_data_dir
 from digitnet.preprocess import EmptyImageError, preprocess
-from digitnet.strokes import FIT_WRITERS, draw_strokes, place_strokes, random_placement
+from digitnet.strokes import FIT_WRITERS, draw_strokes, place_strokes, random_placement, resample
 
 SPLITS = ("train", "val", "test")
 Drawing = tuple[np.ndarray, ...]
@@ -169,20 +169,10 @@ def wobble(strokes: list[np.ndarray], rng: np.random.Generator) -> Drawing:
     phases, amplitude = rng.uniform(0, 2 * np.pi, (3, 2)), rng.uniform(0.005, 0.025) * size
     result = []
     for stroke in strokes:
-        points = _resample((stroke - (low + high) / 2) @ affine.T, size / 30)
+        points = resample((stroke - (low + high) / 2) @ affine.T, size / 30)
         shift = sum(np.sin(points @ waves[k] + phases[k]) for k in range(3))
         result.append((points + amplitude * shift).astype(np.float32))
     return tuple(result)
-
-
-def _resample(stroke: np.ndarray, step: float) -> np.ndarray:
-    """Points every `step` or closer along the polyline, so the wobble bends straight lines too."""
-    if len(stroke) < 2:
-        return stroke
-    steps = np.linalg.norm(np.diff(stroke, axis=0), axis=1)
-    along = np.concatenate([[0], np.cumsum(steps)])
-    at = np.linspace(0, along[-1], max(2, int(along[-1] / step) + 1))
-    return np.stack([np.interp(at, along, stroke[:, 0]), np.interp(at, along, stroke[:, 1])], axis=1)
 
 
 def _rng(seed: int, split: str) -> np.random.Generator:

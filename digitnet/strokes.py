@@ -111,6 +111,15 @@ def read_unipen(path: Path) -> tuple[list[PenDigit], int]:
     return digits, refused
 
 
+def resample(stroke: np.ndarray, step: float) -> np.ndarray:
+    """Points every `step` or closer along a stroke's path (ends kept), so that no part of it is skipped."""
+    if len(stroke) < 2:
+        return stroke
+    along = np.concatenate([[0], np.cumsum(np.linalg.norm(np.diff(stroke, axis=0), axis=1))])
+    at = np.linspace(0, along[-1], max(2, int(along[-1] / step) + 1))
+    return np.stack([np.interp(at, along, stroke[:, 0]), np.interp(at, along, stroke[:, 1])], axis=1)
+
+
 def split_unipen(digits: list[PenDigit]) -> dict[str, list[PenDigit]]:
     """UNIPEN digits by role: "test" = whole held-out sites; of every other site's writers (sorted by name),
     every fifth from the third on "tune"s; the rest "fit"."""
