@@ -34,7 +34,7 @@ class DataConfig:
     drawn_copies: int = 2  # renderings of each training writer's pen digit per run (0: MNIST only)
     drawn_canvas: int = 200  # canvas side for those renderings, in pixels
     stroke_augment: bool = True  # distort each rendering's strokes (StrokeAugmentConfig) before drawing
-    negatives: int = 8000  # drawings that are no digit, trained as "not a digit" (0: none, ten outputs)
+    negatives: int = 12000  # drawings that are no digit, trained as "not a digit" (0: none, ten outputs)
 
 
 def resolve_data_dir(flag: str | Path | None) -> Path:

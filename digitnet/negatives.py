@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from digitnet import doodles
+from digitnet import doodles, sketches
 from digitnet.data import load_pendigits, resolve_data_dir
 from digitnet.preprocess import EmptyImageError, preprocess
 from digitnet.strokes import FIT_WRITERS, draw_strokes, place_strokes, random_placement, resample
@@ -26,19 +26,26 @@ SPLITS = ("train", "val", "test")
 Drawing = tuple[np.ndarray, ...]
 
 # (font, characters): letters that look like no digit, in fonts kept apart by split.
+# Other alphabets and pictograms widen what is refused: Cyrillic and Japanese glyphs, and the symbolic
+# and astrological fonts' pictures (no heart: hearts are a test kind; the Hershey fonts map them to ASCII).
 TRAIN_GLYPHS = {
     "letter": [(f, "CEFHKMPUVYcefhkmpuvy") for f in ("futural", "futuram", "rowmans", "timesr", "scripts")],
     "symbol": [(f, "#*@%+=") for f in ("futural", "rowmans", "timesr")],
+    "cyrillic": [("cyrillic", "DEFGHLPQUW^`defghlpquw}")],  # Д И Ф Г Ж Л П Ш Ю Щ Я Ц, small ones
+    "kana": [("japanese", "#$%&')*+,-.07AEFGIMNPUVWXZ\\^_`abcdflnrsxyz{|}")],  # kanji, hiragana
+    "pictogram": [("symbolic", "AFGIJLNOPQRSTUWXYZ[^`abceghjkop~"), ("astrology", "!$%&'+-<=@[]^`|}~")],
 }
 TEST_GLYPHS = {
     "letter": [(f, "ANRWnrw") for f in ("cursive", "scriptc", "timesi", "rowmant")],
     "greek": [("greekc", "KNPRWXcgjklmpwx")],  # capital lambda, xi, pi, sigma, psi, omega; small gamma, eta, ...
 }
 # Generators of digitnet.doodles, by name. Scribbles have their own goal in the issue.
-TRAIN_SCRIBBLES = ("scribble", "zigzag", "spiral", "blob", "filled")
+TRAIN_SCRIBBLES = ("scribble", "zigzag", "spiral", "blob", "filled", "knot", "wave")
 TRAIN_DOODLES = (*TRAIN_SCRIBBLES, "smiley", "star", "cross", "grid", "arrow", "triangle", "square")
+TRAIN_DOODLES += ("polygon", "composition", "cloud", "tree", "fish", "bolt", "checkmark")  # digitnet.sketches
 TEST_SCRIBBLES = ("tangle", "loops")
 TEST_DOODLES = (*TEST_SCRIBBLES, "heart", "house", "sun", "flower", "stick_figure", "envelope", "cat")
+SHAPE_GLYPHS = ("pictogram",)  # glyph kinds that are pictures, not letters
 GLYPH_WEIGHT = 4  # letters are what people draw most: each glyph kind counts as this many doodle kinds
 FAMILIES = ("letters", "shapes", "scribbles", "digit parts")  # the issue's goals differ by family
 FRAGMENT_SHARE = (0.2, 0.4)  # the part of a digit's pen path kept for a fragment
@@ -122,6 +129,8 @@ def _bends_open(part: np.ndarray) -> bool:
 
 def kind_family(kind: str) -> str:
     """The family of a kind: letters, shapes, scribbles, or digit parts (overlays and fragments)."""
+    if kind in SHAPE_GLYPHS:
+        return "shapes"
     if kind in TRAIN_GLYPHS or kind in TEST_GLYPHS:
         return "letters"
     if kind in TRAIN_SCRIBBLES or kind in TEST_SCRIBBLES:
@@ -135,7 +144,7 @@ def _kinds(split: str, data_dir: Path | None = None) -> dict[str, tuple[int, Cal
         raise ValueError(f"split must be one of {SPLITS}, not {split!r}")
     glyphs, pictures = (TEST_GLYPHS, TEST_DOODLES) if split == "test" else (TRAIN_GLYPHS, TRAIN_DOODLES)
     kinds = {name: (GLYPH_WEIGHT, _glyph_picker(choices)) for name, choices in glyphs.items()}
-    kinds |= {name: (1, getattr(doodles, name)) for name in pictures}
+    kinds |= {name: (1, getattr(doodles, name, None) or getattr(sketches, name)) for name in pictures}
     if split == "test":  # the pen digits are the training writers': the test split has its own kinds
         return kinds
     digits = _pen_digits(data_dir)

@@ -104,3 +104,23 @@ def test_every_kind_has_a_family():
     families = {kind: negatives.kind_family(kind) for kind in kinds}
     assert set(families.values()) == set(negatives.FAMILIES)
     assert (families["greek"], families["tangle"], families["heart"]) == ("letters", "scribbles", "shapes")
+    assert (families["pictogram"], families["knot"], families["cyrillic"]) == ("shapes", "scribbles", "letters")
+
+
+@pytest.mark.parametrize("kind", negatives.TRAIN_DOODLES)
+def test_every_training_picture_draws_a_repeatable_inkable_drawing(kind):
+    generator = negatives._kinds("train")[kind][1]
+    for seed in range(5):
+        strokes = generator(np.random.default_rng(seed))
+        assert strokes and all(s.ndim == 2 and s.shape[1] == 2 and np.isfinite(s).all() for s in strokes)
+        assert all(np.array_equal(a, b) for a, b in zip(strokes, generator(np.random.default_rng(seed)), strict=True))
+        placed = negatives.place_drawing(
+            negatives.wobble(strokes, np.random.default_rng(seed)), (200, 200), np.random.default_rng(0)
+        )
+        assert preprocess(draw_strokes(placed, (200, 200), 8)).max() == 1
+
+
+def test_every_training_glyph_exists_in_its_font():
+    """A character a font lacks would silently draw nothing: every listed one must have strokes."""
+    for font, chars in itertools.chain.from_iterable(negatives.TRAIN_GLYPHS.values()):
+        assert all(negatives._glyph(font, char) for char in chars), font
