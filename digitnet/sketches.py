@@ -73,6 +73,19 @@ def cloud(rng: np.random.Generator) -> Strokes:
     return [np.stack([1.4 * r * np.cos(t), r * np.sin(t)], axis=1)]
 
 
+def bean(rng: np.random.Generator) -> Strokes:
+    """A round blob with a deep dent somewhere in its outline (a bean, an apple), sometimes a stem in the dent."""
+    t = np.linspace(0, 2 * np.pi, 120)
+    where, depth, width = rng.uniform(0, 2 * np.pi), rng.uniform(0.5, 0.75), rng.uniform(0.25, 0.45)
+    off = (t - where + np.pi) % (2 * np.pi) - np.pi  # angle from the dent's middle, in [-pi, pi)
+    r = 1 - depth * np.exp(-((off / width) ** 2))  # the dent is what keeps it from being a 0
+    strokes = [np.stack([r * np.cos(t), r * np.sin(t)], axis=1) * [rng.uniform(0.8, 1.25), 1]]
+    if rng.random() < 0.4:
+        direction = np.array([np.cos(where), np.sin(where)])
+        strokes.append(np.stack([(1 - depth) * direction, (1.3 - depth / 2) * direction]))
+    return strokes
+
+
 def tree(rng: np.random.Generator) -> Strokes:
     """A tree: a trunk under a pointed or bumpy crown (a round one on a stick is a 9)."""
     trunk = [line((-0.15, 1.6), (-0.15, 0.7)), line((0.15, 1.6), (0.15, 0.7))]
