@@ -28,10 +28,10 @@ def mnist_test_probs(predictor):
     return predictor.probabilities(images[:, 0].numpy()), labels.numpy()
 
 
-def test_mnist_test_accuracy_is_at_least_99_5_percent(mnist_test_probs):
-    # The goal is 99.6%; the committed model (UNIPEN and "not a digit" added, 15 epochs) reads 99.54%: README.
+def test_mnist_test_accuracy_is_at_least_99_6_percent(mnist_test_probs):
+    # The goal; the committed model reads 99.64% (README).
     probs, labels = mnist_test_probs
-    assert (probs.argmax(1) == labels).mean() >= 0.995
+    assert (probs.argmax(1) == labels).mean() >= 0.996
 
 
 def test_mnist_test_probabilities_are_calibrated(mnist_test_probs):
