@@ -11,22 +11,25 @@ import numpy as np
 from PIL import Image
 
 from digitnet.preprocess import MIN_DIGIT_SIZE, EmptyImageError, SeveralMarksError, to_float
-from digitnet.segment import group_pieces
+from digitnet.segment import Box, group_pieces
 
 PHOTO_MIN_SIDE = 64  # opaque pictures (integer pixels) at least this large are photos or scans: the paper decides
 PHOTO_SIDE = 600  # photos are read at most this many pixels wide or tall (a pen's stroke stays >= 1 px)
 BACKGROUND_SCALE = 4  # the paper's brightness is estimated on a picture this many times smaller
 BACKGROUND_WINDOW = 0.1  # share of the longer side: darker features narrower than this are ink, wider are lighting
+DARK_PAPER = 0.45  # a surface darker than this (its brightest tenth, marks aside) may bear light ink
 MARK_CONTRAST = 0.1  # brightness difference from the paper that tells marks from paper noise, for the polarity
 PAPER_SHARE = 0.4  # background darker than this share of the paper's is another surface (a table, a hand)
 EDGE_MARGIN = 2  # background pixels along another surface that are not paper (its blurred edge)
 EDGE_STEP = 0.25  # share of the paper's brightness by which the background steps at a sheet's or a shadow's edge
+STEP_WINDOW = 5  # pixels of the smaller picture over which a step is measured: its whole blurred ramp
 PHOTO_MIN_INK = 0.15  # a sheet whose strongest mark darkens the paper by less than this share is blank
 INK_LEVEL = 0.4  # share of the strongest mark's darkness below which a pixel is paper (or a faint ruled line)
 LINE_LENGTH = 0.4  # marks at least this share of the picture long in a straight line are ruled or squared lines
 LINE_THICKNESS = 4  # pixels: a line's pixels with ink thicker than this across it belong to a stroke crossing it
 LINE_SLOPES = np.tan(np.deg2rad(np.arange(-6.0, 6.1, 1.0)))  # the paper's tilt in the picture
 LINE_POOL = 4  # lines are looked for on a picture this many times smaller
+EDGE_NEAR, EDGE_SHARE = 3, 0.5  # a mark with over half its pixels within 3 px of an edge is the edge's sliver
 SPECK_SHARE = 0.3  # marks smaller than this share of the largest are specks, unless inside a digit's box
 MAX_MARK = 0.8  # marks spanning more of the picture's height or width than this are edges, not a digit
 OUTLINE_BAND, OUTLINE_SHARE = 0.08, 0.9  # a mark with 90% of its ink within 8% of its box's sides is an outline
@@ -53,8 +56,9 @@ def photo_gray(array: np.ndarray) -> np.ndarray:
 
 def paper_background(gray: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, bool]:
     """The paper's brightness under its lighting at every pixel, where the paper is (not a table, nor its edge),
-    where the background steps (edges of sheets and shadows: no ink can be told there), and whether the ink is
-    lighter than the paper (then the background is of the inverted picture, 1 - gray)."""
+    where the background steps (edges of sheets and shadows: there the darker side's brightness is given, so
+    that a stroke across a shadow's edge stays ink and the lit side's paper does not turn to ink), and whether
+    the ink is lighter than the paper (then the background is of the inverted picture, 1 - gray)."""
     from scipy import ndimage  # on first use: importing it costs the page 0.2 s of start-up
 
     height, width = gray.shape
@@ -64,12 +68,16 @@ def paper_background(gray: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarr
     closed, opened = ndimage.grey_closing(small, size=window), ndimage.grey_opening(small, size=window)
     rows, cols = small.shape
     middle = (slice(rows // 4, rows - rows // 4), slice(cols // 4, cols - cols // 4))  # mostly paper and the digit
-    # Strokes are narrower than a window; and light marks are looked for only on dark paper (a blackboard).
-    light_ink = float(np.median(small[middle])) < 0.5 and _has_light_ink(small[middle], 2 * window[0])
+    # Strokes are narrower than a window; and light marks are looked for only on a surface that is dark even
+    # at its brightest (a blackboard): a sheet half in shadow has a lit part, which is no mark.
+    dark_paper = float(np.percentile(opened[middle], 90)) < DARK_PAPER
+    light_ink = dark_paper and _has_light_ink(small[middle], 2 * window[0])
     small = ndimage.uniform_filter(1 - opened if light_ink else closed, 3)
     paper_level = float(np.median(small[middle]))
     paper = ndimage.binary_erosion(small >= PAPER_SHARE * paper_level, iterations=EDGE_MARGIN, border_value=0)
-    steps = ndimage.maximum_filter(small, 3) - ndimage.minimum_filter(small, 3) > EDGE_STEP * paper_level
+    darkest = ndimage.minimum_filter(small, STEP_WINDOW)
+    steps = ndimage.maximum_filter(small, STEP_WINDOW) - darkest > EDGE_STEP * paper_level
+    small = np.where(steps, darkest, small)
     background = np.asarray(Image.fromarray(small).resize((width, height), Image.Resampling.BILINEAR))
     paper, steps = (
         np.asarray(Image.fromarray(m).resize((width, height), Image.Resampling.NEAREST)) for m in (paper, steps)
@@ -118,30 +126,25 @@ def _vertical_runs(mask: np.ndarray, length: int) -> np.ndarray:
     return runs
 
 
-def digit_marks(ink: np.ndarray, paper: np.ndarray, peak: float) -> list[np.ndarray]:
+def digit_marks(ink: np.ndarray, paper: np.ndarray, steps: np.ndarray, peak: float) -> list[np.ndarray]:
     """Masks of the groups of marks on the paper that may be digits (ink over INK_LEVEL of `peak`), tallest
-    first; ruled lines, outlines and specks are left out, and so are marks that run off the paper."""
+    first; ruled lines, outlines and specks are left out, and so are marks that run off the paper or lie
+    along the edge of the sheet or of a shadow (`steps`)."""
     from scipy import ndimage
 
     mask = ink > INK_LEVEL * peak
     mask &= ~(_line_pixels(mask) | _line_pixels(mask.T).T)
-    labels = ndimage.label(mask, structure=np.ones((3, 3)))[0]
-    off_paper = ndimage.binary_dilation(~paper, border_value=1)  # the picture's own edge too
-    off_paper = set(np.unique(labels[off_paper & mask]).tolist())
+    labels, count = ndimage.label(mask, structure=np.ones((3, 3)))
     boxes = [(s[0].start, s[0].stop, s[1].start, s[1].stop) for s in ndimage.find_objects(labels)]
-    height, width = ink.shape
-    too_big = [b[1] - b[0] > MAX_MARK * height or b[3] - b[2] > MAX_MARK * width for b in boxes]
-    sizes = [0 if i + 1 in off_paper or too_big[i] else max(b[1] - b[0], b[3] - b[2]) for i, b in enumerate(boxes)]
-    sizes = [0 if size and _is_outline(labels, i + 1, boxes[i]) else size for i, size in enumerate(sizes)]
+    sizes = _mark_sizes(labels, count, boxes, paper, steps)
     smallest = max(MIN_DIGIT_SIZE * min(ink.shape), SPECK_SHARE * max(sizes, default=0), 1)
     big = [i for i, size in enumerate(sizes) if size >= smallest]
     if not big:
         return []
-    groups = [[big[i] for i in group] for group in group_pieces([boxes[i] for i in big])]
+    groups = _join_crossing([[big[i] for i in group] for group in group_pieces([boxes[i] for i in big])], boxes)
     marks = []
     for group in groups:
-        top, bottom = min(boxes[i][0] for i in group), max(boxes[i][1] for i in group)
-        left, right = min(boxes[i][2] for i in group), max(boxes[i][3] for i in group)
+        top, bottom, left, right = _group_box(group, boxes)
         inside = [
             i for i, size in enumerate(sizes) if 0 < size < smallest and _within(boxes[i], top, bottom, left, right)
         ]
@@ -149,7 +152,55 @@ def digit_marks(ink: np.ndarray, paper: np.ndarray, peak: float) -> list[np.ndar
     return sorted(marks, key=lambda m: -np.ptp(np.flatnonzero(m.any(axis=1))))
 
 
-def _is_outline(labels: np.ndarray, label: int, box: tuple[int, int, int, int]) -> bool:
+def _mark_sizes(labels: np.ndarray, count: int, boxes: list[Box], paper: np.ndarray, steps: np.ndarray) -> list[int]:
+    """Each mark's longer side, or 0 for a mark that is no part of a digit: off the paper, along an edge,
+    spanning most of the picture, or an outline."""
+    from scipy import ndimage
+
+    off_paper = ndimage.binary_dilation(~paper, border_value=1)  # the picture's own edge too
+    off_paper = set(np.unique(labels[off_paper & (labels > 0)]).tolist())
+    edges = ndimage.binary_dilation(~paper | steps, iterations=EDGE_NEAR, border_value=1)
+    along_edges = ndimage.mean(edges, labels, np.arange(1, count + 1)) > EDGE_SHARE
+    height, width = labels.shape
+    too_big = [b[1] - b[0] > MAX_MARK * height or b[3] - b[2] > MAX_MARK * width for b in boxes]
+    sizes = [0 if i + 1 in off_paper or too_big[i] else max(b[1] - b[0], b[3] - b[2]) for i, b in enumerate(boxes)]
+    sizes = [0 if size and _is_outline(labels, i + 1, boxes[i]) else size for i, size in enumerate(sizes)]
+    digit_sized = MIN_DIGIT_SIZE * min(labels.shape)
+    # A mark along an edge is the edge's sliver when a digit-sized mark lies elsewhere on the sheet; alone,
+    # it may be a digit written along a shadow's edge.
+    if any(size >= digit_sized and not along_edges[i] for i, size in enumerate(sizes)):
+        sizes = [0 if along_edges[i] else size for i, size in enumerate(sizes)]
+    return sizes
+
+
+def _group_box(group: list[int], boxes: list[Box]) -> Box:
+    """The box around a group of marks."""
+    return (
+        min(boxes[i][0] for i in group),
+        max(boxes[i][1] for i in group),
+        min(boxes[i][2] for i in group),
+        max(boxes[i][3] for i in group),
+    )
+
+
+def _join_crossing(groups: list[list[int]], boxes: list[Box]) -> list[list[int]]:
+    """Groups whose boxes overlap and that together are no wider than tall are one digit (a 4 drawn as an L
+    and a bar that does not reach it); digits of a number written apart have boxes that do not overlap."""
+    joined: list[list[int]] = []
+    for group in groups:
+        for other in joined:
+            a, b = _group_box(group, boxes), _group_box(other, boxes)
+            top, bottom, left, right = _group_box(group + other, boxes)
+            crossing = min(a[1], b[1]) > max(a[0], b[0]) and min(a[3], b[3]) > max(a[2], b[2])
+            if crossing and right - left <= bottom - top:
+                other.extend(group)
+                break
+        else:
+            joined.append(list(group))
+    return joined
+
+
+def _is_outline(labels: np.ndarray, label: int, box: Box) -> bool:
     """True for a mark lying along the sides of its box, like the edges of a sheet seen on a table."""
     top, bottom, left, right = box
     ys, xs = np.nonzero(labels[top:bottom, left:right] == label)
@@ -158,7 +209,7 @@ def _is_outline(labels: np.ndarray, label: int, box: tuple[int, int, int, int]) 
     return min(bottom - top, right - left) > 2 / OUTLINE_BAND and near.mean() > OUTLINE_SHARE
 
 
-def _within(box: tuple[int, int, int, int], top: int, bottom: int, left: int, right: int) -> bool:
+def _within(box: Box, top: int, bottom: int, left: int, right: int) -> bool:
     """True when the centre of `box` lies inside the given box."""
     return top <= (box[0] + box[1]) / 2 <= bottom and left <= (box[2] + box[3]) / 2 <= right
 
@@ -173,16 +224,14 @@ def photo_ink(array: np.ndarray, several: bool = False) -> np.ndarray:
     gray = photo_gray(array)
     background, paper, steps, light_ink = paper_background(gray)
     gray = 1 - gray if light_ink else gray
-    ink = np.where(paper & ~steps, np.clip((background - gray) / np.maximum(background, 0.02), 0, 1), 0).astype(
-        np.float32
-    )
+    ink = np.where(paper, np.clip((background - gray) / np.maximum(background, 0.02), 0, 1), 0).astype(np.float32)
     height, width = ink.shape  # the digit's strength, from the middle: a strip of table at an edge is no guide
     peak = float(
         ndimage.uniform_filter(ink, 3)[height // 4 : height - height // 4, width // 4 : width - width // 4].max()
     )
     if peak < PHOTO_MIN_INK:
         raise EmptyImageError(NO_DIGIT)
-    marks = digit_marks(ink, paper, peak)
+    marks = digit_marks(ink, paper, steps, peak)
     if not marks:
         raise EmptyImageError(NO_DIGIT)
     tallest = np.ptp(np.flatnonzero(marks[0].any(axis=1)))
