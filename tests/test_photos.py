@@ -59,6 +59,12 @@ def test_a_blank_sheet_has_no_digit(condition):
     assert not isinstance(raised.value, SeveralMarksError)
 
 
+def test_a_blank_sheet_under_a_shadow_a_hotspot_and_noise_has_no_digit():
+    picture = read_image(photo_of_digit(None, np.random.default_rng(10), "everything at once", size=SIZE))
+    with pytest.raises(EmptyImageError, match="can't find a digit"):
+        preprocess(picture)
+
+
 def test_light_ink_on_dark_paper_is_read_too():
     board = np.full((400, 500), 60, np.uint8)  # a blackboard
     ink = seven_ink(250, 0.06)
