@@ -107,6 +107,13 @@ def test_a_shadow_edge_across_the_digit_leaves_its_strokes_whole():
     assert similarity(preprocess(as_photo(sheet)), REFERENCE) > 0.8
 
 
+def test_a_dark_seam_along_a_shadows_edge_is_no_second_digit():
+    sheet = paper_with_seven()
+    sheet[:, 480:] *= 0.45  # a shadow beside the 7
+    sheet[100:250, 484:487] *= 0.6  # a seam of darker shade just inside it, as tall as a digit
+    assert similarity(preprocess(as_photo(sheet)), REFERENCE) > 0.8
+
+
 def test_the_lit_part_of_a_sheet_in_shadow_is_no_light_ink():
     sheet = paper_with_seven()
     sheet[:, 180:] *= 0.38  # the 7 lies in the shadow; a lit strip of the sheet is left at the side
