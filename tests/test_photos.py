@@ -59,6 +59,12 @@ def test_a_blank_sheet_has_no_digit(condition):
     assert not isinstance(raised.value, SeveralMarksError)
 
 
+def test_a_blank_sheet_under_a_shadow_a_hotspot_and_noise_has_no_digit():
+    picture = read_image(photo_of_digit(None, np.random.default_rng(10), "everything at once", size=SIZE))
+    with pytest.raises(EmptyImageError, match="can't find a digit"):
+        preprocess(picture)
+
+
 def test_light_ink_on_dark_paper_is_read_too():
     board = np.full((400, 500), 60, np.uint8)  # a blackboard
     ink = seven_ink(250, 0.06)
@@ -80,3 +86,41 @@ def test_cli_reads_a_photographed_number_with_number_and_says_so_without(tmp_pat
     assert "--number" in capsys.readouterr().err
     assert cli(["predict", str(path), "--number", "--json", "--checkpoint", str(tiny_checkpoint)]) == 0
     assert '"number": "' in capsys.readouterr().out
+
+
+def paper_with_seven(paper: float = 0.9) -> np.ndarray:
+    """A 500x600 gray sheet (float, 0-1) with a dark 7 in its middle."""
+    sheet = np.full((500, 600), paper, np.float32)
+    ink = seven_ink(250, 0.06)
+    top, left = 125, 300 - ink.shape[1] // 2
+    sheet[top : top + ink.shape[0], left : left + ink.shape[1]] *= 1 - 0.9 * ink
+    return sheet
+
+
+def as_photo(sheet: np.ndarray) -> np.ndarray:
+    return (np.clip(sheet, 0, 1) * 255).astype(np.uint8)
+
+
+def test_a_shadow_edge_across_the_digit_leaves_its_strokes_whole():
+    sheet = paper_with_seven()
+    sheet[:, 290:] *= 0.45  # a sharp shadow from x = 290, through the 7's bar and stem
+    assert similarity(preprocess(as_photo(sheet)), REFERENCE) > 0.8
+
+
+def test_a_dark_seam_along_a_shadows_edge_is_no_second_digit():
+    sheet = paper_with_seven()
+    sheet[:, 480:] *= 0.45  # a shadow beside the 7
+    sheet[100:250, 484:487] *= 0.6  # a seam of darker shade just inside it, as tall as a digit
+    assert similarity(preprocess(as_photo(sheet)), REFERENCE) > 0.8
+
+
+def test_the_lit_part_of_a_sheet_in_shadow_is_no_light_ink():
+    sheet = paper_with_seven()
+    sheet[:, 180:] *= 0.38  # the 7 lies in the shadow; a lit strip of the sheet is left at the side
+    assert similarity(preprocess(as_photo(sheet)), REFERENCE) > 0.8
+
+
+def test_a_four_drawn_as_an_l_and_a_bar_that_misses_it_is_one_mark():
+    four = PenDigit(4, 0, (np.float32([[60, 20], [40, 200], [160, 200]]), np.float32([[165, 90], [215, 330]])))
+    picture = read_image(photo_of_digit(lambda h, w: digit_ink(four, h, w), np.random.default_rng(4), "plain", SIZE))
+    assert similarity(preprocess(picture), preprocess(digit_ink(four, 300, 0.06))) > 0.8

@@ -1,0 +1,244 @@
+"""Find the ink of a photo or scan of a digit on paper: the paper, not the border, is the background.
+
+Pure functions of numpy arrays (scipy on first use). Ink is how much darker a pixel is than its
+paper under its lighting; only the digit's marks are kept (not a table, ruled lines, an outline or
+specks), and a sheet with no mark or with several digit-sized marks says so.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from PIL import Image
+
+from digitnet.preprocess import MIN_DIGIT_SIZE, EmptyImageError, SeveralMarksError, to_float
+from digitnet.segment import Box, group_pieces
+
+PHOTO_MIN_SIDE = 64  # opaque pictures (integer pixels) at least this large are photos or scans: the paper decides
+PHOTO_SIDE = 600  # photos are read at most this many pixels wide or tall (a pen's stroke stays >= 1 px)
+BACKGROUND_SCALE = 4  # the paper's brightness is estimated on a picture this many times smaller
+BACKGROUND_WINDOW = 0.1  # share of the longer side: darker features narrower than this are ink, wider are lighting
+DARK_PAPER = 0.45  # a surface darker than this (its brightest tenth, marks aside) may bear light ink
+MARK_CONTRAST = 0.1  # brightness difference from the paper that tells marks from paper noise, for the polarity
+PAPER_SHARE = 0.4  # background darker than this share of the paper's is another surface (a table, a hand)
+EDGE_MARGIN = 2  # background pixels along another surface that are not paper (its blurred edge)
+EDGE_STEP = 0.25  # share of the paper's brightness by which the background steps at a sheet's or a shadow's edge
+STEP_WINDOW = 5  # pixels of the smaller picture over which a step is measured: its whole blurred ramp
+PHOTO_MIN_INK = 0.24  # a sheet whose strongest mark darkens the paper by less than this share is blank
+INK_LEVEL = 0.4  # share of the strongest mark's darkness below which a pixel is paper (or a faint ruled line)
+LINE_LENGTH = 0.4  # marks at least this share of the picture long in a straight line are ruled or squared lines
+LINE_THICKNESS = 4  # pixels: a line's pixels with ink thicker than this across it belong to a stroke crossing it
+LINE_SLOPES = np.tan(np.deg2rad(np.arange(-6.0, 6.1, 1.0)))  # the paper's tilt in the picture
+LINE_POOL = 4  # lines are looked for on a picture this many times smaller
+EDGE_NEAR, EDGE_SHARE = 3, 0.5  # a mark with over half its pixels within 3 px of an edge is the edge's sliver
+SPECK_SHARE = 0.3  # marks smaller than this share of the largest are specks, unless inside a digit's box
+MAX_MARK = 0.8  # marks spanning more of the picture's height or width than this are edges, not a digit
+OUTLINE_BAND, OUTLINE_SHARE = 0.08, 0.9  # a mark with 90% of its ink within 8% of its box's sides is an outline
+GROUP_HEIGHT = 0.5  # a second group of marks this tall (share of the tallest) is a second digit
+NO_DIGIT = "I can't find a digit in this picture: photograph one digit written dark on light paper, close up."
+SEVERAL_MARKS = "I see {} separate marks in this picture: a number? Read it as a number, or photograph one digit."
+
+
+def is_photo(array: np.ndarray) -> bool:
+    """True for opaque pictures of integer pixels at least PHOTO_MIN_SIDE on each side: photos and scans."""
+    return np.issubdtype(array.dtype, np.integer) and min(array.shape[:2]) >= PHOTO_MIN_SIDE
+
+
+def photo_gray(array: np.ndarray) -> np.ndarray:
+    """Luminance in [0, 1], box-averaged down so that the longer side is at most PHOTO_SIDE."""
+    if array.dtype != np.uint8:
+        array = (to_float(array) * 255).astype(np.uint8)
+    image = Image.fromarray(array)
+    image = image.convert("L") if image.mode != "L" else image
+    factor = -(-max(image.size) // PHOTO_SIDE)
+    image = image.reduce(factor) if factor > 1 else image
+    return np.asarray(image, dtype=np.float32) * np.float32(1 / 255)
+
+
+def paper_background(gray: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, bool]:
+    """The paper's brightness under its lighting at every pixel, where the paper is (not a table, nor its edge),
+    where the background steps (edges of sheets and shadows: there the darker side's brightness is given, so
+    that a stroke across a shadow's edge stays ink and the lit side's paper does not turn to ink), and whether
+    the ink is lighter than the paper (then the background is of the inverted picture, 1 - gray)."""
+    from scipy import ndimage  # on first use: importing it costs the page 0.2 s of start-up
+
+    height, width = gray.shape
+    size = (max(width // BACKGROUND_SCALE, 1), max(height // BACKGROUND_SCALE, 1))
+    small = np.asarray(Image.fromarray(gray).resize(size, Image.Resampling.BOX))
+    window = (max(3, round(BACKGROUND_WINDOW * max(size))),) * 2
+    closed, opened = ndimage.grey_closing(small, size=window), ndimage.grey_opening(small, size=window)
+    rows, cols = small.shape
+    middle = (slice(rows // 4, rows - rows // 4), slice(cols // 4, cols - cols // 4))  # mostly paper and the digit
+    # Strokes are narrower than a window; and light marks are looked for only on a surface that is dark even
+    # at its brightest (a blackboard): a sheet half in shadow has a lit part, which is no mark.
+    dark_paper = float(np.percentile(opened[middle], 90)) < DARK_PAPER
+    light_ink = dark_paper and _has_light_ink(small[middle], 2 * window[0])
+    small = ndimage.uniform_filter(1 - opened if light_ink else closed, 3)
+    paper_level = float(np.median(small[middle]))
+    paper = ndimage.binary_erosion(small >= PAPER_SHARE * paper_level, iterations=EDGE_MARGIN, border_value=0)
+    darkest = ndimage.minimum_filter(small, STEP_WINDOW)
+    steps = ndimage.maximum_filter(small, STEP_WINDOW) - darkest > EDGE_STEP * paper_level
+    small = np.where(steps, darkest, small)
+    background = np.asarray(Image.fromarray(small).resize((width, height), Image.Resampling.BILINEAR))
+    paper, steps = (
+        np.asarray(Image.fromarray(m).resize((width, height), Image.Resampling.NEAREST)) for m in (paper, steps)
+    )
+    return background, paper, steps, bool(light_ink)
+
+
+def _has_light_ink(gray: np.ndarray, block: int) -> bool:
+    """True when the marks differ from the paper around them (the median of each block) by being lighter."""
+    block = max(1, min(block, *gray.shape))
+    rows, cols = gray.shape[0] // block, gray.shape[1] // block
+    blocks = gray[: rows * block, : cols * block].reshape(rows, block, cols, block)
+    contrast = blocks - np.median(blocks, axis=(1, 3), keepdims=True)
+    return contrast[contrast > MARK_CONTRAST].sum() > -contrast[contrast < -MARK_CONTRAST].sum()
+
+
+def _line_pixels(mask: np.ndarray) -> np.ndarray:
+    """Pixels of `mask` on long, nearly horizontal straight lines (found at a quarter of the size, any small tilt)."""
+    scale = LINE_POOL
+    height, width = mask.shape[0] // scale, mask.shape[1] // scale
+    pooled = mask[: scale * height, : scale * width].reshape(height, scale, width, scale).any(axis=(1, 3))
+    columns = np.arange(width)
+    found = np.zeros_like(pooled)
+    for slope in LINE_SLOPES:
+        rows = np.arange(height)[:, None] + np.round(columns * slope).astype(np.intp)
+        inside = (rows >= 0) & (rows < height)
+        rows = np.clip(rows, 0, height - 1)
+        hits = np.flatnonzero((pooled[rows, columns] & inside).sum(axis=1) >= LINE_LENGTH * width)
+        for row in hits:
+            for near in range(max(row - 1, 0), min(row + 2, height)):  # between two LINE_SLOPES, it wanders a row
+                found[rows[near][inside[near]], columns[inside[near]]] = True
+    if not found.any():
+        return np.zeros_like(mask)
+    full = np.zeros_like(mask)
+    full[: scale * height, : scale * width] = found.repeat(scale, axis=0).repeat(scale, axis=1)
+    return full & mask & ~_vertical_runs(mask, LINE_THICKNESS + 1)  # ink thicker than a line is a stroke across it
+
+
+def _vertical_runs(mask: np.ndarray, length: int) -> np.ndarray:
+    """Pixels of `mask` in vertical runs at least `length` long (a binary opening, by slices: faster)."""
+    count = mask.shape[0] - length + 1
+    starts = np.logical_and.reduce([mask[k : k + count] for k in range(length)]) if count > 0 else mask[:0]
+    runs = np.zeros_like(mask)
+    for k in range(length):
+        runs[k : k + count] |= starts
+    return runs
+
+
+def digit_marks(ink: np.ndarray, paper: np.ndarray, steps: np.ndarray, peak: float) -> list[np.ndarray]:
+    """Masks of the groups of marks on the paper that may be digits (ink over INK_LEVEL of `peak`), tallest
+    first; ruled lines, outlines and specks are left out, and so are marks that run off the paper or lie
+    along the edge of the sheet or of a shadow (`steps`)."""
+    from scipy import ndimage
+
+    mask = ink > INK_LEVEL * peak
+    mask &= ~(_line_pixels(mask) | _line_pixels(mask.T).T)
+    labels, count = ndimage.label(mask, structure=np.ones((3, 3)))
+    boxes = [(s[0].start, s[0].stop, s[1].start, s[1].stop) for s in ndimage.find_objects(labels)]
+    sizes = _mark_sizes(labels, count, boxes, paper, steps)
+    smallest = max(MIN_DIGIT_SIZE * min(ink.shape), SPECK_SHARE * max(sizes, default=0), 1)
+    big = [i for i, size in enumerate(sizes) if size >= smallest]
+    if not big:
+        return []
+    groups = _join_crossing([[big[i] for i in group] for group in group_pieces([boxes[i] for i in big])], boxes)
+    marks = []
+    for group in groups:
+        top, bottom, left, right = _group_box(group, boxes)
+        inside = [
+            i for i, size in enumerate(sizes) if 0 < size < smallest and _within(boxes[i], top, bottom, left, right)
+        ]
+        marks.append(np.isin(labels, [i + 1 for i in group + inside]))
+    return sorted(marks, key=lambda m: -np.ptp(np.flatnonzero(m.any(axis=1))))
+
+
+def _mark_sizes(labels: np.ndarray, count: int, boxes: list[Box], paper: np.ndarray, steps: np.ndarray) -> list[int]:
+    """Each mark's longer side, or 0 for a mark that is no part of a digit: off the paper, along an edge,
+    spanning most of the picture, or an outline."""
+    from scipy import ndimage
+
+    off_paper = ndimage.binary_dilation(~paper, border_value=1)  # the picture's own edge too
+    off_paper = set(np.unique(labels[off_paper & (labels > 0)]).tolist())
+    edges = ndimage.binary_dilation(~paper | steps, iterations=EDGE_NEAR, border_value=1)
+    along_edges = ndimage.mean(edges, labels, np.arange(1, count + 1)) > EDGE_SHARE
+    height, width = labels.shape
+    too_big = [b[1] - b[0] > MAX_MARK * height or b[3] - b[2] > MAX_MARK * width for b in boxes]
+    sizes = [0 if i + 1 in off_paper or too_big[i] else max(b[1] - b[0], b[3] - b[2]) for i, b in enumerate(boxes)]
+    sizes = [0 if size and _is_outline(labels, i + 1, boxes[i]) else size for i, size in enumerate(sizes)]
+    digit_sized = MIN_DIGIT_SIZE * min(labels.shape)
+    # A mark along an edge is the edge's sliver when a digit-sized mark lies elsewhere on the sheet; alone,
+    # it may be a digit written along a shadow's edge.
+    if any(size >= digit_sized and not along_edges[i] for i, size in enumerate(sizes)):
+        sizes = [0 if along_edges[i] else size for i, size in enumerate(sizes)]
+    return sizes
+
+
+def _group_box(group: list[int], boxes: list[Box]) -> Box:
+    """The box around a group of marks."""
+    return (
+        min(boxes[i][0] for i in group),
+        max(boxes[i][1] for i in group),
+        min(boxes[i][2] for i in group),
+        max(boxes[i][3] for i in group),
+    )
+
+
+def _join_crossing(groups: list[list[int]], boxes: list[Box]) -> list[list[int]]:
+    """Groups whose boxes overlap and that together are no wider than tall are one digit (a 4 drawn as an L
+    and a bar that does not reach it); digits of a number written apart have boxes that do not overlap."""
+    joined: list[list[int]] = []
+    for group in groups:
+        for other in joined:
+            a, b = _group_box(group, boxes), _group_box(other, boxes)
+            top, bottom, left, right = _group_box(group + other, boxes)
+            crossing = min(a[1], b[1]) > max(a[0], b[0]) and min(a[3], b[3]) > max(a[2], b[2])
+            if crossing and right - left <= bottom - top:
+                other.extend(group)
+                break
+        else:
+            joined.append(list(group))
+    return joined
+
+
+def _is_outline(labels: np.ndarray, label: int, box: Box) -> bool:
+    """True for a mark lying along the sides of its box, like the edges of a sheet seen on a table."""
+    top, bottom, left, right = box
+    ys, xs = np.nonzero(labels[top:bottom, left:right] == label)
+    band_y, band_x = OUTLINE_BAND * (bottom - top), OUTLINE_BAND * (right - left)
+    near = (ys < band_y) | (ys >= bottom - top - band_y) | (xs < band_x) | (xs >= right - left - band_x)
+    return min(bottom - top, right - left) > 2 / OUTLINE_BAND and near.mean() > OUTLINE_SHARE
+
+
+def _within(box: Box, top: int, bottom: int, left: int, right: int) -> bool:
+    """True when the centre of `box` lies inside the given box."""
+    return top <= (box[0] + box[1]) / 2 <= bottom and left <= (box[2] + box[3]) / 2 <= right
+
+
+def photo_ink(array: np.ndarray, several: bool = False) -> np.ndarray:
+    """The ink of a photo or scan of a digit on paper, white on black, only its marks (at most PHOTO_SIDE large).
+
+    Raises EmptyImageError when no mark is found, SeveralMarksError (unless `several`) when several are.
+    """
+    from scipy import ndimage
+
+    gray = photo_gray(array)
+    background, paper, steps, light_ink = paper_background(gray)
+    gray = 1 - gray if light_ink else gray
+    ink = np.where(paper, np.clip((background - gray) / np.maximum(background, 0.02), 0, 1), 0).astype(np.float32)
+    height, width = ink.shape  # the digit's strength, from the middle: a strip of table at an edge is no guide
+    peak = float(
+        ndimage.uniform_filter(ink, 3)[height // 4 : height - height // 4, width // 4 : width - width // 4].max()
+    )
+    if peak < PHOTO_MIN_INK:
+        raise EmptyImageError(NO_DIGIT)
+    marks = digit_marks(ink, paper, steps, peak)
+    if not marks:
+        raise EmptyImageError(NO_DIGIT)
+    tallest = np.ptp(np.flatnonzero(marks[0].any(axis=1)))
+    digits = [m for m in marks if np.ptp(np.flatnonzero(m.any(axis=1))) >= GROUP_HEIGHT * tallest]
+    if len(digits) > 1 and not several:
+        raise SeveralMarksError(SEVERAL_MARKS.format(len(digits)))
+    keep = ndimage.binary_dilation(np.logical_or.reduce(digits if several else digits[:1]), iterations=2)
+    ink = np.where(keep, ink, 0)
+    strong = float(np.percentile(ink[ink > INK_LEVEL * peak], 75))
+    return np.clip(ink / strong, 0, 1).astype(np.float32)  # the strokes at full strength, as in MNIST
