@@ -37,7 +37,7 @@ from digitnet.present import (
     number_text,
     probability_chart,
 )
-from digitnet.widgets import clear_button, reported_width
+from digitnet.widgets import clear_button, rehearse_answer_once, reported_width
 
 INK_HEX = "#{:02x}{:02x}{:02x}".format(*INK_RGB)
 
@@ -205,6 +205,7 @@ def result_ui(image: tuple[bytes, str] | None, prompt: str, key: str) -> str:
         st.info(prompt)
         # The chart's library loaded and laid out before the first stroke: the first answer is as quick as the rest.
         st.vega_lite_chart(spec=probability_chart([0.0] * NUM_CLASSES), width="stretch", key=f"{key}-chart")
+        rehearse_answer_once(f"{key}-clear")  # the Draw tab's first answer finds its elements laid out
         return prompt
     try:
         predictor = get_predictor()

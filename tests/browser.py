@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from digitnet.constants import PROJECT_ROOT
-from digitnet.present import NOT_A_DIGIT_WORDS
+from digitnet.present import NOT_A_DIGIT_WORDS, REHEARSAL
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -31,7 +31,8 @@ CHROMIUM_ARGS = [
 ]
 CANVAS = "canvas.upper-canvas"  # Fabric's top canvas takes the pointer events
 METRIC = '[data-testid="stMetricValue"]'
-PREVIEW = '[data-testid="stImage"] img'  # the 28x28 input: a new picture after every read
+# The 28x28 input: a new picture after every read (the hidden rehearsal of an answer's elements has one too).
+PREVIEW = f'[data-testid="stImage"]:not(.st-key-{REHEARSAL} *) img'
 TIMEOUT_MS = 120_000  # for loading and answers: this 2-core machine is shared with training runs
 MOVE_STEPS = 3  # intermediate pointer moves between two pen points, like a real mouse
 MIN_TIMED_POINTS = 5  # pen points; the benches time only strokes this long (a tick alone may be a dot)

@@ -15,6 +15,7 @@ from streamlit.testing.v1 import AppTest
 
 from conftest import draw_dot, draw_seven
 from digitnet.constants import PROJECT_ROOT
+from digitnet.present import REHEARSAL
 
 APP = str(PROJECT_ROOT / "app.py")
 EMPTY_PROMPT = "Draw a digit on the canvas"
@@ -59,6 +60,19 @@ def test_first_load_shows_a_prompt_and_an_empty_chart(app: AppTest):
     assert len(app.metric) == 0 and not app.get("image")
     draw_chart, _upload_chart = app.get("vega_lite_chart")  # each tab's, before anything is drawn or uploaded
     assert json.loads(draw_chart.proto.spec)["encoding"]["x"]["field"] == "digit"
+
+
+def test_once_the_canvas_reports_its_width_an_answers_elements_are_laid_out_hidden_once(app: AppTest):
+    """Not in the first run (the canvas comes first); in the width report's run; never again after an answer."""
+    rehearsal = f".st-key-{REHEARSAL}"
+    assert not app.metric and f"{rehearsal} {{display: none;}}" in app.markdown[0].value
+    app.session_state["draw-clear"] = {"width": 560}  # what the Clear button reports when it shows
+    app.run()
+    assert [m.label for m in app.metric] == ["Prediction"] and app.metric[0].value == "0"
+    assert app.button_group and app.toggle and len(app.get("image")) == 1 and EMPTY_PROMPT in app.info[0].value
+    draw(app, draw_seven(size=320))
+    draw(app, np.zeros((320, 320, 4), np.uint8), strokes=0)  # Clear
+    assert not app.metric and not app.get("image") and EMPTY_PROMPT in app.info[0].value
 
 
 def test_a_drawing_shows_the_prediction_chart_and_what_the_model_sees(app: AppTest, tiny_checkpoint: Path):
