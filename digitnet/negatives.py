@@ -39,10 +39,11 @@ TEST_GLYPHS = {
     "letter": [(f, "ANRWnrw") for f in ("cursive", "scriptc", "timesi", "rowmant")],
     "greek": [("greekc", "KNPRWXcgjklmpwx")],  # capital lambda, xi, pi, sigma, psi, omega; small gamma, eta, ...
 }
-# Generators of digitnet.doodles, by name. Scribbles have their own goal in the issue.
+# Generators of digitnet.doodles and (trained only: knot, wave, polygon, ...) digitnet.sketches, by name.
+# Scribbles have their own goal in the issue.
 TRAIN_SCRIBBLES = ("scribble", "zigzag", "spiral", "blob", "filled", "knot", "wave")
 TRAIN_DOODLES = (*TRAIN_SCRIBBLES, "smiley", "star", "cross", "grid", "arrow", "triangle", "square")
-TRAIN_DOODLES += ("polygon", "composition", "cloud", "bean", "tree", "fish", "bolt", "checkmark")  # digitnet.sketches
+TRAIN_DOODLES += ("polygon", "composition", "cloud", "bean", "tree", "fish", "bolt", "checkmark")
 TEST_SCRIBBLES = ("tangle", "loops")
 TEST_DOODLES = (*TEST_SCRIBBLES, "heart", "house", "sun", "flower", "stick_figure", "envelope", "cat")
 SHAPE_GLYPHS = ("pictogram",)  # glyph kinds that are pictures, not letters
