@@ -23,6 +23,12 @@ def line(*points: tuple[float, float]) -> np.ndarray:
     return np.array(points, dtype=np.float64)
 
 
+def turn(angle: float) -> np.ndarray:
+    """The matrix that turns row vectors (points @ turn(a)) by `angle` radians."""
+    c, s = np.cos(angle), np.sin(angle)
+    return np.array([[c, s], [-s, c]])
+
+
 def _smooth_path(points: np.ndarray, per_segment: int = 12) -> np.ndarray:
     """A Catmull-Rom curve through the points, as a person's hand would join them."""
     padded = np.concatenate([points[:1], points, points[-1:]])
@@ -188,9 +194,7 @@ def flower(rng: np.random.Generator) -> Strokes:
     petals = int(rng.integers(5, 9))
     strokes = [arc(0, 0, 0.2, 0.2), line((0, 0.2), (0.05, 1.8))]
     for a in np.arange(petals) * 2 * np.pi / petals:
-        c, s = np.cos(a), np.sin(a)
-        petal = arc(0.5, 0, 0.3, 0.15)
-        strokes.append(petal @ np.array([[c, s], [-s, c]]))
+        strokes.append(arc(0.5, 0, 0.3, 0.15) @ turn(a))
     return strokes
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from digitnet.doodles import Strokes, arc, line
+from digitnet.doodles import Strokes, arc, line, turn
 
 KNOT_RATIOS = ((3, 2), (2, 3), (3, 4), (4, 3), (5, 4), (5, 3), (3, 5), (5, 2), (2, 5))  # 1:2 would be an 8
 PARTS = ("circle", "box", "triangle", "bar", "arc", "dot")
@@ -38,7 +38,7 @@ def polygon(rng: np.random.Generator) -> Strokes:
     sides = int(rng.integers(5, 9))
     corners = np.stack([np.cos(a := np.arange(sides + 1) * 2 * np.pi / sides), np.sin(a)], axis=1)
     if rng.random() < 0.5:
-        return [corners, corners * rng.uniform(0.3, 0.6) @ _turn(rng.uniform(0, np.pi))]
+        return [corners, corners * rng.uniform(0.3, 0.6) @ turn(rng.uniform(0, np.pi))]
     return [corners, line((-0.6, 0), (0.6, 0)), line((0, -0.6), (0, 0.6))]
 
 
@@ -58,7 +58,7 @@ def _part(name: str, rng: np.random.Generator) -> np.ndarray:
     if name == "triangle":
         return line((0, -1), (1, 0.8), (-1, 0.8), (0, -1))
     if name == "bar":
-        return line((-1, 0), (1, 0)) @ _turn(rng.uniform(0, np.pi))
+        return line((-1, 0), (1, 0)) @ turn(rng.uniform(0, np.pi))
     if name == "arc":
         start = rng.uniform(0, 2 * np.pi)
         return arc(0, 0, 1, 1, start, start + rng.uniform(1, 3))
@@ -112,9 +112,3 @@ def checkmark(rng: np.random.Generator) -> Strokes:
     """A tick: a short stroke down and a long one up to the right, sometimes inside a box."""
     tick = line((-0.6, 0), (-0.2, 0.5), (0.7, -0.7))
     return [tick] if rng.random() < 0.6 else [tick, line((-1, -1), (1, -1), (1, 1), (-1, 1), (-1, -1))]
-
-
-def _turn(angle: float) -> np.ndarray:
-    """The matrix that turns row vectors by `angle`."""
-    c, s = np.cos(angle), np.sin(angle)
-    return np.array([[c, s], [-s, c]])
