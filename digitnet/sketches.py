@@ -1,4 +1,4 @@
-"""More pictures to train "not a digit" on: knots, waves, sweeps, outlines, random compositions, small objects.
+"""More pictures to train "not a digit" on: knots, waves, outlines, random compositions, small objects.
 
 Like `digitnet.doodles` (same contract: a numpy Generator in, a list of (N, 2) strokes out, y down),
 but trained only: they widen what the model has seen refused, so that kinds nobody trained on (the
@@ -13,7 +13,6 @@ import numpy as np
 from digitnet.doodles import Strokes, arc, line, turn
 
 KNOT_RATIOS = ((3, 2), (2, 3), (3, 4), (4, 3), (5, 4), (5, 3), (3, 5), (5, 2), (2, 5))  # 1:2 would be an 8
-SWEEP_CROSSINGS = 3  # fewer, and a sweep may be a 0, 6, 8 or 9
 PARTS = ("circle", "box", "triangle", "bar", "arc", "dot")
 
 
@@ -113,39 +112,3 @@ def checkmark(rng: np.random.Generator) -> Strokes:
     """A tick: a short stroke down and a long one up to the right, sometimes inside a box."""
     tick = line((-0.6, 0), (-0.2, 0.5), (0.7, -0.7))
     return [tick] if rng.random() < 0.6 else [tick, line((-1, -1), (1, -1), (1, 1), (-1, 1), (-1, -1))]
-
-
-def sweep(rng: np.random.Generator) -> Strokes:
-    """A pen scribbling over an area in long strokes, turning back near its edge and crossing its own path
-    three times or more (a digit's pen path crosses itself at most twice: the 8)."""
-    while True:
-        point, heading, path = rng.uniform(-0.5, 0.5, 2), rng.uniform(0, 2 * np.pi), []
-        turn_left, bends = 0, int(rng.integers(4, 11))
-        while bends:
-            outward = np.max(np.abs(point)) > 1 and point @ [np.cos(heading), np.sin(heading)] > 0
-            if turn_left == 0 and outward:  # past the edge: a rounded turn of 90-150 degrees, never back on itself
-                turn_left, bends = int(rng.integers(2, 6)), bends - 1
-                step_turn = rng.choice([-1, 1]) * rng.uniform(1.6, 2.6) / turn_left
-            heading += step_turn if turn_left else rng.normal(0, 0.05)
-            turn_left = max(turn_left - 1, 0)
-            point = point + 0.08 * np.array([np.cos(heading), np.sin(heading)])
-            path.append(point)
-        path = np.array(path)
-        width, height = np.ptp(path, axis=0)
-        if min(width, height) > 0.5 * max(width, height) and self_crossings(path) >= SWEEP_CROSSINGS:
-            return [path]
-
-
-def self_crossings(path: np.ndarray) -> int:
-    """How many times a polyline crosses itself (pairs of non-neighbouring segments that intersect)."""
-    a, d = path[:-1], np.diff(path, axis=0)  # segment starts and directions, (S, 2)
-
-    def side(i_start, i_dir, point):  # which side of segment i's line a point lies on (sign of the 2-D cross)
-        offset = point - i_start
-        return i_dir[..., 0] * offset[..., 1] - i_dir[..., 1] * offset[..., 0]
-
-    # Segments i (rows) and j (columns) cross when each one's ends lie on both sides of the other's line.
-    ai, di, aj, dj = a[:, None], d[:, None], a[None], d[None]
-    j_straddles_i = side(ai, di, aj) * side(ai, di, aj + dj) < 0
-    i_straddles_j = side(aj, dj, ai) * side(aj, dj, ai + di) < 0
-    return int(np.triu(j_straddles_i & i_straddles_j, k=2).sum())

@@ -7,7 +7,7 @@ import itertools
 import numpy as np
 import pytest
 
-from digitnet import negatives, sketches
+from digitnet import negatives
 from digitnet.preprocess import preprocess
 from digitnet.strokes import draw_strokes
 
@@ -124,16 +124,3 @@ def test_every_training_glyph_exists_in_its_font():
     """A character a font lacks would silently draw nothing: every listed one must have strokes."""
     for font, chars in itertools.chain.from_iterable(negatives.TRAIN_GLYPHS.values()):
         assert all(negatives._glyph(font, char) for char in chars), font
-
-
-def test_self_crossings_counts_where_a_path_crosses_itself():
-    t = np.linspace(0.3, 0.3 + 2 * np.pi, 400)  # the seam away from any crossing
-    circle, figure_eight = np.stack([np.cos(t), np.sin(t)], 1), np.stack([np.sin(2 * t), np.sin(t)], 1)
-    pentagram = np.stack([np.cos(a := np.arange(6) * 4 * np.pi / 5), np.sin(a)], 1)
-    assert [sketches.self_crossings(p) for p in (circle, figure_eight, pentagram)] == [0, 1, 5]
-
-
-def test_a_sweep_crosses_itself_more_than_any_digit():
-    for seed in range(5):
-        (path,) = sketches.sweep(np.random.default_rng(seed))
-        assert sketches.self_crossings(path) >= 3
