@@ -17,6 +17,7 @@ PHOTO_MIN_SIDE = 64  # opaque pictures (integer pixels) at least this large are 
 PHOTO_SIDE = 600  # photos are read at most this many pixels wide or tall (a pen's stroke stays >= 1 px)
 BACKGROUND_SCALE = 4  # the paper's brightness is estimated on a picture this many times smaller
 BACKGROUND_WINDOW = 0.1  # share of the longer side: darker features narrower than this are ink, wider are lighting
+THICK_WINDOW = 3  # times BACKGROUND_WINDOW: a dark patch this narrow with paper all round is a thick stroke
 DARK_PAPER = 0.45  # a surface darker than this (its brightest tenth, marks aside) may bear light ink
 MARK_CONTRAST = 0.1  # brightness difference from the paper that tells marks from paper noise, for the polarity
 PAPER_SHARE = 0.4  # background darker than this share of the paper's is another surface (a table, a hand)
@@ -72,7 +73,9 @@ def paper_background(gray: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarr
     # at its brightest (a blackboard): a sheet half in shadow has a lit part, which is no mark.
     dark_paper = float(np.percentile(opened[middle], 90)) < DARK_PAPER
     light_ink = dark_paper and _has_light_ink(small[middle], 2 * window[0])
-    small = ndimage.uniform_filter(1 - opened if light_ink else closed, 3)
+    surface, closed = (1 - small, 1 - opened) if light_ink else (small, closed)
+    closed = _thick_strokes(surface, closed, window[0], float(np.median(closed[middle])))
+    small = ndimage.uniform_filter(closed, 3)
     paper_level = float(np.median(small[middle]))
     paper = ndimage.binary_erosion(small >= PAPER_SHARE * paper_level, iterations=EDGE_MARGIN, border_value=0)
     darkest = ndimage.minimum_filter(small, STEP_WINDOW)
@@ -83,6 +86,19 @@ def paper_background(gray: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarr
         np.asarray(Image.fromarray(m).resize((width, height), Image.Resampling.NEAREST)) for m in (paper, steps)
     )
     return background, paper, steps, bool(light_ink)
+
+
+def _thick_strokes(surface: np.ndarray, closed: np.ndarray, window: int, paper_level: float) -> np.ndarray:
+    """The background `closed` (`surface` closed with `window`) where dark patches wider than the window but
+    with paper all round (strokes of a thick pen, a bold MNIST digit) are given the paper's brightness around
+    them: a table or a shadow reaches the picture's edge, a stroke does not."""
+    from scipy import ndimage
+
+    wide = ndimage.grey_closing(surface, size=(THICK_WINDOW * window,) * 2)
+    patches, _ = ndimage.label(wide - closed > EDGE_STEP * paper_level)
+    along_edge = np.unique(np.concatenate([patches[[0, -1]].ravel(), patches[:, [0, -1]].ravel()]))
+    inside = ndimage.binary_dilation((patches > 0) & ~np.isin(patches, along_edge), iterations=2)
+    return np.where(inside, wide, closed)
 
 
 def _has_light_ink(gray: np.ndarray, block: int) -> bool:

@@ -124,3 +124,11 @@ def test_a_four_drawn_as_an_l_and_a_bar_that_misses_it_is_one_mark():
     four = PenDigit(4, 0, (np.float32([[60, 20], [40, 200], [160, 200]]), np.float32([[165, 90], [215, 330]])))
     picture = read_image(photo_of_digit(lambda h, w: digit_ink(four, h, w), np.random.default_rng(4), "plain", SIZE))
     assert similarity(preprocess(picture), preprocess(digit_ink(four, 300, 0.06))) > 0.8
+
+
+def test_a_stroke_thicker_than_the_paper_window_is_ink_not_paper():
+    sheet = np.full((500, 600), 0.9, np.float32)
+    ink = seven_ink(300, 0.35)  # strokes ~100 px wide: wider than the window the paper is estimated with
+    top, left = 60, 300 - ink.shape[1] // 2
+    sheet[top : top + ink.shape[0], left : left + ink.shape[1]] *= 1 - 0.9 * ink
+    assert similarity(preprocess(as_photo(sheet)), preprocess(ink)) > 0.8
