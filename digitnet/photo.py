@@ -18,6 +18,7 @@ PHOTO_SIDE = 600  # photos are read at most this many pixels wide or tall (a pen
 BACKGROUND_SCALE = 4  # the paper's brightness is estimated on a picture this many times smaller
 BACKGROUND_WINDOW = 0.1  # share of the longer side: darker features narrower than this are ink, wider are lighting
 THICK_WINDOW = 3  # times BACKGROUND_WINDOW: a dark patch this narrow with paper all round is a thick stroke
+STROKE_RING = 0.9  # share of a thick stroke's surroundings that is paper (not a table: a shaded corner)
 DARK_PAPER = 0.45  # a surface darker than this (its brightest tenth, marks aside) may bear light ink
 MARK_CONTRAST = 0.1  # brightness difference from the paper that tells marks from paper noise, for the polarity
 PAPER_SHARE = 0.4  # background darker than this share of the paper's is another surface (a table, a hand)
@@ -95,10 +96,16 @@ def _thick_strokes(surface: np.ndarray, closed: np.ndarray, window: int, paper_l
     from scipy import ndimage
 
     wide = ndimage.grey_closing(surface, size=(THICK_WINDOW * window,) * 2)
-    patches, _ = ndimage.label(wide - closed > EDGE_STEP * paper_level)
+    patches, count = ndimage.label(wide - closed > EDGE_STEP * paper_level)
     along_edge = np.unique(np.concatenate([patches[[0, -1]].ravel(), patches[:, [0, -1]].ravel()]))
-    inside = ndimage.binary_dilation((patches > 0) & ~np.isin(patches, along_edge), iterations=2)
-    return np.where(inside, wide, closed)
+    strokes = np.zeros_like(patches, dtype=bool)
+    for label in sorted(set(range(1, count + 1)) - set(along_edge.tolist())):
+        patch = patches == label
+        ring = ndimage.binary_dilation(patch, iterations=2) & ~patch
+        # A stroke lies on paper as bright as the paper it was lifted to; a sheet's shaded corner touches the table.
+        if np.mean(closed[ring] >= (1 - EDGE_STEP) * np.median(wide[patch])) >= STROKE_RING:
+            strokes |= patch
+    return np.where(ndimage.binary_dilation(strokes, iterations=2), wide, closed)
 
 
 def _has_light_ink(gray: np.ndarray, block: int) -> bool:
