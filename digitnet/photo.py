@@ -28,6 +28,7 @@ STEP_WINDOW = 5  # pixels of the smaller picture over which a step is measured: 
 PHOTO_MIN_INK = 0.24  # a sheet whose strongest mark darkens the paper by less than this share is blank
 INK_LEVEL = 0.4  # share of the strongest mark's darkness below which a pixel is paper (or a faint ruled line)
 LINE_LEVEL = 0.2  # share of the strongest mark's darkness: ruled lines are looked for in ink this faint too
+LINE_MAX_SHARE = 0.4  # faint ink covering more of the picture than this is noise: lines are sought in the ink
 LINE_LENGTH = 0.4  # marks at least this share of the picture long in a straight line are ruled or squared lines
 LINE_THICKNESS = 4  # pixels: a line's pixels with ink thicker than this across it belong to a stroke crossing it
 LINE_RUN = 6  # pixels: a line's ink runs at least this far along it in one row (its tilt is at most 6 degrees)
@@ -126,10 +127,12 @@ def _line_pixels(ink: np.ndarray, peak: float) -> np.ndarray:
     (LINE_LEVEL, where a printed line stays unbroken); strokes crossing a line or running along it, thicker
     or darker than it, keep their pixels."""
     mask, faint = ink > INK_LEVEL * peak, ink > LINE_LEVEL * peak
-    across, down = _line_band(faint), _line_band(faint.T).T
+    dense = faint.mean() > LINE_MAX_SHARE  # faint ink all over the picture is noise: lines are sought in the ink
+    faint, run = (mask, 1) if dense else (faint, LINE_RUN)
+    across, down = _line_band(faint, run), _line_band(faint.T, run).T
     thin = (across & ~_vertical_runs(mask, LINE_THICKNESS + 1)) | (down & ~_vertical_runs(mask.T, LINE_THICKNESS + 1).T)
-    if not thin.any():
-        return thin
+    if dense or not thin.any():
+        return thin & mask
     # A pen's stroke is darker than the paper's print, measured where lines run far straight (a digit seldom does).
     runs = _vertical_runs(faint.T, LINE_LONG_RUN).T | _vertical_runs(faint, LINE_LONG_RUN)
     light = ~(ink > LINE_DARKER * float(np.median(ink[thin & runs] if (thin & runs).any() else ink[thin])))
@@ -139,9 +142,9 @@ def _line_pixels(ink: np.ndarray, peak: float) -> np.ndarray:
     return (across | down) & mask & light
 
 
-def _line_band(faint: np.ndarray) -> np.ndarray:
-    """Pixels of `faint` running along long, nearly horizontal straight lines (found at a quarter of the size,
-    at any small tilt)."""
+def _line_band(faint: np.ndarray, run: int) -> np.ndarray:
+    """Pixels of `faint` running at least `run` pixels along long, nearly horizontal straight lines (found at
+    a quarter of the size, at any small tilt)."""
     scale = LINE_POOL
     height, width = faint.shape[0] // scale, faint.shape[1] // scale
     pooled = faint[: scale * height, : scale * width].reshape(height, scale, width, scale).any(axis=(1, 3))
@@ -158,7 +161,7 @@ def _line_band(faint: np.ndarray) -> np.ndarray:
     full = np.zeros_like(faint)
     if found.any():
         full[: scale * height, : scale * width] = found.repeat(scale, axis=0).repeat(scale, axis=1)
-        full &= faint & _vertical_runs(faint.T, LINE_RUN).T  # a line's pixels run along it
+        full &= faint & _vertical_runs(faint.T, run).T  # a line's pixels run along it
     return full
 
 
