@@ -17,6 +17,8 @@ PHOTO_MIN_SIDE = 64  # opaque pictures (integer pixels) at least this large are 
 PHOTO_SIDE = 600  # photos are read at most this many pixels wide or tall (a pen's stroke stays >= 1 px)
 BACKGROUND_SCALE = 4  # the paper's brightness is estimated on a picture this many times smaller
 BACKGROUND_WINDOW = 0.1  # share of the longer side: darker features narrower than this are ink, wider are lighting
+THICK_WINDOW = 3  # times BACKGROUND_WINDOW: a dark patch this narrow with paper all round is a thick stroke
+STROKE_RING = 0.9  # share of a thick stroke's surroundings that is paper (not a table: a shaded corner)
 DARK_PAPER = 0.45  # a surface darker than this (its brightest tenth, marks aside) may bear light ink
 MARK_CONTRAST = 0.1  # brightness difference from the paper that tells marks from paper noise, for the polarity
 PAPER_SHARE = 0.4  # background darker than this share of the paper's is another surface (a table, a hand)
@@ -25,8 +27,13 @@ EDGE_STEP = 0.25  # share of the paper's brightness by which the background step
 STEP_WINDOW = 5  # pixels of the smaller picture over which a step is measured: its whole blurred ramp
 PHOTO_MIN_INK = 0.24  # a sheet whose strongest mark darkens the paper by less than this share is blank
 INK_LEVEL = 0.4  # share of the strongest mark's darkness below which a pixel is paper (or a faint ruled line)
+LINE_LEVEL = 0.2  # share of the strongest mark's darkness: ruled lines are looked for in ink this faint too
+LINE_MAX_SHARE = 0.4  # faint ink covering more of the picture than this is noise: lines are sought in the ink
 LINE_LENGTH = 0.4  # marks at least this share of the picture long in a straight line are ruled or squared lines
 LINE_THICKNESS = 4  # pixels: a line's pixels with ink thicker than this across it belong to a stroke crossing it
+LINE_RUN = 6  # pixels: a line's ink runs at least this far along it in one row (its tilt is at most 6 degrees)
+LINE_DARKER = 1.5  # ink this many times darker than a line's own is a stroke on it
+LINE_LONG_RUN = 12  # pixels: where a line's own darkness is measured, it runs this far straight in a row
 LINE_SLOPES = np.tan(np.deg2rad(np.arange(-6.0, 6.1, 1.0)))  # the paper's tilt in the picture
 LINE_POOL = 4  # lines are looked for on a picture this many times smaller
 EDGE_NEAR, EDGE_SHARE = 3, 0.5  # a mark with over half its pixels within 3 px of an edge is the edge's sliver
@@ -72,7 +79,9 @@ def paper_background(gray: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarr
     # at its brightest (a blackboard): a sheet half in shadow has a lit part, which is no mark.
     dark_paper = float(np.percentile(opened[middle], 90)) < DARK_PAPER
     light_ink = dark_paper and _has_light_ink(small[middle], 2 * window[0])
-    small = ndimage.uniform_filter(1 - opened if light_ink else closed, 3)
+    surface, closed = (1 - small, 1 - opened) if light_ink else (small, closed)
+    closed = _thick_strokes(surface, closed, window[0], float(np.median(closed[middle])))
+    small = ndimage.uniform_filter(closed, 3)
     paper_level = float(np.median(small[middle]))
     paper = ndimage.binary_erosion(small >= PAPER_SHARE * paper_level, iterations=EDGE_MARGIN, border_value=0)
     darkest = ndimage.minimum_filter(small, STEP_WINDOW)
@@ -85,6 +94,25 @@ def paper_background(gray: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarr
     return background, paper, steps, bool(light_ink)
 
 
+def _thick_strokes(surface: np.ndarray, closed: np.ndarray, window: int, paper_level: float) -> np.ndarray:
+    """The background `closed` (`surface` closed with `window`) where dark patches wider than the window but
+    with paper all round (strokes of a thick pen, a bold MNIST digit) are given the paper's brightness around
+    them: a table or a shadow reaches the picture's edge, a stroke does not."""
+    from scipy import ndimage
+
+    wide = ndimage.grey_closing(surface, size=(THICK_WINDOW * window,) * 2)
+    patches, count = ndimage.label(wide - closed > EDGE_STEP * paper_level)
+    along_edge = np.unique(np.concatenate([patches[[0, -1]].ravel(), patches[:, [0, -1]].ravel()]))
+    strokes = np.zeros_like(patches, dtype=bool)
+    for label in sorted(set(range(1, count + 1)) - set(along_edge.tolist())):
+        patch = patches == label
+        ring = ndimage.binary_dilation(patch, iterations=2) & ~patch
+        # A stroke lies on paper as bright as the paper it was lifted to; a sheet's shaded corner touches the table.
+        if np.mean(closed[ring] >= (1 - EDGE_STEP) * np.median(wide[patch])) >= STROKE_RING:
+            strokes |= patch
+    return np.where(ndimage.binary_dilation(strokes, iterations=2), wide, closed)
+
+
 def _has_light_ink(gray: np.ndarray, block: int) -> bool:
     """True when the marks differ from the paper around them (the median of each block) by being lighter."""
     block = max(1, min(block, *gray.shape))
@@ -94,11 +122,32 @@ def _has_light_ink(gray: np.ndarray, block: int) -> bool:
     return contrast[contrast > MARK_CONTRAST].sum() > -contrast[contrast < -MARK_CONTRAST].sum()
 
 
-def _line_pixels(mask: np.ndarray) -> np.ndarray:
-    """Pixels of `mask` on long, nearly horizontal straight lines (found at a quarter of the size, any small tilt)."""
+def _line_pixels(ink: np.ndarray, peak: float) -> np.ndarray:
+    """Pixels of ink above INK_LEVEL on long, nearly straight ruled or squared lines, found in fainter ink
+    (LINE_LEVEL, where a printed line stays unbroken); strokes crossing a line or running along it, thicker
+    or darker than it, keep their pixels."""
+    mask, faint = ink > INK_LEVEL * peak, ink > LINE_LEVEL * peak
+    dense = faint.mean() > LINE_MAX_SHARE  # faint ink all over the picture is noise: lines are sought in the ink
+    faint, run = (mask, 1) if dense else (faint, LINE_RUN)
+    across, down = _line_band(faint, run), _line_band(faint.T, run).T
+    thin = (across & ~_vertical_runs(mask, LINE_THICKNESS + 1)) | (down & ~_vertical_runs(mask.T, LINE_THICKNESS + 1).T)
+    if dense or not thin.any():
+        return thin & mask
+    # A pen's stroke is darker than the paper's print, measured where lines run far straight (a digit seldom does).
+    runs = _vertical_runs(faint.T, LINE_LONG_RUN).T | _vertical_runs(faint, LINE_LONG_RUN)
+    light = ~(ink > LINE_DARKER * float(np.median(ink[thin & runs] if (thin & runs).any() else ink[thin])))
+    # Ink thicker than a line across it is a stroke (or a sheet's edge); where lines cross, the other does not count.
+    across &= ~_vertical_runs(mask & ~(down & light), LINE_THICKNESS + 1)
+    down &= ~_vertical_runs((mask & ~(across & light)).T, LINE_THICKNESS + 1).T
+    return (across | down) & mask & light
+
+
+def _line_band(faint: np.ndarray, run: int) -> np.ndarray:
+    """Pixels of `faint` running at least `run` pixels along long, nearly horizontal straight lines (found at
+    a quarter of the size, at any small tilt)."""
     scale = LINE_POOL
-    height, width = mask.shape[0] // scale, mask.shape[1] // scale
-    pooled = mask[: scale * height, : scale * width].reshape(height, scale, width, scale).any(axis=(1, 3))
+    height, width = faint.shape[0] // scale, faint.shape[1] // scale
+    pooled = faint[: scale * height, : scale * width].reshape(height, scale, width, scale).any(axis=(1, 3))
     columns = np.arange(width)
     found = np.zeros_like(pooled)
     for slope in LINE_SLOPES:
@@ -109,11 +158,11 @@ def _line_pixels(mask: np.ndarray) -> np.ndarray:
         for row in hits:
             for near in range(max(row - 1, 0), min(row + 2, height)):  # between two LINE_SLOPES, it wanders a row
                 found[rows[near][inside[near]], columns[inside[near]]] = True
-    if not found.any():
-        return np.zeros_like(mask)
-    full = np.zeros_like(mask)
-    full[: scale * height, : scale * width] = found.repeat(scale, axis=0).repeat(scale, axis=1)
-    return full & mask & ~_vertical_runs(mask, LINE_THICKNESS + 1)  # ink thicker than a line is a stroke across it
+    full = np.zeros_like(faint)
+    if found.any():
+        full[: scale * height, : scale * width] = found.repeat(scale, axis=0).repeat(scale, axis=1)
+        full &= faint & _vertical_runs(faint.T, run).T  # a line's pixels run along it
+    return full
 
 
 def _vertical_runs(mask: np.ndarray, length: int) -> np.ndarray:
@@ -132,8 +181,7 @@ def digit_marks(ink: np.ndarray, paper: np.ndarray, steps: np.ndarray, peak: flo
     along the edge of the sheet or of a shadow (`steps`)."""
     from scipy import ndimage
 
-    mask = ink > INK_LEVEL * peak
-    mask &= ~(_line_pixels(mask) | _line_pixels(mask.T).T)
+    mask = (ink > INK_LEVEL * peak) & ~_line_pixels(ink, peak)
     labels, count = ndimage.label(mask, structure=np.ones((3, 3)))
     boxes = [(s[0].start, s[0].stop, s[1].start, s[1].stop) for s in ndimage.find_objects(labels)]
     sizes = _mark_sizes(labels, count, boxes, paper, steps)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from scipy import ndimage
 
 from digitnet.__main__ import main as cli
 from digitnet.images import read_image
-from digitnet.preprocess import EmptyImageError, SeveralMarksError, preprocess
+from digitnet.preprocess import EmptyImageError, SeveralMarksError, ink_map, preprocess
 from digitnet.scenes import digit_ink, photo_of_digit
 from digitnet.segment import segment_digits
 from digitnet.strokes import PenDigit
@@ -124,3 +125,32 @@ def test_a_four_drawn_as_an_l_and_a_bar_that_misses_it_is_one_mark():
     four = PenDigit(4, 0, (np.float32([[60, 20], [40, 200], [160, 200]]), np.float32([[165, 90], [215, 330]])))
     picture = read_image(photo_of_digit(lambda h, w: digit_ink(four, h, w), np.random.default_rng(4), "plain", SIZE))
     assert similarity(preprocess(picture), preprocess(digit_ink(four, 300, 0.06))) > 0.8
+
+
+def test_a_stroke_thicker_than_the_paper_window_is_ink_not_paper():
+    sheet = np.full((500, 600), 0.9, np.float32)
+    ink = seven_ink(300, 0.35)  # strokes ~100 px wide: wider than the window the paper is estimated with
+    top, left = 60, 300 - ink.shape[1] // 2
+    sheet[top : top + ink.shape[0], left : left + ink.shape[1]] *= 1 - 0.9 * ink
+    assert similarity(preprocess(as_photo(sheet)), preprocess(ink)) > 0.8
+
+
+def test_squared_lines_blotchy_in_print_are_lines_and_a_thin_stroke_across_them_stays_whole():
+    sheet = np.ones((500, 600), np.float32)
+    blotches = np.where((np.arange(600) % 35) < 12, 0.6, 0.7)  # printed lines, darker a third of their length
+    for start in range(6, 500, 24):
+        sheet[start : start + 2] = np.minimum(sheet[start : start + 2], blotches)
+        sheet[:, start : start + 2] = np.minimum(sheet[:, start : start + 2], blotches[:500, None])
+    ink = seven_ink(300, 0.012)  # a fine pen: strokes as thin as the lines
+    seven = np.zeros(sheet.shape, bool)
+    seven[60 : 60 + ink.shape[0], 105 : 105 + ink.shape[1]] = ink > 0.5
+    sheet[seven] *= 0.1
+    found = ink_map(as_photo(sheet * 0.9)) > 0.5
+    assert found[seven].mean() > 0.9 and not (found & ~ndimage.binary_dilation(seven, iterations=3)).any()
+
+
+@pytest.mark.parametrize("seed", [13, 18])
+def test_a_shaded_corner_of_the_sheet_beside_the_table_is_no_thick_stroke(seed):
+    # Under everything at once, these sheets have a shaded part wider than the paper window next to the table.
+    picture = read_image(photo_of_digit(seven_ink, np.random.default_rng(seed), "everything at once", size=SIZE))
+    assert similarity(preprocess(picture), REFERENCE) > 0.6
