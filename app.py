@@ -6,17 +6,14 @@ Run with `streamlit run app.py`.
 
 from __future__ import annotations
 
-import hashlib
-import uuid
 from collections.abc import Callable
 
 import streamlit as st
 from streamlit_drawable_canvas import st_canvas
 
 import digitnet
-from digitnet.constants import CANVAS_SIZE, DEFAULT_BRUSH, INK_RGB, NUM_CLASSES, RETRAIN_HINT
+from digitnet.constants import DEFAULT_BRUSH, INK_RGB, NUM_CLASSES, RETRAIN_HINT
 from digitnet.explain import occlusion_map, overlay
-from digitnet.feedback import Drawing, FeedbackError, FeedbackStore
 from digitnet.images import ImageReadError, read_image
 from digitnet.present import (
     NOT_A_DIGIT_HEADLINE,
@@ -25,10 +22,8 @@ from digitnet.present import (
     PICTURE_WORDS,
     a_digit,
     confidence_sentence,
-    count_of,
     digit_canvas_size,
     enlarge_pixels,
-    feedback_prompt,
     format_percent,
     inline_png,
     is_doubtful,
@@ -37,7 +32,7 @@ from digitnet.present import (
     number_text,
     probability_chart,
 )
-from digitnet.widgets import clear_button, rehearse_answer_once, reported_width
+from digitnet.widgets import clear_button, feedback_ui, rehearse_answer_once, reported_width
 
 INK_HEX = "#{:02x}{:02x}{:02x}".format(*INK_RGB)
 
@@ -59,87 +54,6 @@ def explanation_picture(image_bytes: bytes, name: str) -> str:
     """The occlusion heat map of an image's answer over its 28x28 input, as an inline RGB picture."""
     prediction = read_digit(image_bytes, name)
     return inline_png(overlay(prediction.input28, occlusion_map(get_predictor(), prediction.input28, prediction.digit)))
-
-
-@st.cache_resource
-def get_feedback_store() -> FeedbackStore:
-    """The corrections database ($DIGITNET_FEEDBACK_DB, else feedback/feedback.sqlite3), shared by all sessions."""
-    return FeedbackStore()
-
-
-@st.cache_data(ttl=10, show_spinner=False)
-def feedback_state(path: str) -> tuple[int, str]:
-    """(drawings stored, "") or (0, why none can be saved here); refreshed every 10 s and after each save."""
-    store = FeedbackStore(path)
-    try:
-        store.check_writable()
-        return store.count(), ""
-    except FeedbackError as error:
-        return 0, str(error)
-
-
-def save_feedback(
-    image: tuple[bytes, str], prediction: digitnet.Prediction, label: int | None, confirmed: bool
-) -> None:
-    """Store the drawing with the label the person gave; remember the outcome for the page to show."""
-    if label is None:
-        return
-    drawing = Drawing(
-        label=label,
-        confirmed=confirmed,
-        predicted=prediction.digit,
-        probs=prediction.probs.tolist(),
-        model_version=get_predictor().version,
-        canvas_png=image[0],
-        input28=prediction.input28,
-        canvas_size=st.session_state.get(f"{image[1]}-size", (CANVAS_SIZE, CANVAS_SIZE)),
-        brush=st.session_state.get(f"{image[1]}-brush"),
-        strokes=st.session_state.get(f"{image[1]}-strokes"),
-        session=st.session_state.setdefault("feedback-session", uuid.uuid4().hex),  # one record per drawing
-    )
-    try:
-        get_feedback_store().save(drawing)  # a second answer for this drawing replaces the first
-        st.session_state["feedback-saved"] = label
-        if confirmed:
-            st.session_state["draw-wrong"] = None  # "Right!" takes back a correction
-    except FeedbackError as error:
-        st.session_state["feedback-error"] = str(error)
-    feedback_state.clear()
-
-
-def feedback_ui(image: tuple[bytes, str], prediction: digitnet.Prediction) -> None:
-    """'Wrong? It's a…' and 'Right!': the person's answer becomes training data; a counter and a privacy line."""
-    # Fixed keys, emptied for each new drawing: a key per drawing left every old widget (and the drawing
-    # its callback held) in the session, since a fragment's rerun never drops them: ~10 KB a stroke.
-    drawing_id = hashlib.md5(image[0]).hexdigest()
-    if st.session_state.get("feedback-drawing") != drawing_id:
-        st.session_state["feedback-drawing"] = drawing_id
-        st.session_state["draw-wrong"] = None
-        st.session_state["feedback-saved"] = None
-    count, problem = feedback_state(str(get_feedback_store().path))
-    problem = st.session_state.pop("feedback-error", None) or problem
-    if problem:  # said once, instead of buttons that cannot work
-        st.info(f"{problem} Drawing and reading still work.")
-        return
-    st.segmented_control(
-        feedback_prompt(prediction),
-        options=list(range(10)),
-        key="draw-wrong",
-        wrap=True,  # ten buttons do not fit a phone or half a screen in one row
-        on_change=lambda: save_feedback(image, prediction, st.session_state["draw-wrong"], confirmed=False),
-    )
-    st.button(
-        "Right!",
-        key="draw-right",
-        disabled=not prediction.is_digit,  # no digit was given as the answer, so none can be confirmed
-        on_click=lambda: save_feedback(image, prediction, prediction.digit, confirmed=True),
-    )
-    if st.session_state.get("feedback-saved") is not None:  # what is stored for this drawing now
-        st.success(f"Saved as {a_digit(st.session_state['feedback-saved'])}. Thank you!")
-    st.caption(
-        f"{count_of(count, 'drawing')} collected. What you correct or confirm is kept on this server to improve "
-        "the model, and other visitors cannot see it: the drawing, its 28×28 input, the label and the model's answer."
-    )
 
 
 def header_ui() -> None:
@@ -226,7 +140,7 @@ def result_ui(image: tuple[bytes, str] | None, prompt: str, key: str) -> str:
         return str(error)
     line = answer_ui(prediction, predictor.doubt_threshold, key)
     if key == "draw":
-        feedback_ui(image, prediction)
+        feedback_ui(image, prediction, predictor.version)
     seen, why = st.columns(2)
     seen.image(
         inline_png(enlarge_pixels(prediction.input28, 6)),
