@@ -35,6 +35,7 @@ from digitnet.present import (
 from digitnet.widgets import clear_button, feedback_ui, rehearse_answer_once, reported_width
 
 INK_HEX = "#{:02x}{:02x}{:02x}".format(*INK_RGB)
+WHOLE_PAGE = "whole-page"  # session state: whether the last full run drew the whole page (page_shown)
 
 
 @st.cache_resource(show_spinner="Loading the neural network…")
@@ -66,16 +67,16 @@ def header_ui() -> None:
 
 
 def canvas_ui(name: str = "draw", size: tuple[int, int] | None = None) -> tuple[bytes, str] | None:
-    """A drawing canvas with a brush control and a Clear button; returns the drawing's PNG and a name.
+    """A drawing canvas, a Clear button and a brush control; returns the drawing's PNG and a name.
 
     The canvas keeps one key for the session: Clear empties it in the browser (digitnet.widgets), so a
-    stroke drawn right after Clear is never lost to a remount.
+    stroke drawn right after Clear is never lost to a remount. The brush control comes below, with the
+    rest of the page (page_shown).
     """
     width, height = size or digit_canvas_size(reported_width(f"{name}-clear"))  # fits the column it is in
     st.session_state[f"{name}-size"] = (width, height)  # kept with a correction
-    brush = st.slider("Brush width", 8, 40, DEFAULT_BRUSH, step=2, key=f"{name}-brush", help="pixels")
     result = st_canvas(
-        stroke_width=brush,
+        stroke_width=st.session_state.get(f"{name}-brush", DEFAULT_BRUSH),  # the slider below, as last set
         stroke_color=INK_HEX,
         background_color="",
         height=height,
@@ -85,6 +86,8 @@ def canvas_ui(name: str = "draw", size: tuple[int, int] | None = None) -> tuple[
         key=f"{name}-canvas",
     )
     clear_button(f"{name}-clear")
+    if page_shown():
+        st.slider("Brush width", 8, 40, DEFAULT_BRUSH, step=2, key=f"{name}-brush", help="pixels")
     strokes = result.json_data
     st.session_state[f"{name}-strokes"] = strokes  # kept with a correction
     png = result.image_bytes
@@ -117,9 +120,9 @@ def result_ui(image: tuple[bytes, str] | None, prompt: str, key: str) -> str:
     """
     if image is None:
         st.info(prompt)
-        # The chart's library loaded and laid out before the first stroke: the first answer is as quick as the rest.
-        st.vega_lite_chart(spec=probability_chart([0.0] * NUM_CLASSES), width="stretch", key=f"{key}-chart")
-        rehearse_answer_once(f"{key}-clear")  # the Draw tab's first answer finds its elements laid out
+        if page_shown():  # after the canvas: the chart's library loaded before the first answer, not the canvas
+            st.vega_lite_chart(spec=probability_chart([0.0] * NUM_CLASSES), width="stretch", key=f"{key}-chart")
+            rehearse_answer_once(f"{key}-clear")  # the Draw tab's first answer finds its elements laid out
         return prompt
     try:
         predictor = get_predictor()
@@ -233,15 +236,28 @@ def main() -> None:
     ).run()
 
 
+def page_shown() -> bool:
+    """Whether the browser has said the Draw canvas is drawable (its Clear reports its width only then).
+
+    Until then the page holds only what the canvas needs: the browser fetches and runs each element's
+    code in page order, and the slider, charts, uploader and second canvas before it kept the canvas
+    off the screen ~1.5 s longer (bench/browser.py). The model, too, loads after.
+    """
+    return reported_width("draw-clear") is not None
+
+
 def draw_page() -> None:
-    """Lay out the page: header, then a Draw tab and an Upload tab, each with its result beside it."""
+    """Lay out the page: header, then the Draw, Number and Upload tabs, each with its result beside it."""
     st.set_page_config(page_title="DigitNet: draw a digit", page_icon="✏️", layout="wide")
-    st.markdown(PAGE_CSS, unsafe_allow_html=True)
+    st.html(PAGE_CSS)  # not markdown: its HTML reader is 190 KB of code to fetch before the canvas
     header_ui()
     model_status = st.container()
+    shown = st.session_state[WHOLE_PAGE] = page_shown()
     draw_tab, number_tab, upload_tab = st.tabs(["Draw", "Number", "Upload"])
     with draw_tab:
         tab_ui(canvas_ui, "Draw a digit on the canvas: the answer appears here.", "draw")
+    if not shown:
+        return  # the rest when the canvas is on screen
     with number_tab:
         number_tab_ui()
     with upload_tab:
@@ -253,6 +269,8 @@ def draw_page() -> None:
 @st.fragment
 def tab_ui(input_ui: Callable[[], tuple[bytes, str] | None], prompt: str, key: str) -> None:
     """An input on the left, its result on the right; a stroke or an upload reruns only this fragment."""
+    if key == "draw" and page_shown() and not st.session_state.get(WHOLE_PAGE):
+        st.rerun(scope="app")  # the canvas's first width report: it is on screen, now the whole page
     left, right = st.columns([1, 1], gap="large")
     with left:
         answer_line = st.container(key=f"{key}-answer-line")  # phones only (PAGE_CSS): beside the finger

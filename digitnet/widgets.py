@@ -6,9 +6,9 @@ Clearing from the server (a new key remounts the canvas, a new `initial_drawing`
 only after a round trip, and a stroke begun in the meantime is lost with the old drawing: 6 of 20
 strokes drawn right after Clear vanished. This button presses the canvas's own reset (the bin of
 streamlit-drawable-canvas 0.13's toolbar) in the page, which empties the canvas before the next
-pointer event and sends the empty drawing itself. The width it reports lets the Number canvas take
-the width it has, and the run its report starts draws the answer's rehearsal. Requires the pinned
-streamlit-drawable-canvas (its reset button's label below).
+pointer event and sends the empty drawing itself. The width it reports, once the canvas is drawable,
+lets the Number canvas take the width it has, and the run its report starts draws the rest of the page
+and the answer's rehearsal. Requires the pinned streamlit-drawable-canvas (its reset button's label below).
 
 "Wrong? It's a…" and "Right!" store the drawing with the person's label (digitnet.feedback).
 """
@@ -29,8 +29,10 @@ from digitnet.present import REHEARSAL, a_digit, count_of, feedback_prompt, inli
 if TYPE_CHECKING:  # torch is imported when the model loads, not with the page's widgets
     from digitnet.predict import Prediction
 
-CANVAS_RESET_LABEL = "Reset canvas & history"  # aria-label of streamlit-drawable-canvas 0.13's reset button
+CANVAS_RESET = 'button[aria-label="Reset canvas & history"]'  # streamlit-drawable-canvas 0.13's reset button
 WIDTH_STEP = 16  # pixels; the width is reported in these steps, so small resizes cause no rerun
+CANVAS = "canvas.upper-canvas"  # Fabric's top canvas, made when streamlit-drawable-canvas is drawable
+CANVAS_WAIT_MS = 5000  # the first width is reported after this even if no canvas showed, so the page completes
 
 _HTML = '<button type="button" class="digitnet-clear">Clear</button>'
 _CSS = """
@@ -44,28 +46,39 @@ _CSS = """
   border-color: var(--st-primary-color, #e4572e); color: var(--st-primary-color, #e4572e); outline: none;
 }
 """
-# The canvas sits in the same block as this button (or a block above it): press its reset there.
+# The canvas sits in the same block as this button (or a block above it): its parts are found there.
+# The first width is reported only once the canvas is drawable, since that report draws the rest of the
+# page (app.page_shown), whose code would otherwise be fetched and run before the canvas's.
 _JS = f"""
 const observers = new WeakMap();
 export default function ({{ parentElement, setStateValue }}) {{
   const host = parentElement.host;
-  parentElement.querySelector("button").onclick = () => {{
+  const canvasPart = selector => {{
     for (let block = host.parentElement; block; block = block.parentElement) {{
       for (const component of block.querySelectorAll('[data-testid="stBidiComponentIsolated"]')) {{
-        const reset = component.shadowRoot?.querySelector('button[aria-label="{CANVAS_RESET_LABEL}"]');
-        if (reset) {{ reset.click(); return; }}
+        const part = component.shadowRoot?.querySelector(selector);
+        if (part) return part;
       }}
     }}
+    return null;
   }};
+  parentElement.querySelector("button").onclick = () => canvasPart('{CANVAS_RESET}')?.click();
   if (observers.has(parentElement)) return;  // one observer per button, however often the page re-renders it
-  let sent = null;
-  const observer = new ResizeObserver(() => {{
+  let sent = null, timer = null;
+  const giveUp = performance.now() + {CANVAS_WAIT_MS};
+  const report = () => {{
+    timer = null;
+    if (sent === null && !canvasPart("{CANVAS}") && performance.now() < giveUp) {{
+      timer = setTimeout(report, 30);
+      return;
+    }}
     const width = Math.floor(host.getBoundingClientRect().width / {WIDTH_STEP}) * {WIDTH_STEP};
     if (width > 0 && width !== sent) {{ sent = width; setStateValue("width", width); }}
-  }});
+  }};
+  const observer = new ResizeObserver(() => timer ?? report());
   observer.observe(host);
   observers.set(parentElement, observer);
-  return () => {{ observer.disconnect(); observers.delete(parentElement); }};
+  return () => {{ observer.disconnect(); clearTimeout(timer); observers.delete(parentElement); }};
 }}
 """
 

@@ -19,6 +19,7 @@ import numpy as np
 
 from digitnet.constants import PROJECT_ROOT
 from digitnet.present import NOT_A_DIGIT_WORDS, REHEARSAL
+from digitnet.widgets import CANVAS  # Fabric's top canvas takes the pointer events
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -29,7 +30,6 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-CANVAS = "canvas.upper-canvas"  # Fabric's top canvas takes the pointer events
 METRIC = '[data-testid="stMetricValue"]'
 # The 28x28 input: a new picture after every read (the hidden rehearsal of an answer's elements has one too).
 PREVIEW = f'[data-testid="stImage"]:not(.st-key-{REHEARSAL} *) img'
