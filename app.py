@@ -262,7 +262,7 @@ def draw_page() -> None:
         number_tab_ui()
     with upload_tab:
         tab_ui(upload_ui, "Upload a PNG, JPEG, WebP, BMP or GIF picture of one digit.", "upload")
-    with model_status:  # filled last: the page is drawn first, then the model loads before the first stroke
+    with model_status:  # filled last: the canvas, then the rest of the page, then the model loads
         model_ui()
 
 
