@@ -73,10 +73,12 @@ export default function ({{ parentElement, setStateValue }}) {{
       return;
     }}
     const width = Math.floor(host.getBoundingClientRect().width / {WIDTH_STEP}) * {WIDTH_STEP};
-    if (width > 0 && width !== sent) {{ sent = width; setStateValue("width", width); }}
+    // The first report goes even as 0 (another tab opened before the canvas showed): the page completes.
+    if (width !== sent && (width > 0 || sent === null)) {{ sent = width; setStateValue("width", width); }}
   }};
   const observer = new ResizeObserver(() => timer ?? report());
-  observer.observe(host);
+  observer.observe(host);  // a hidden tab's 0x0 button gets no first callback: hence the report below
+  timer = setTimeout(report, 0);
   observers.set(parentElement, observer);
   return () => {{ observer.disconnect(); clearTimeout(timer); observers.delete(parentElement); }};
 }}
