@@ -6,17 +6,14 @@ Run with `streamlit run app.py`.
 
 from __future__ import annotations
 
-import hashlib
-import uuid
 from collections.abc import Callable
 
 import streamlit as st
 from streamlit_drawable_canvas import st_canvas
 
 import digitnet
-from digitnet.constants import CANVAS_SIZE, DEFAULT_BRUSH, INK_RGB, NUM_CLASSES, RETRAIN_HINT
+from digitnet.constants import DEFAULT_BRUSH, INK_RGB, NUM_CLASSES, RETRAIN_HINT
 from digitnet.explain import occlusion_map, overlay
-from digitnet.feedback import Drawing, FeedbackError, FeedbackStore
 from digitnet.images import ImageReadError, read_image
 from digitnet.present import (
     NOT_A_DIGIT_HEADLINE,
@@ -25,10 +22,8 @@ from digitnet.present import (
     PICTURE_WORDS,
     a_digit,
     confidence_sentence,
-    count_of,
     digit_canvas_size,
     enlarge_pixels,
-    feedback_prompt,
     format_percent,
     inline_png,
     is_doubtful,
@@ -37,9 +32,10 @@ from digitnet.present import (
     number_text,
     probability_chart,
 )
-from digitnet.widgets import clear_button, rehearse_answer_once, reported_width
+from digitnet.widgets import clear_button, feedback_ui, rehearse_answer_once, reported_width
 
 INK_HEX = "#{:02x}{:02x}{:02x}".format(*INK_RGB)
+WHOLE_PAGE = "whole-page"  # session state: whether the last full run drew the whole page (page_shown)
 
 
 @st.cache_resource(show_spinner="Loading the neural network…")
@@ -61,87 +57,6 @@ def explanation_picture(image_bytes: bytes, name: str) -> str:
     return inline_png(overlay(prediction.input28, occlusion_map(get_predictor(), prediction.input28, prediction.digit)))
 
 
-@st.cache_resource
-def get_feedback_store() -> FeedbackStore:
-    """The corrections database ($DIGITNET_FEEDBACK_DB, else feedback/feedback.sqlite3), shared by all sessions."""
-    return FeedbackStore()
-
-
-@st.cache_data(ttl=10, show_spinner=False)
-def feedback_state(path: str) -> tuple[int, str]:
-    """(drawings stored, "") or (0, why none can be saved here); refreshed every 10 s and after each save."""
-    store = FeedbackStore(path)
-    try:
-        store.check_writable()
-        return store.count(), ""
-    except FeedbackError as error:
-        return 0, str(error)
-
-
-def save_feedback(
-    image: tuple[bytes, str], prediction: digitnet.Prediction, label: int | None, confirmed: bool
-) -> None:
-    """Store the drawing with the label the person gave; remember the outcome for the page to show."""
-    if label is None:
-        return
-    drawing = Drawing(
-        label=label,
-        confirmed=confirmed,
-        predicted=prediction.digit,
-        probs=prediction.probs.tolist(),
-        model_version=get_predictor().version,
-        canvas_png=image[0],
-        input28=prediction.input28,
-        canvas_size=st.session_state.get(f"{image[1]}-size", (CANVAS_SIZE, CANVAS_SIZE)),
-        brush=st.session_state.get(f"{image[1]}-brush"),
-        strokes=st.session_state.get(f"{image[1]}-strokes"),
-        session=st.session_state.setdefault("feedback-session", uuid.uuid4().hex),  # one record per drawing
-    )
-    try:
-        get_feedback_store().save(drawing)  # a second answer for this drawing replaces the first
-        st.session_state["feedback-saved"] = label
-        if confirmed:
-            st.session_state["draw-wrong"] = None  # "Right!" takes back a correction
-    except FeedbackError as error:
-        st.session_state["feedback-error"] = str(error)
-    feedback_state.clear()
-
-
-def feedback_ui(image: tuple[bytes, str], prediction: digitnet.Prediction) -> None:
-    """'Wrong? It's a…' and 'Right!': the person's answer becomes training data; a counter and a privacy line."""
-    # Fixed keys, emptied for each new drawing: a key per drawing left every old widget (and the drawing
-    # its callback held) in the session, since a fragment's rerun never drops them: ~10 KB a stroke.
-    drawing_id = hashlib.md5(image[0]).hexdigest()
-    if st.session_state.get("feedback-drawing") != drawing_id:
-        st.session_state["feedback-drawing"] = drawing_id
-        st.session_state["draw-wrong"] = None
-        st.session_state["feedback-saved"] = None
-    count, problem = feedback_state(str(get_feedback_store().path))
-    problem = st.session_state.pop("feedback-error", None) or problem
-    if problem:  # said once, instead of buttons that cannot work
-        st.info(f"{problem} Drawing and reading still work.")
-        return
-    st.segmented_control(
-        feedback_prompt(prediction),
-        options=list(range(10)),
-        key="draw-wrong",
-        wrap=True,  # ten buttons do not fit a phone or half a screen in one row
-        on_change=lambda: save_feedback(image, prediction, st.session_state["draw-wrong"], confirmed=False),
-    )
-    st.button(
-        "Right!",
-        key="draw-right",
-        disabled=not prediction.is_digit,  # no digit was given as the answer, so none can be confirmed
-        on_click=lambda: save_feedback(image, prediction, prediction.digit, confirmed=True),
-    )
-    if st.session_state.get("feedback-saved") is not None:  # what is stored for this drawing now
-        st.success(f"Saved as {a_digit(st.session_state['feedback-saved'])}. Thank you!")
-    st.caption(
-        f"{count_of(count, 'drawing')} collected. What you correct or confirm is kept on this server to improve "
-        "the model, and other visitors cannot see it: the drawing, its 28×28 input, the label and the model's answer."
-    )
-
-
 def header_ui() -> None:
     """Title and one sentence for someone who has never met a neural network."""
     st.title("DigitNet")
@@ -152,16 +67,16 @@ def header_ui() -> None:
 
 
 def canvas_ui(name: str = "draw", size: tuple[int, int] | None = None) -> tuple[bytes, str] | None:
-    """A drawing canvas with a brush control and a Clear button; returns the drawing's PNG and a name.
+    """A drawing canvas, a Clear button and a brush control; returns the drawing's PNG and a name.
 
     The canvas keeps one key for the session: Clear empties it in the browser (digitnet.widgets), so a
-    stroke drawn right after Clear is never lost to a remount.
+    stroke drawn right after Clear is never lost to a remount. The brush control comes below, with the
+    rest of the page (page_shown).
     """
     width, height = size or digit_canvas_size(reported_width(f"{name}-clear"))  # fits the column it is in
     st.session_state[f"{name}-size"] = (width, height)  # kept with a correction
-    brush = st.slider("Brush width", 8, 40, DEFAULT_BRUSH, step=2, key=f"{name}-brush", help="pixels")
     result = st_canvas(
-        stroke_width=brush,
+        stroke_width=st.session_state.get(f"{name}-brush", DEFAULT_BRUSH),  # the slider below, as last set
         stroke_color=INK_HEX,
         background_color="",
         height=height,
@@ -171,6 +86,8 @@ def canvas_ui(name: str = "draw", size: tuple[int, int] | None = None) -> tuple[
         key=f"{name}-canvas",
     )
     clear_button(f"{name}-clear")
+    if page_shown():
+        st.slider("Brush width", 8, 40, DEFAULT_BRUSH, step=2, key=f"{name}-brush", help="pixels")
     strokes = result.json_data
     st.session_state[f"{name}-strokes"] = strokes  # kept with a correction
     png = result.image_bytes
@@ -203,9 +120,9 @@ def result_ui(image: tuple[bytes, str] | None, prompt: str, key: str) -> str:
     """
     if image is None:
         st.info(prompt)
-        # The chart's library loaded and laid out before the first stroke: the first answer is as quick as the rest.
-        st.vega_lite_chart(spec=probability_chart([0.0] * NUM_CLASSES), width="stretch", key=f"{key}-chart")
-        rehearse_answer_once(f"{key}-clear")  # the Draw tab's first answer finds its elements laid out
+        if page_shown():  # after the canvas: the chart's library loaded before the first answer, not the canvas
+            st.vega_lite_chart(spec=probability_chart([0.0] * NUM_CLASSES), width="stretch", key=f"{key}-chart")
+            rehearse_answer_once(f"{key}-clear")  # the Draw tab's first answer finds its elements laid out
         return prompt
     try:
         predictor = get_predictor()
@@ -226,7 +143,7 @@ def result_ui(image: tuple[bytes, str] | None, prompt: str, key: str) -> str:
         return str(error)
     line = answer_ui(prediction, predictor.doubt_threshold, key)
     if key == "draw":
-        feedback_ui(image, prediction)
+        feedback_ui(image, prediction, predictor.version)
     seen, why = st.columns(2)
     seen.image(
         inline_png(enlarge_pixels(prediction.input28, 6)),
@@ -319,26 +236,41 @@ def main() -> None:
     ).run()
 
 
+def page_shown() -> bool:
+    """Whether the browser has said the Draw canvas is drawable (its Clear reports its width only then).
+
+    Until then the page holds only what the canvas needs: the browser fetches and runs each element's
+    code in page order, and the slider, charts, uploader and second canvas before it kept the canvas
+    off the screen ~1.5 s longer (bench/browser.py). The model, too, loads after.
+    """
+    return reported_width("draw-clear") is not None
+
+
 def draw_page() -> None:
-    """Lay out the page: header, then a Draw tab and an Upload tab, each with its result beside it."""
+    """Lay out the page: header, then the Draw, Number and Upload tabs, each with its result beside it."""
     st.set_page_config(page_title="DigitNet: draw a digit", page_icon="✏️", layout="wide")
-    st.markdown(PAGE_CSS, unsafe_allow_html=True)
+    st.html(PAGE_CSS)  # not markdown: its HTML reader is 190 KB of code to fetch before the canvas
     header_ui()
     model_status = st.container()
+    shown = st.session_state[WHOLE_PAGE] = page_shown()
     draw_tab, number_tab, upload_tab = st.tabs(["Draw", "Number", "Upload"])
     with draw_tab:
         tab_ui(canvas_ui, "Draw a digit on the canvas: the answer appears here.", "draw")
+    if not shown:
+        return  # the rest when the canvas is on screen
     with number_tab:
         number_tab_ui()
     with upload_tab:
         tab_ui(upload_ui, "Upload a PNG, JPEG, WebP, BMP or GIF picture of one digit.", "upload")
-    with model_status:  # filled last: the page is drawn first, then the model loads before the first stroke
+    with model_status:  # filled last: the canvas, then the rest of the page, then the model loads
         model_ui()
 
 
 @st.fragment
 def tab_ui(input_ui: Callable[[], tuple[bytes, str] | None], prompt: str, key: str) -> None:
     """An input on the left, its result on the right; a stroke or an upload reruns only this fragment."""
+    if key == "draw" and page_shown() and not st.session_state.get(WHOLE_PAGE):
+        st.rerun(scope="app")  # the canvas's first width report: it is on screen, now the whole page
     left, right = st.columns([1, 1], gap="large")
     with left:
         answer_line = st.container(key=f"{key}-answer-line")  # phones only (PAGE_CSS): beside the finger

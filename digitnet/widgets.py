@@ -1,23 +1,38 @@
-"""A Clear button for the drawing canvas that empties it in the browser at once, and reports its width.
+"""The page's own widgets: a Clear button for the drawing canvas, and the corrections a person gives.
+
+The Clear button empties the canvas in the browser at once, and reports its width.
 
 Clearing from the server (a new key remounts the canvas, a new `initial_drawing` reloads it) lands
 only after a round trip, and a stroke begun in the meantime is lost with the old drawing: 6 of 20
 strokes drawn right after Clear vanished. This button presses the canvas's own reset (the bin of
 streamlit-drawable-canvas 0.13's toolbar) in the page, which empties the canvas before the next
-pointer event and sends the empty drawing itself. The width it reports lets the Number canvas take
-the width it has, and the run its report starts draws the answer's rehearsal. Requires the pinned
-streamlit-drawable-canvas (its reset button's label below).
+pointer event and sends the empty drawing itself. The width it reports, once the canvas is drawable,
+lets the Number canvas take the width it has, and the run its report starts draws the rest of the page
+and the answer's rehearsal. Requires the pinned streamlit-drawable-canvas (its reset button's label below).
+
+"Wrong? It's a…" and "Right!" store the drawing with the person's label (digitnet.feedback).
 """
 
 from __future__ import annotations
 
+import hashlib
+import uuid
+from typing import TYPE_CHECKING
+
 import numpy as np
 import streamlit as st
 
-from digitnet.present import REHEARSAL, inline_png
+from digitnet.constants import CANVAS_SIZE
+from digitnet.feedback import Drawing, FeedbackError, FeedbackStore
+from digitnet.present import REHEARSAL, a_digit, count_of, feedback_prompt, inline_png
 
-CANVAS_RESET_LABEL = "Reset canvas & history"  # aria-label of streamlit-drawable-canvas 0.13's reset button
+if TYPE_CHECKING:  # torch is imported when the model loads, not with the page's widgets
+    from digitnet.predict import Prediction
+
+CANVAS_RESET = 'button[aria-label="Reset canvas & history"]'  # streamlit-drawable-canvas 0.13's reset button
 WIDTH_STEP = 16  # pixels; the width is reported in these steps, so small resizes cause no rerun
+CANVAS = "canvas.upper-canvas"  # Fabric's top canvas, made when streamlit-drawable-canvas is drawable
+CANVAS_WAIT_MS = 5000  # the first width is reported after this even if no canvas showed, so the page completes
 
 _HTML = '<button type="button" class="digitnet-clear">Clear</button>'
 _CSS = """
@@ -31,28 +46,41 @@ _CSS = """
   border-color: var(--st-primary-color, #e4572e); color: var(--st-primary-color, #e4572e); outline: none;
 }
 """
-# The canvas sits in the same block as this button (or a block above it): press its reset there.
+# The canvas sits in the same block as this button (or a block above it): its parts are found there.
+# The first width is reported only once the canvas is drawable, since that report draws the rest of the
+# page (app.page_shown), whose code would otherwise be fetched and run before the canvas's.
 _JS = f"""
 const observers = new WeakMap();
 export default function ({{ parentElement, setStateValue }}) {{
   const host = parentElement.host;
-  parentElement.querySelector("button").onclick = () => {{
+  const canvasPart = selector => {{
     for (let block = host.parentElement; block; block = block.parentElement) {{
       for (const component of block.querySelectorAll('[data-testid="stBidiComponentIsolated"]')) {{
-        const reset = component.shadowRoot?.querySelector('button[aria-label="{CANVAS_RESET_LABEL}"]');
-        if (reset) {{ reset.click(); return; }}
+        const part = component.shadowRoot?.querySelector(selector);
+        if (part) return part;
       }}
     }}
+    return null;
   }};
+  parentElement.querySelector("button").onclick = () => canvasPart('{CANVAS_RESET}')?.click();
   if (observers.has(parentElement)) return;  // one observer per button, however often the page re-renders it
-  let sent = null;
-  const observer = new ResizeObserver(() => {{
+  let sent = null, timer = null;
+  const giveUp = performance.now() + {CANVAS_WAIT_MS};
+  const report = () => {{
+    timer = null;
+    if (sent === null && !canvasPart("{CANVAS}") && performance.now() < giveUp) {{
+      timer = setTimeout(report, 30);
+      return;
+    }}
     const width = Math.floor(host.getBoundingClientRect().width / {WIDTH_STEP}) * {WIDTH_STEP};
-    if (width > 0 && width !== sent) {{ sent = width; setStateValue("width", width); }}
-  }});
-  observer.observe(host);
+    // The first report goes even as 0 (another tab opened before the canvas showed): the page completes.
+    if (width !== sent && (width > 0 || sent === null)) {{ sent = width; setStateValue("width", width); }}
+  }};
+  const observer = new ResizeObserver(() => timer ?? report());
+  observer.observe(host);  // a hidden tab's 0x0 button gets no first callback: hence the report below
+  timer = setTimeout(report, 0);
   observers.set(parentElement, observer);
-  return () => {{ observer.disconnect(); observers.delete(parentElement); }};
+  return () => {{ observer.disconnect(); clearTimeout(timer); observers.delete(parentElement); }};
 }}
 """
 
@@ -95,3 +123,86 @@ def reported_width(key: str) -> int | None:
     """The width the Clear button `key` reported in an earlier run (None before the page has said)."""
     state = st.session_state.get(key)
     return state.get("width") if isinstance(state, dict) else None
+
+
+@st.cache_resource
+def get_feedback_store() -> FeedbackStore:
+    """The corrections database ($DIGITNET_FEEDBACK_DB, else feedback/feedback.sqlite3), shared by all sessions."""
+    return FeedbackStore()
+
+
+@st.cache_data(ttl=10, show_spinner=False)
+def feedback_state(path: str) -> tuple[int, str]:
+    """(drawings stored, "") or (0, why none can be saved here); refreshed every 10 s and after each save."""
+    store = FeedbackStore(path)
+    try:
+        store.check_writable()
+        return store.count(), ""
+    except FeedbackError as error:
+        return 0, str(error)
+
+
+def save_feedback(
+    image: tuple[bytes, str], prediction: Prediction, model_version: str, label: int | None, confirmed: bool
+) -> None:
+    """Store the drawing with the label the person gave; remember the outcome for the page to show."""
+    if label is None:
+        return
+    drawing = Drawing(
+        label=label,
+        confirmed=confirmed,
+        predicted=prediction.digit,
+        probs=prediction.probs.tolist(),
+        model_version=model_version,
+        canvas_png=image[0],
+        input28=prediction.input28,
+        canvas_size=st.session_state.get(f"{image[1]}-size", (CANVAS_SIZE, CANVAS_SIZE)),
+        brush=st.session_state.get(f"{image[1]}-brush"),
+        strokes=st.session_state.get(f"{image[1]}-strokes"),
+        session=st.session_state.setdefault("feedback-session", uuid.uuid4().hex),  # one record per drawing
+    )
+    try:
+        get_feedback_store().save(drawing)  # a second answer for this drawing replaces the first
+        st.session_state["feedback-saved"] = label
+        if confirmed:
+            st.session_state["draw-wrong"] = None  # "Right!" takes back a correction
+    except FeedbackError as error:
+        st.session_state["feedback-error"] = str(error)
+    feedback_state.clear()
+
+
+def feedback_ui(image: tuple[bytes, str], prediction: Prediction, model_version: str) -> None:
+    """'Wrong? It's a…' and 'Right!': the person's answer becomes training data; a counter and a privacy line."""
+    # Fixed keys, emptied for each new drawing: a key per drawing left every old widget (and the drawing
+    # its callback held) in the session, since a fragment's rerun never drops them: ~10 KB a stroke.
+    drawing_id = hashlib.md5(image[0]).hexdigest()
+    if st.session_state.get("feedback-drawing") != drawing_id:
+        st.session_state["feedback-drawing"] = drawing_id
+        st.session_state["draw-wrong"] = None
+        st.session_state["feedback-saved"] = None
+    count, problem = feedback_state(str(get_feedback_store().path))
+    problem = st.session_state.pop("feedback-error", None) or problem
+    if problem:  # said once, instead of buttons that cannot work
+        st.info(f"{problem} Drawing and reading still work.")
+        return
+    st.segmented_control(
+        feedback_prompt(prediction),
+        options=list(range(10)),
+        key="draw-wrong",
+        wrap=True,  # ten buttons do not fit a phone or half a screen in one row
+        on_change=lambda: save_feedback(
+            image, prediction, model_version, st.session_state["draw-wrong"], confirmed=False
+        ),
+    )
+    st.button(
+        "Right!",
+        key="draw-right",
+        disabled=not prediction.is_digit,  # no digit was given as the answer, so none can be confirmed
+        on_click=lambda: save_feedback(image, prediction, model_version, prediction.digit, confirmed=True),
+    )
+    if st.session_state.get("feedback-saved") is not None:  # what is stored for this drawing now
+        st.success(f"Saved as {a_digit(st.session_state['feedback-saved'])}. Thank you!")
+    st.caption(
+        f"{count_of(count, 'drawing')} collected. What you correct or confirm is kept on this server to improve "
+        "the model, and other visitors cannot see it: the drawing, its 28×28 input, the label and the model's answer."
+    )

@@ -19,6 +19,7 @@ import numpy as np
 
 from digitnet.constants import PROJECT_ROOT
 from digitnet.present import NOT_A_DIGIT_WORDS, REHEARSAL
+from digitnet.widgets import CANVAS  # Fabric's top canvas takes the pointer events
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -29,9 +30,8 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-CANVAS = "canvas.upper-canvas"  # Fabric's top canvas takes the pointer events
-METRIC = '[data-testid="stMetricValue"]'
-# The 28x28 input: a new picture after every read (the hidden rehearsal of an answer's elements has one too).
+# The answer's metric and its 28x28 input (a new picture after every read), not the hidden rehearsal's.
+METRIC = f'[data-testid="stMetricValue"]:not(.st-key-{REHEARSAL} *)'
 PREVIEW = f'[data-testid="stImage"]:not(.st-key-{REHEARSAL} *) img'
 TIMEOUT_MS = 120_000  # for loading and answers: this 2-core machine is shared with training runs
 MOVE_STEPS = 3  # intermediate pointer moves between two pen points, like a real mouse

@@ -35,13 +35,21 @@ def app(monkeypatch, tiny_checkpoint: Path) -> AppTest:
     return open_page(monkeypatch, tiny_checkpoint)
 
 
-def open_page(monkeypatch: pytest.MonkeyPatch, checkpoint: Path) -> AppTest:
-    """The page run once on `checkpoint`, its corrections saved beside it."""
+def open_page(monkeypatch: pytest.MonkeyPatch, checkpoint: Path, shown: bool = True) -> AppTest:
+    """The page opened on `checkpoint`, its corrections saved beside it; `shown`: its canvas is on screen."""
     monkeypatch.setenv("DIGITNET_CHECKPOINT", str(checkpoint))
     monkeypatch.setenv("DIGITNET_FEEDBACK_DB", str(checkpoint.parent / "feedback.sqlite3"))
     st.cache_resource.clear()
     st.cache_data.clear()
     page = AppTest.from_file(APP, default_timeout=60)
+    page.run()
+    assert not page.exception
+    return show_canvas(page) if shown else page
+
+
+def show_canvas(page: AppTest) -> AppTest:
+    """What the browser does once the canvas is drawable: the Clear button below it reports its width."""
+    page.session_state["draw-clear"] = {"width": 560}
     page.run()
     assert not page.exception
     return page
@@ -54,20 +62,25 @@ def draw(page: AppTest, picture: np.ndarray, strokes: int = 1) -> AppTest:
     return page
 
 
-def test_first_load_shows_a_prompt_and_an_empty_chart(app: AppTest):
-    """The chart is drawn before the first stroke (all bars at 0), so the first answer has nothing new to load."""
-    assert EMPTY_PROMPT in app.info[0].value
-    assert len(app.metric) == 0 and not app.get("image")
-    draw_chart, _upload_chart = app.get("vega_lite_chart")  # each tab's, before anything is drawn or uploaded
+def test_the_first_run_draws_the_canvas_and_its_prompt_and_the_rest_once_the_canvas_shows(monkeypatch, tiny_checkpoint):
+    """Other elements' code would be fetched before the canvas's; the chart is drawn before the first stroke
+    (all bars at 0), so the first answer has nothing new to load."""
+    page = open_page(monkeypatch, tiny_checkpoint, shown=False)
+    assert EMPTY_PROMPT in page.info[0].value and len(page.info) == 1  # the Number tab's prompt is not there yet
+    assert not page.slider and not page.get("vega_lite_chart") and not page.get("file_uploader")
+    show_canvas(page)
+    assert [s.key for s in page.slider] == ["draw-brush", "number-brush"] and page.get("file_uploader")
+    assert len(page.metric) == 1 and not [i for i in page.get("image") if i.proto.imgs[0].caption]  # the rehearsal
+    draw_chart, _upload_chart = page.get("vega_lite_chart")  # each tab's, before anything is drawn or uploaded
     assert json.loads(draw_chart.proto.spec)["encoding"]["x"]["field"] == "digit"
 
 
-def test_once_the_canvas_reports_its_width_an_answers_elements_are_laid_out_hidden_once(app: AppTest):
+def test_once_the_canvas_reports_its_width_an_answers_elements_are_laid_out_hidden_once(monkeypatch, tiny_checkpoint):
     """Not in the first run (the canvas comes first); in the width report's run; never again after an answer."""
+    app = open_page(monkeypatch, tiny_checkpoint, shown=False)
     rehearsal = f".st-key-{REHEARSAL}"
-    assert not app.metric and f"{rehearsal} {{display: none;}}" in app.markdown[0].value
-    app.session_state["draw-clear"] = {"width": 560}  # what the Clear button reports when it shows
-    app.run()
+    assert not app.metric and f"{rehearsal} {{display: none;}}" in app.get("html")[0].proto.body
+    show_canvas(app)
     assert [m.label for m in app.metric] == ["Prediction"] and app.metric[0].value == "0"
     assert app.button_group and app.toggle and len(app.get("image")) == 1 and EMPTY_PROMPT in app.info[0].value
     draw(app, draw_seven(size=320))
@@ -119,7 +132,7 @@ def test_a_missing_or_damaged_checkpoint_shows_the_message_and_the_command(monke
         path.write_bytes(damage)
     monkeypatch.setenv("DIGITNET_CHECKPOINT", str(path))
     st.cache_resource.clear()
-    page = AppTest.from_file(APP, default_timeout=60).run()
+    page = show_canvas(AppTest.from_file(APP, default_timeout=60).run())
     assert not page.exception and message in page.error[0].value
     assert page.code[0].value == ".venv/bin/python train.py"
     draw(page, draw_seven(size=320))
