@@ -44,8 +44,10 @@ from load import ANSWER_TIMEOUT, STAGGER, THINK, TIMING_JS, draw_stroke, latency
 from procs import cpu_seconds, rss_mb, server_pid
 
 
-async def record_messages(url: str) -> tuple[bytes, BackMsg]:
-    """What a real page sends: its first message (the page run) and a stroke's (the canvas's new value)."""
+async def record_messages(url: str) -> tuple[list[bytes], BackMsg]:
+    """What a real page sends: the runs it asks for before the first stroke (the page run, then the Clear
+    button's width once the canvas shows, which draws the rest of the page) and a stroke's (the canvas's
+    new value)."""
     sent: list[bytes] = []
     async with async_playwright() as playwright:
         browser = await launch_chromium(playwright)
@@ -61,7 +63,14 @@ async def record_messages(url: str) -> tuple[bytes, BackMsg]:
         await browser.close()
     stroke = BackMsg()
     stroke.ParseFromString(sent[-1])
-    return sent[0], stroke
+    return [frame for frame in sent[:-1] if asks_for_run(frame)], stroke
+
+
+def asks_for_run(frame: bytes) -> bool:
+    """Whether a message the page sent asks the server for a run (not a heartbeat or a file request)."""
+    message = BackMsg()
+    message.ParseFromString(frame)
+    return message.WhichOneof("type") == "rerun_script"
 
 
 def canvas_widget(message: BackMsg):
@@ -100,23 +109,25 @@ async def run_finished(socket) -> tuple[bool, bool]:
         message = ForwardMsg()
         message.ParseFromString(await socket.recv())
         kind = message.WhichOneof("type")
-        if kind == "script_finished":
-            return predicted, failed
+        if kind == "script_finished" and message.script_finished != ForwardMsg.FINISHED_EARLY_FOR_RERUN:
+            return predicted, failed  # a run that stopped for another (st.rerun) is not the end of the answer
         if kind == "delta" and message.delta.WhichOneof("type") == "new_element":
             element = message.delta.new_element.WhichOneof("type")
             predicted |= element == "metric" and message.delta.new_element.metric.label == "Prediction"
             failed |= element == "exception"
 
 
-async def session(url: str, first: bytes, strokes: list[bytes], rng: random.Random, result: dict) -> None:
-    """One person: open the page, then send strokes with a pause before each; time every answer."""
+async def session(url: str, opening: list[bytes], strokes: list[bytes], rng: random.Random, result: dict) -> None:
+    """One person: open the page (the runs its opening asks for), then send strokes with a pause before each;
+    time every answer."""
     address = url.replace("http://", "ws://") + "/_stcore/stream"
     sent = 0
     try:
         await asyncio.sleep(rng.uniform(0, STAGGER))
         async with websockets.connect(address, subprotocols=["streamlit"], origin=url, max_size=None) as socket:
-            await socket.send(first)
-            await asyncio.wait_for(run_finished(socket), ANSWER_TIMEOUT)
+            for frame in opening:
+                await socket.send(frame)
+                await asyncio.wait_for(run_finished(socket), ANSWER_TIMEOUT)
             for stroke in strokes:
                 await asyncio.sleep(rng.uniform(*THINK))
                 start = time.perf_counter()
@@ -130,7 +141,7 @@ async def session(url: str, first: bytes, strokes: list[bytes], rng: random.Rand
         result["errors"] += [f"{type(error).__name__}, session ended"] * (len(strokes) - sent + 1)
 
 
-async def crowd(url: str, first: bytes, strokes: list[bytes], sessions: int, seed: int) -> dict:
+async def crowd(url: str, opening: list[bytes], strokes: list[bytes], sessions: int, seed: int) -> dict:
     """Run `sessions` people at once, each sending its own share of `strokes`; return latencies, errors, wall time."""
     rng = random.Random(seed)
     share = len(strokes) // sessions
@@ -138,7 +149,7 @@ async def crowd(url: str, first: bytes, strokes: list[bytes], sessions: int, see
     start = time.perf_counter()
     await asyncio.gather(
         *(
-            session(url, first, strokes[k * share : (k + 1) * share], random.Random(rng.random()), result)
+            session(url, opening, strokes[k * share : (k + 1) * share], random.Random(rng.random()), result)
             for k in range(sessions)
         )
     )
@@ -165,10 +176,10 @@ def main(argv: list[str] | None = None) -> None:
     for sessions in args.sessions:
         with streamlit_server() as url:
             pid = server_pid(url)
-            first, template = asyncio.run(record_messages(url))  # also loads the model, as the presenter would
+            opening, template = asyncio.run(record_messages(url))  # also loads the model, as the presenter would
             strokes = [stroke_message(template, png) for png in pngs[: sessions * args.strokes]]
             rss_before, cpu_before = rss_mb(pid), cpu_seconds([pid])
-            result = asyncio.run(crowd(url, first, strokes, sessions, args.seed))
+            result = asyncio.run(crowd(url, opening, strokes, sessions, args.seed))
             print(
                 f"| {sessions} | {latency_cells(result['latencies'], result['errors'])} | "
                 f"{rss_before:.0f} -> {rss_mb(pid):.0f} | {(cpu_seconds([pid]) - cpu_before) / result['wall']:.2f} |",
