@@ -12,7 +12,7 @@ import streamlit as st
 from streamlit_drawable_canvas import st_canvas
 
 import digitnet
-from digitnet.constants import DEFAULT_BRUSH, INK_RGB, NUM_CLASSES, RETRAIN_HINT
+from digitnet.constants import DEFAULT_BRUSH, INK_HEX, NUM_CLASSES, RETRAIN_HINT
 from digitnet.explain import occlusion_map, overlay
 from digitnet.images import ImageReadError, read_image
 from digitnet.present import (
@@ -34,7 +34,6 @@ from digitnet.present import (
 )
 from digitnet.widgets import clear_button, feedback_ui, rehearse_answer_once, reported_width
 
-INK_HEX = "#{:02x}{:02x}{:02x}".format(*INK_RGB)
 WHOLE_PAGE = "whole-page"  # session state: whether the last full run drew the whole page (page_shown)
 
 

@@ -8,7 +8,11 @@
    strokes lost: a remounted canvas used to drop a stroke drawn right after Clear.
 The canvas itself waits 200 ms after the pen lifts before it sends the drawing.
 
+`--app bench/bare_canvas.py` times Streamlit and the canvas component alone (no model, no tabs), the
+floor under app.py's figures; alternate the two in the same hour to compare them.
+
     python bench/browser.py --pages 20 --digits 100 --data-dir ../shared/data
+    python bench/browser.py --app bench/bare_canvas.py --pages 20 --digits 100 --data-dir ../shared/data
 """
 
 from __future__ import annotations
@@ -32,26 +36,26 @@ from browser import (
     TIMEOUT_MS,
     answer_ms,
     canvas_origin,
-    clear_canvas,
     launch_chromium,
     mouse_stroke,
     streamlit_server,
     wait_for_idle,
 )
-from digitnet.constants import CANVAS_SIZE
+from digitnet.constants import CANVAS_SIZE, PROJECT_ROOT
 from digitnet.data import load_pendigits, resolve_data_dir
 from digitnet.strokes import TUNE_WRITERS, place_strokes
+from digitnet.widgets import CANVAS_RESET
 
 VIEWPORT = {"width": 1280, "height": 800}
 CENTRE = (CANVAS_SIZE / 2, CANVAS_SIZE / 2)
 
 
-def time_to_canvas(browser) -> float:
-    """Seconds from starting the server process to the canvas being on the page."""
+def time_to_canvas(browser, app: Path) -> float:
+    """Seconds from starting the server process for `app` to the canvas being on the page."""
     page = browser.new_page()
     page.set_default_timeout(TIMEOUT_MS)
     start = time.perf_counter()
-    with streamlit_server() as url:
+    with streamlit_server(app=app) as url:
         page.goto(url)
         page.wait_for_selector(CANVAS, timeout=60_000)
         seconds = time.perf_counter() - start
@@ -83,7 +87,7 @@ def strokes_after_clear(browser, url: str, digits: list) -> tuple[list[float], i
     wait_for_idle(page)
     answers, drawn, lost = [], 0, 0
     for digit in digits:
-        clear_canvas(page)  # and at once the first stroke: no pause
+        press_clear(page)  # and at once the first stroke: no pause
         for stroke in place_strokes(digit.strokes, CANVAS_SIZE, 0.6, CENTRE):
             mouse_stroke(page, stroke, origin)
             drawn += 1
@@ -94,6 +98,12 @@ def strokes_after_clear(browser, url: str, digits: list) -> tuple[list[float], i
                 answers.append(answer)
     page.close()
     return answers, drawn, lost
+
+
+def press_clear(page) -> None:
+    """Press the page's Clear; a page without one (bench/bare_canvas.py) has the canvas's own bin, which it presses."""
+    clear = page.get_by_role("button", name="Clear")
+    (clear if clear.count() else page.locator(CANVAS_RESET)).click()
 
 
 def spread(values: list[float], unit: str = "ms") -> str:
@@ -112,7 +122,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--pages", type=int, default=20, help="fresh pages to open and draw on (default 20)")
     parser.add_argument("--digits", type=int, default=100, help="digits drawn right after Clear (default 100)")
     parser.add_argument("--data-dir", default=None, help="data root (default: $DIGITNET_DATA, else ./data)")
+    parser.add_argument(
+        "--app",
+        type=Path,
+        default=PROJECT_ROOT / "app.py",
+        help="the page to serve (default app.py; floor: bench/bare_canvas.py)",
+    )
     args = parser.parse_args(argv)
+    app = args.app.resolve()
     # Digits whose first stroke is long enough to be read alone: that stroke is the one timed after Clear.
     digits = [
         d
@@ -121,9 +138,10 @@ def main(argv: list[str] | None = None) -> None:
     ]
     with sync_playwright() as playwright:
         browser = launch_chromium(playwright)
-        starts = [time_to_canvas(browser) for _ in range(args.starts)]
+        print(f"page: {args.app}", flush=True)
+        starts = [time_to_canvas(browser, app) for _ in range(args.starts)]
         print(f"streamlit run -> canvas: {spread([s * 1000 for s in starts])} over {len(starts)} starts", flush=True)
-        with streamlit_server() as url:
+        with streamlit_server(app=app) as url:
             fresh_page(browser, url, place_strokes(digits[0].strokes, CANVAS_SIZE, 0.6, CENTRE)[0])  # loads the model
             pages = [
                 fresh_page(browser, url, place_strokes(d.strokes, CANVAS_SIZE, 0.6, CENTRE)[0])

@@ -24,6 +24,7 @@ RETRAIN_HINT = ".venv/bin/python train.py"  # as it runs after README's set-up c
 CANVAS_SIZE = 320  # pixels, square; fits a phone screen and stays >= 300 px high
 DEFAULT_BRUSH = 16  # pixels; best of 8-36 px on the tune writers (bench/drawn_digits.py --writers tune)
 INK_RGB = (31, 41, 55)  # the brush colour, #1f2937
+INK_HEX = "#{:02x}{:02x}{:02x}".format(*INK_RGB)  # the same, as the canvas takes it
 
 
 def checkpoint_path(path: str | Path | None = None) -> Path:

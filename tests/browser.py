@@ -73,15 +73,17 @@ def free_port() -> int:
 
 
 @contextmanager
-def streamlit_server(env: dict[str, str] | None = None, timeout: float = 180) -> Iterator[str]:
-    """Run `streamlit run app.py` headless on a free loopback port; yield its URL; stop it afterwards."""
+def streamlit_server(
+    env: dict[str, str] | None = None, timeout: float = 180, app: Path = PROJECT_ROOT / "app.py"
+) -> Iterator[str]:
+    """Run `streamlit run APP` (app.py) headless on a free loopback port; yield its URL; stop it afterwards."""
     port = free_port()
     command = [
         sys.executable,
         "-m",
         "streamlit",
         "run",
-        str(PROJECT_ROOT / "app.py"),
+        str(app),
         "--server.headless=true",
         f"--server.port={port}",
         "--server.address=127.0.0.1",

@@ -1,0 +1,31 @@
+"""The floor: Streamlit and streamlit-drawable-canvas alone, with the app's canvas settings and config.
+
+No model, no tabs, no chart. Each drawing is answered with the canvas's own picture, the element the
+browser bench watches for (an st.image), so `bench/browser.py --app bench/bare_canvas.py` times what
+the framework and the component cost on this machine, the part of app.py's figures that is not ours.
+"""
+
+from __future__ import annotations
+
+import base64
+
+import streamlit as st
+from streamlit_drawable_canvas import st_canvas
+
+from digitnet.constants import CANVAS_SIZE, DEFAULT_BRUSH, INK_HEX
+
+st.set_page_config(page_title="Bare canvas", layout="wide")
+result = st_canvas(
+    stroke_width=DEFAULT_BRUSH,
+    stroke_color=INK_HEX,
+    background_color="",
+    height=CANVAS_SIZE,
+    width=CANVAS_SIZE,
+    drawing_mode="freedraw",
+    return_image_data=True,
+    key="draw-canvas",
+)
+strokes = len((result.json_data or {}).get("objects", []))
+if strokes:  # the canvas's reset sends no objects: no answer, as in app.py
+    picture = "data:image/png;base64," + base64.b64encode(result.image_bytes).decode("ascii")
+    st.image(picture, caption=f"{strokes} strokes", width=168)
