@@ -9,10 +9,9 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import streamlit as st
-from streamlit_drawable_canvas import st_canvas
 
 import digitnet
-from digitnet.constants import DEFAULT_BRUSH, INK_HEX, NUM_CLASSES, RETRAIN_HINT
+from digitnet.constants import DEFAULT_BRUSH, NUM_CLASSES, RETRAIN_HINT
 from digitnet.explain import occlusion_map, overlay
 from digitnet.images import ImageReadError, read_image
 from digitnet.present import (
@@ -32,7 +31,7 @@ from digitnet.present import (
     number_text,
     probability_chart,
 )
-from digitnet.widgets import clear_button, feedback_ui, rehearse_answer_once, reported_width
+from digitnet.widgets import clear_button, drawing_canvas, feedback_ui, rehearse_answer_once, reported_width
 
 WHOLE_PAGE = "whole-page"  # session state: whether the last full run drew the whole page (page_shown)
 
@@ -74,16 +73,8 @@ def canvas_ui(name: str = "draw", size: tuple[int, int] | None = None) -> tuple[
     """
     width, height = size or digit_canvas_size(reported_width(f"{name}-clear"))  # fits the column it is in
     st.session_state[f"{name}-size"] = (width, height)  # kept with a correction
-    result = st_canvas(
-        stroke_width=st.session_state.get(f"{name}-brush", DEFAULT_BRUSH),  # the slider below, as last set
-        stroke_color=INK_HEX,
-        background_color="",
-        height=height,
-        width=width,
-        drawing_mode="freedraw",
-        return_image_data=True,
-        key=f"{name}-canvas",
-    )
+    brush = st.session_state.get(f"{name}-brush", DEFAULT_BRUSH)  # the slider below, as last set
+    result = drawing_canvas(f"{name}-canvas", width, height, brush)
     clear_button(f"{name}-clear")
     if page_shown():
         st.slider("Brush width", 8, 40, DEFAULT_BRUSH, step=2, key=f"{name}-brush", help="pixels")

@@ -10,22 +10,13 @@ from __future__ import annotations
 import base64
 
 import streamlit as st
-from streamlit_drawable_canvas import st_canvas
 
-from digitnet.constants import CANVAS_SIZE, DEFAULT_BRUSH, INK_HEX
+from digitnet.constants import CANVAS_SIZE, DEFAULT_BRUSH
+from digitnet.widgets import drawing_canvas
 
 st.set_page_config(page_title="Bare canvas", layout="wide")
-result = st_canvas(
-    stroke_width=DEFAULT_BRUSH,
-    stroke_color=INK_HEX,
-    background_color="",
-    height=CANVAS_SIZE,
-    width=CANVAS_SIZE,
-    drawing_mode="freedraw",
-    return_image_data=True,
-    key="draw-canvas",
-)
+result = drawing_canvas("draw-canvas", CANVAS_SIZE, CANVAS_SIZE, DEFAULT_BRUSH)
 strokes = len((result.json_data or {}).get("objects", []))
 if strokes:  # the canvas's reset sends no objects: no answer, as in app.py
     picture = "data:image/png;base64," + base64.b64encode(result.image_bytes).decode("ascii")
-    st.image(picture, caption=f"{strokes} strokes", width=168)
+    st.image(picture, caption=f"strokes: {strokes}", width=168)

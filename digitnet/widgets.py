@@ -22,11 +22,13 @@ from typing import TYPE_CHECKING
 import numpy as np
 import streamlit as st
 
-from digitnet.constants import CANVAS_SIZE
+from digitnet.constants import CANVAS_SIZE, INK_HEX
 from digitnet.feedback import Drawing, FeedbackError, FeedbackStore
 from digitnet.present import REHEARSAL, a_digit, count_of, feedback_prompt, inline_png
 
 if TYPE_CHECKING:  # torch is imported when the model loads, not with the page's widgets
+    from streamlit_drawable_canvas import CanvasResult
+
     from digitnet.predict import Prediction
 
 CANVAS_RESET = 'button[aria-label="Reset canvas & history"]'  # streamlit-drawable-canvas 0.13's reset button
@@ -85,6 +87,23 @@ export default function ({{ parentElement, setStateValue }}) {{
 """
 
 _clear_component = st.components.v2.component("digitnet.clear_button", html=_HTML, css=_CSS, js=_JS)
+
+
+def drawing_canvas(key: str, width: int, height: int, brush: int) -> CanvasResult:
+    """streamlit-drawable-canvas as the page uses it: free drawing in the ink colour, sending its picture."""
+    # Imported here: the component registers only inside a running Streamlit, and tests import this module.
+    from streamlit_drawable_canvas import st_canvas
+
+    return st_canvas(
+        stroke_width=brush,
+        stroke_color=INK_HEX,
+        background_color="",
+        height=height,
+        width=width,
+        drawing_mode="freedraw",
+        return_image_data=True,
+        key=key,
+    )
 
 
 def clear_button(key: str) -> int | None:
