@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import pyarrow as pa
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 import digitnet
 from digitnet.constants import DEFAULT_BRUSH, NUM_CLASSES, RETRAIN_HINT
@@ -111,7 +113,7 @@ def result_ui(image: tuple[bytes, str] | None, prompt: str, key: str) -> str:
     if image is None:
         st.info(prompt)
         if page_shown():  # after the canvas: the chart's library loaded before the first answer, not the canvas
-            st.vega_lite_chart(spec=probability_chart([0.0] * NUM_CLASSES), width="stretch", key=f"{key}-chart")
+            chart_ui(st, probability_chart([0.0] * NUM_CLASSES), f"{key}-chart")
             rehearse_answer_once(f"{key}-clear")  # the Draw tab's first answer finds its elements laid out
         return prompt
     try:
@@ -161,9 +163,18 @@ def answer_ui(prediction: digitnet.Prediction, threshold: float, key: str) -> st
         st.subheader(NOT_A_DIGIT_HEADLINE, anchor=False)
         st.info(not_digit_sentence(prediction))
         line = NOT_A_DIGIT_HEADLINE
-    chart = probability_chart(prediction.probs.tolist(), greyed=not prediction.is_digit)
-    st.vega_lite_chart(spec=chart, width="stretch", key=f"{key}-chart")
+    chart_ui(st, probability_chart(prediction.probs.tolist(), greyed=not prediction.is_digit), f"{key}-chart")
     return line
+
+
+def chart_ui(container: DeltaGenerator, spec: dict, key: str | None = None) -> None:
+    """A probability chart, its ten rows handed over as an Arrow table.
+
+    Streamlit turns a spec's inline rows into an Arrow table through pandas: 1.7 ms of CPU a chart on
+    this machine, against 0.2 ms from a table made directly (the page's answer draws one a stroke).
+    """
+    rows = spec.pop("data")["values"]
+    container.vega_lite_chart(pa.Table.from_pylist(rows), spec=spec, width="stretch", key=key)
 
 
 def why_ui(image: tuple[bytes, str], digit: int, key: str) -> None:
@@ -206,8 +217,7 @@ def number_result_ui(image: tuple[bytes, str] | None, photo: bool = False) -> No
         column.image(inline_png(enlarge_pixels(prediction.input28, 3)), caption=caption)
         if prediction.is_digit and is_doubtful(prediction, threshold):
             column.warning(f"{prediction.digit} or {prediction.runner_up()}?")
-        chart = probability_chart(prediction.probs.tolist(), height=200, greyed=not prediction.is_digit)
-        column.vega_lite_chart(spec=chart, width="stretch")
+        chart_ui(column, probability_chart(prediction.probs.tolist(), height=200, greyed=not prediction.is_digit))
 
 
 @st.fragment

@@ -122,9 +122,10 @@ def probability_chart(probs: list[float], height: int = 220, greyed: bool = Fals
     """A Vega-Lite spec: bars for digits 0-9 in order, the winner highlighted, exact values on hover.
 
     `greyed` (a drawing that is no digit): every bar pale and the chart titled "If it were a digit".
-    Written as a plain dict: building it through Altair and pandas cost 20-100 ms a stroke. The data stays
-    inline: sent apart as a dataset (so that the page swaps it into the chart it has), later answers came
-    5% and 35% slower in two paired runs, the Arrow table costing more than drawing a new chart.
+    Written as a plain dict: building it through Altair and pandas cost 20-100 ms a stroke. The rows are in
+    `data.values` (app.chart_ui hands them to Streamlit as an Arrow table). Sent apart as a named dataset
+    (so that the page swaps it into the chart it has), later answers came 5% and 35% slower in two paired
+    runs, the Arrow table costing more than drawing a new chart.
     """
     winner = max(range(len(probs)), key=probs.__getitem__)
     winner_color, other_color = (OTHER_COLOR, GREYED_COLOR) if greyed else (WINNER_COLOR, OTHER_COLOR)
