@@ -22,7 +22,7 @@ from digitnet.constants import DEFAULT_CHECKPOINT, NOT_A_DIGIT, NUM_CLASSES
 from digitnet.data import DataConfig, load_pendigits, load_unipen, resolve_data_dir
 from digitnet.drawn import read_drawn
 from digitnet.feedback import FeedbackError
-from digitnet.finetune import ExtraDataError, accuracy
+from digitnet.finetune import ExtraDataError, held_out_scores
 from digitnet.metrics import (
     doubt_threshold,
     expected_calibration_error,
@@ -34,7 +34,7 @@ from digitnet.metrics import (
 from digitnet.model import DigitNet, ModelConfig, architecture, count_macs, count_parameters
 from digitnet.overwrite import RefusedError, check_replacement, existing_model
 from digitnet.predict import Predictor
-from digitnet.splits import load_splits
+from digitnet.splits import NEGATIVE_SPLITS, load_splits
 from digitnet.strokes import TEST_WRITERS
 from digitnet.training import TrainConfig, first_epoch_reaching, fit, pick_device, predict_logits, softmax_np
 
@@ -91,13 +91,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return p.parse_args(argv)
 
 
-def before_and_after(old: Predictor | None, splits: dict, report: dict) -> dict:
-    """The model being replaced (if any) and the new one on MNIST validation and test and the held-out drawings."""
-    after = {n: report[n]["accuracy"] for n in ("val", "test", "extra_held") if n in report}
-    if old is None:
-        return {"before": None, "after": after}
-    before = {n: accuracy(old.probabilities(splits[n][0][:, 0].numpy()), splits[n][1]) for n in after}
-    return {"before": before, "after": after}
+def before_and_after(old: Predictor | None, new: Predictor, splits: dict) -> dict:
+    """The model being replaced (if any) and the new one on validation, test and the held-out collected drawings."""
+    return {"before": None if old is None else held_out_scores(old, splits), "after": held_out_scores(new, splits)}
 
 
 def mistake_records(images: torch.Tensor, labels: np.ndarray, probs: np.ndarray) -> list[dict]:
@@ -119,7 +115,7 @@ def calibrate(model: DigitNet, splits: dict, device: torch.device) -> tuple[floa
     """Fit the temperature and thresholds on all validation data; report accuracy and ECE before and after."""
     val_names = [n for n in ("val", "val_drawn") if n in splits]
     names = val_names + [n for n in ("test", "extra_held") if n in splits]  # measured, never fitted on
-    logits = {n: predict_logits(model, splits[n][0], device) for n in [*names, "val_negatives"] if n in splits}
+    logits = {n: predict_logits(model, splits[n][0], device) for n in [*names, *NEGATIVE_SPLITS] if n in splits}
     digit_logits = {n: logits[n][:, :NUM_CLASSES] for n in names}  # the digits' distribution, as the app shows
     temperature = fit_temperature(
         torch.cat([digit_logits[n] for n in val_names]), torch.cat([splits[n][1] for n in val_names])
@@ -142,6 +138,11 @@ def calibrate(model: DigitNet, splits: dict, device: torch.device) -> tuple[floa
         not_digit = {n: softmax_np(logits[n], temperature)[:, NOT_A_DIGIT] for n in [*val_names, "val_negatives"]}
         report["not_digit_threshold"] = not_digit_threshold(np.concatenate([not_digit[n] for n in val_names]))
         report["val_negatives_refused"] = float((not_digit["val_negatives"] >= report["not_digit_threshold"]).mean())
+    if "extra_held_negatives" in logits:  # collected drawings people said are no digit: measured, never fitted on
+        refused = (
+            softmax_np(logits["extra_held_negatives"], temperature)[:, NOT_A_DIGIT] >= report["not_digit_threshold"]
+        )
+        report["extra_held_negatives"] = {"count": len(refused), "refused": float(refused.mean())}
     return temperature, report
 
 
@@ -210,16 +211,16 @@ def main(argv: list[str] | None = None) -> dict:
     clock.append(time.perf_counter())
     temperature, report = calibrate(model, splits, pick_device("cpu"))
     clock.append(time.perf_counter())
+    threshold = {k: report[k] for k in ("not_digit_threshold",) if k in report}
+    predictor = Predictor(model, temperature, threshold, "training")
     if data_config.drawn_copies:
-        threshold = {k: report[k] for k in ("not_digit_threshold",) if k in report}
-        predictor = Predictor(model, temperature, threshold, "training")
         report["drawn_test"] = drawn_report(predictor, data_config.data_dir, args.smoke)
     clock.append(time.perf_counter())
     if args.extra_data is not None:
         report["extra_data"] = {
             "path": str(args.extra_data),
             "weight": args.extra_weight,
-            **before_and_after(old, splits, report),
+            **before_and_after(old, predictor, splits),
         }
         print(f"collected drawings, before -> after: {report['extra_data']}")
     metrics = {
