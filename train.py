@@ -11,6 +11,7 @@ import json
 import platform
 import time
 from dataclasses import asdict, replace
+from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
@@ -178,15 +179,11 @@ def versions() -> dict[str, str]:
     }
 
 
-def main(argv: list[str] | None = None) -> dict:
-    """Train, calibrate, evaluate, and write the checkpoint and its metrics JSON; return the metrics."""
-    args = parse_args(argv)
-    old = existing_model(args.out, args.force)  # before training: a file that is not a checkpoint stops the run
-    torch.set_num_threads(args.threads)
-    epochs = min(args.epochs, 2) if args.smoke else args.epochs
+def configs_from(args: argparse.Namespace) -> tuple[TrainConfig, DataConfig]:
+    """The run's training and data settings from its flags (--smoke: at most 2 epochs of 4 batches)."""
     train_config = replace(
         TrainConfig(),
-        epochs=epochs,
+        epochs=min(args.epochs, 2) if args.smoke else args.epochs,
         batch_size=args.batch_size,
         lr=args.lr,
         seed=args.seed,
@@ -201,6 +198,44 @@ def main(argv: list[str] | None = None) -> dict:
         negatives=args.negatives,
         stroke_augment=not args.no_stroke_augment,
     )
+    return train_config, data_config
+
+
+def model_record(model: DigitNet) -> dict:
+    """The network's shape and size, as the model page shows it."""
+    return {
+        "config": model.config.to_dict(),
+        "parameters": count_parameters(model),
+        "macs": count_macs(model),
+        "layers": architecture(model),
+    }
+
+
+def run_record(configs: tuple, train_images: int, history: list[dict], clock: list[float], smoke: bool) -> dict:
+    """The run's settings, data size and where its time went (`clock`: when each part ended)."""
+    train_config, data_config, augment_config = configs
+    parts = ("data and rendering", "epochs", "calibration", "held-out report")
+    return {
+        **asdict(train_config),
+        "augment": asdict(augment_config),
+        "stroke_augment": asdict(StrokeAugmentConfig()) if data_config.stroke_augment else None,
+        "data": {**asdict(data_config), "data_dir": str(data_config.data_dir), "train_images": train_images},
+        "smoke": smoke,
+        "seconds": round(time.perf_counter() - clock[0], 1),
+        "seconds_by_part": {
+            part: round(end - begin, 1) for part, (begin, end) in zip(parts, pairwise(clock), strict=True)
+        },
+        "first_epoch_val_99.0": first_epoch_reaching(history, 0.990),
+        "first_epoch_val_99.5": first_epoch_reaching(history, 0.995),
+    }
+
+
+def main(argv: list[str] | None = None) -> dict:
+    """Train, calibrate, evaluate, and write the checkpoint and its metrics JSON; return the metrics."""
+    args = parse_args(argv)
+    old = existing_model(args.out, args.force)  # before training: a file that is not a checkpoint stops the run
+    torch.set_num_threads(args.threads)
+    train_config, data_config = configs_from(args)
     model_config, augment_config = ModelConfig(reject_class=bool(args.negatives)), AugmentConfig()
     clock = [time.perf_counter()]  # when each part of the run ended, for the record of where time goes
     splits = load_splits(data_config, args.seed, args.smoke, args.extra_data, args.extra_weight)
@@ -223,33 +258,10 @@ def main(argv: list[str] | None = None) -> dict:
             **before_and_after(old, predictor, splits),
         }
         print(f"collected drawings, before -> after: {report['extra_data']}")
+    configs = (train_config, data_config, augment_config)
     metrics = {
-        "model": {
-            "config": model_config.to_dict(),
-            "parameters": count_parameters(model),
-            "macs": count_macs(model),
-            "layers": architecture(model),
-        },
-        "train": {
-            **asdict(train_config),
-            "augment": asdict(augment_config),
-            "stroke_augment": asdict(StrokeAugmentConfig()) if data_config.stroke_augment else None,
-            "data": {
-                **asdict(data_config),
-                "data_dir": str(data_config.data_dir),
-                "train_images": len(splits["train"][0]),
-            },
-            "smoke": args.smoke,
-            "seconds": round(time.perf_counter() - clock[0], 1),
-            "seconds_by_part": {
-                part: round(end - begin, 1)
-                for part, begin, end in zip(
-                    ("data and rendering", "epochs", "calibration", "held-out report"), clock, clock[1:], strict=False
-                )
-            },
-            "first_epoch_val_99.0": first_epoch_reaching(history, 0.990),
-            "first_epoch_val_99.5": first_epoch_reaching(history, 0.995),
-        },
+        "model": model_record(model),
+        "train": run_record(configs, len(splits["train"][0]), history, clock, args.smoke),
         "history": history,
         "temperature": temperature,
         **report,
