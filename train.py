@@ -11,6 +11,7 @@ import json
 import platform
 import time
 from dataclasses import asdict, replace
+from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
@@ -22,7 +23,7 @@ from digitnet.constants import DEFAULT_CHECKPOINT, NOT_A_DIGIT, NUM_CLASSES
 from digitnet.data import DataConfig, load_pendigits, load_unipen, resolve_data_dir
 from digitnet.drawn import read_drawn
 from digitnet.feedback import FeedbackError
-from digitnet.finetune import ExtraDataError, accuracy
+from digitnet.finetune import ExtraDataError, held_out_scores
 from digitnet.metrics import (
     doubt_threshold,
     expected_calibration_error,
@@ -34,7 +35,7 @@ from digitnet.metrics import (
 from digitnet.model import DigitNet, ModelConfig, architecture, count_macs, count_parameters
 from digitnet.overwrite import RefusedError, check_replacement, existing_model
 from digitnet.predict import Predictor
-from digitnet.splits import load_splits
+from digitnet.splits import NEGATIVE_SPLITS, load_splits
 from digitnet.strokes import TEST_WRITERS
 from digitnet.training import TrainConfig, first_epoch_reaching, fit, pick_device, predict_logits, softmax_np
 
@@ -91,13 +92,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return p.parse_args(argv)
 
 
-def before_and_after(old: Predictor | None, splits: dict, report: dict) -> dict:
-    """The model being replaced (if any) and the new one on MNIST validation and test and the held-out drawings."""
-    after = {n: report[n]["accuracy"] for n in ("val", "test", "extra_held") if n in report}
-    if old is None:
-        return {"before": None, "after": after}
-    before = {n: accuracy(old.probabilities(splits[n][0][:, 0].numpy()), splits[n][1]) for n in after}
-    return {"before": before, "after": after}
+def before_and_after(old: Predictor | None, new: Predictor, splits: dict) -> dict:
+    """The model being replaced (if any) and the new one on validation, test and the held-out collected drawings."""
+    return {"before": None if old is None else held_out_scores(old, splits), "after": held_out_scores(new, splits)}
 
 
 def mistake_records(images: torch.Tensor, labels: np.ndarray, probs: np.ndarray) -> list[dict]:
@@ -119,7 +116,7 @@ def calibrate(model: DigitNet, splits: dict, device: torch.device) -> tuple[floa
     """Fit the temperature and thresholds on all validation data; report accuracy and ECE before and after."""
     val_names = [n for n in ("val", "val_drawn") if n in splits]
     names = val_names + [n for n in ("test", "extra_held") if n in splits]  # measured, never fitted on
-    logits = {n: predict_logits(model, splits[n][0], device) for n in [*names, "val_negatives"] if n in splits}
+    logits = {n: predict_logits(model, splits[n][0], device) for n in [*names, *NEGATIVE_SPLITS] if n in splits}
     digit_logits = {n: logits[n][:, :NUM_CLASSES] for n in names}  # the digits' distribution, as the app shows
     temperature = fit_temperature(
         torch.cat([digit_logits[n] for n in val_names]), torch.cat([splits[n][1] for n in val_names])
@@ -142,6 +139,11 @@ def calibrate(model: DigitNet, splits: dict, device: torch.device) -> tuple[floa
         not_digit = {n: softmax_np(logits[n], temperature)[:, NOT_A_DIGIT] for n in [*val_names, "val_negatives"]}
         report["not_digit_threshold"] = not_digit_threshold(np.concatenate([not_digit[n] for n in val_names]))
         report["val_negatives_refused"] = float((not_digit["val_negatives"] >= report["not_digit_threshold"]).mean())
+    if "extra_held_negatives" in logits:  # collected drawings people said are no digit: measured, never fitted on
+        refused = (
+            softmax_np(logits["extra_held_negatives"], temperature)[:, NOT_A_DIGIT] >= report["not_digit_threshold"]
+        )
+        report["extra_held_negatives"] = {"count": len(refused), "refused": float(refused.mean())}
     return temperature, report
 
 
@@ -177,15 +179,11 @@ def versions() -> dict[str, str]:
     }
 
 
-def main(argv: list[str] | None = None) -> dict:
-    """Train, calibrate, evaluate, and write the checkpoint and its metrics JSON; return the metrics."""
-    args = parse_args(argv)
-    old = existing_model(args.out, args.force)  # before training: a file that is not a checkpoint stops the run
-    torch.set_num_threads(args.threads)
-    epochs = min(args.epochs, 2) if args.smoke else args.epochs
+def configs_from(args: argparse.Namespace) -> tuple[TrainConfig, DataConfig]:
+    """The run's training and data settings from its flags (--smoke: at most 2 epochs of 4 batches)."""
     train_config = replace(
         TrainConfig(),
-        epochs=epochs,
+        epochs=min(args.epochs, 2) if args.smoke else args.epochs,
         batch_size=args.batch_size,
         lr=args.lr,
         seed=args.seed,
@@ -200,6 +198,44 @@ def main(argv: list[str] | None = None) -> dict:
         negatives=args.negatives,
         stroke_augment=not args.no_stroke_augment,
     )
+    return train_config, data_config
+
+
+def model_record(model: DigitNet) -> dict:
+    """The network's shape and size, as the model page shows it."""
+    return {
+        "config": model.config.to_dict(),
+        "parameters": count_parameters(model),
+        "macs": count_macs(model),
+        "layers": architecture(model),
+    }
+
+
+def run_record(configs: tuple, train_images: int, history: list[dict], clock: list[float], smoke: bool) -> dict:
+    """The run's settings, data size and where its time went (`clock`: when each part ended)."""
+    train_config, data_config, augment_config = configs
+    parts = ("data and rendering", "epochs", "calibration", "held-out report")
+    return {
+        **asdict(train_config),
+        "augment": asdict(augment_config),
+        "stroke_augment": asdict(StrokeAugmentConfig()) if data_config.stroke_augment else None,
+        "data": {**asdict(data_config), "data_dir": str(data_config.data_dir), "train_images": train_images},
+        "smoke": smoke,
+        "seconds": round(time.perf_counter() - clock[0], 1),
+        "seconds_by_part": {
+            part: round(end - begin, 1) for part, (begin, end) in zip(parts, pairwise(clock), strict=True)
+        },
+        "first_epoch_val_99.0": first_epoch_reaching(history, 0.990),
+        "first_epoch_val_99.5": first_epoch_reaching(history, 0.995),
+    }
+
+
+def main(argv: list[str] | None = None) -> dict:
+    """Train, calibrate, evaluate, and write the checkpoint and its metrics JSON; return the metrics."""
+    args = parse_args(argv)
+    old = existing_model(args.out, args.force)  # before training: a file that is not a checkpoint stops the run
+    torch.set_num_threads(args.threads)
+    train_config, data_config = configs_from(args)
     model_config, augment_config = ModelConfig(reject_class=bool(args.negatives)), AugmentConfig()
     clock = [time.perf_counter()]  # when each part of the run ended, for the record of where time goes
     splits = load_splits(data_config, args.seed, args.smoke, args.extra_data, args.extra_weight)
@@ -210,45 +246,22 @@ def main(argv: list[str] | None = None) -> dict:
     clock.append(time.perf_counter())
     temperature, report = calibrate(model, splits, pick_device("cpu"))
     clock.append(time.perf_counter())
+    threshold = {k: report[k] for k in ("not_digit_threshold",) if k in report}
+    predictor = Predictor(model, temperature, threshold, "training")
     if data_config.drawn_copies:
-        threshold = {k: report[k] for k in ("not_digit_threshold",) if k in report}
-        predictor = Predictor(model, temperature, threshold, "training")
         report["drawn_test"] = drawn_report(predictor, data_config.data_dir, args.smoke)
     clock.append(time.perf_counter())
     if args.extra_data is not None:
         report["extra_data"] = {
             "path": str(args.extra_data),
             "weight": args.extra_weight,
-            **before_and_after(old, splits, report),
+            **before_and_after(old, predictor, splits),
         }
         print(f"collected drawings, before -> after: {report['extra_data']}")
+    configs = (train_config, data_config, augment_config)
     metrics = {
-        "model": {
-            "config": model_config.to_dict(),
-            "parameters": count_parameters(model),
-            "macs": count_macs(model),
-            "layers": architecture(model),
-        },
-        "train": {
-            **asdict(train_config),
-            "augment": asdict(augment_config),
-            "stroke_augment": asdict(StrokeAugmentConfig()) if data_config.stroke_augment else None,
-            "data": {
-                **asdict(data_config),
-                "data_dir": str(data_config.data_dir),
-                "train_images": len(splits["train"][0]),
-            },
-            "smoke": args.smoke,
-            "seconds": round(time.perf_counter() - clock[0], 1),
-            "seconds_by_part": {
-                part: round(end - begin, 1)
-                for part, begin, end in zip(
-                    ("data and rendering", "epochs", "calibration", "held-out report"), clock, clock[1:], strict=False
-                )
-            },
-            "first_epoch_val_99.0": first_epoch_reaching(history, 0.990),
-            "first_epoch_val_99.5": first_epoch_reaching(history, 0.995),
-        },
+        "model": model_record(model),
+        "train": run_record(configs, len(splits["train"][0]), history, clock, args.smoke),
         "history": history,
         "temperature": temperature,
         **report,

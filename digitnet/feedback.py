@@ -3,7 +3,8 @@
 One connection per operation and one transaction per drawing, in WAL mode with full sync, so
 concurrent sessions never lose or corrupt a record and an acknowledged save survives a crash.
 A drawing is one row, keyed by a hash of its PNG and the session that drew it: a second answer
-for the same drawing updates its label. Messages name no server paths: visitors read them.
+for the same drawing updates its label, a digit or NOT_A_DIGIT (10) for a drawing that is none.
+Messages name no server paths: visitors read them.
 """
 
 from __future__ import annotations
@@ -25,17 +26,19 @@ from typing import BinaryIO
 
 import numpy as np
 
-from digitnet.constants import IMAGE_SIZE
+from digitnet.constants import IMAGE_SIZE, NOT_A_DIGIT
 
 FEEDBACK_ENV_VAR = "DIGITNET_FEEDBACK_DB"
 DEFAULT_FEEDBACK_DB = Path("feedback") / "feedback.sqlite3"
 BUSY_TIMEOUT = 30.0  # seconds a writer waits for another one to finish
 SETUP_TRIES = 20  # a new file's set-up, when connections race to make it (0.05 s, 0.1 s, ... apart)
-SCHEMA = """
+LABEL_CHECK = f"CHECK (label BETWEEN 0 AND {NOT_A_DIGIT})"
+DIGITS_ONLY_CHECK = "CHECK (label BETWEEN 0 AND 9)"  # databases from before "not a digit" could be said
+SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS drawings (
     id INTEGER PRIMARY KEY,
     created TEXT NOT NULL,
-    label INTEGER NOT NULL CHECK (label BETWEEN 0 AND 9),
+    label INTEGER NOT NULL {LABEL_CHECK},
     confirmed INTEGER NOT NULL,
     predicted INTEGER NOT NULL,
     probs TEXT NOT NULL,
@@ -86,7 +89,7 @@ class FeedbackError(RuntimeError):
 class Drawing:
     """One drawing and what the person said it is."""
 
-    label: int  # the true digit
+    label: int  # the true digit, or NOT_A_DIGIT
     confirmed: bool  # True: "Right!" on a correct prediction; False: a correction
     predicted: int
     probs: list[float]
@@ -219,6 +222,7 @@ def _prepare(connection: sqlite3.Connection) -> None:
             connection.execute("PRAGMA synchronous=FULL")
             connection.execute(SCHEMA)
             _add_key_column(connection)
+            _allow_not_a_digit(connection)
             return
         except sqlite3.OperationalError as error:
             if "locked" not in str(error) or attempt == SETUP_TRIES - 1:
@@ -235,6 +239,27 @@ def _add_key_column(connection: sqlite3.Connection) -> None:
             if "duplicate column" not in str(error):  # another session added it first
                 raise
     connection.execute(KEY_INDEX)
+
+
+def _allow_not_a_digit(connection: sqlite3.Connection) -> None:
+    """Let a database whose labels were digits only store NOT_A_DIGIT: SQLite cannot change a CHECK, so the
+    table is copied into one with the new schema, in one transaction that other sessions wait for."""
+    table_sql = "SELECT sql FROM sqlite_master WHERE name = 'drawings'"
+    if DIGITS_ONLY_CHECK not in connection.execute(table_sql).fetchone()[0]:
+        return
+    connection.execute("BEGIN IMMEDIATE")
+    try:
+        if DIGITS_ONLY_CHECK in connection.execute(table_sql).fetchone()[0]:  # not done by another session meanwhile
+            columns = ", ".join(("id", "created", "drawing_key", *COLUMNS))
+            connection.execute(SCHEMA.replace("IF NOT EXISTS drawings", "drawings_upgraded"))
+            connection.execute(f"INSERT INTO drawings_upgraded ({columns}) SELECT {columns} FROM drawings")
+            connection.execute("DROP TABLE drawings")
+            connection.execute("ALTER TABLE drawings_upgraded RENAME TO drawings")
+            connection.execute(KEY_INDEX)
+        connection.commit()
+    except BaseException:
+        connection.rollback()
+        raise
 
 
 def _why(error: Exception) -> str:

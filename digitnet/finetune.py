@@ -7,13 +7,17 @@ import hashlib
 import io
 import zipfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
 
-from digitnet.constants import IMAGE_SIZE
+from digitnet.constants import IMAGE_SIZE, NOT_A_DIGIT
 from digitnet.feedback import FeedbackStore
 from digitnet.images import MAX_FILE_BYTES, ImageReadError, read_image
+
+if TYPE_CHECKING:  # the training run passes its models in; loading one is not this module's job
+    from digitnet.predict import Predictor
 
 HELD_OUT = 0.2  # share of the collected drawings kept aside to measure before and after
 EXPORT_HINT = "python -m digitnet feedback export"
@@ -52,8 +56,9 @@ def _read_zip(path: Path) -> tuple[list[np.ndarray], list[int]]:
         for line, row in enumerate(rows, start=2):  # line 1 is the header
             entry = f"{path}, labels.csv line {line}"
             label = str(row.get("label")).strip()
-            if label not in {str(digit) for digit in range(10)}:
-                raise ExtraDataError(f"{entry}: the label {row.get('label')!r} is not a digit from 0 to 9.")
+            if label not in {str(digit) for digit in range(NOT_A_DIGIT + 1)}:
+                wanted = f"a digit from 0 to 9 nor {NOT_A_DIGIT} (not a digit)"
+                raise ExtraDataError(f"{entry}: the label {row.get('label')!r} is neither {wanted}.")
             images.append(_input28(_member(archive, f"input28/{row.get('id')}.png", path), entry))
             labels.append(int(label))
     return images, labels
@@ -101,6 +106,15 @@ def split_extra(
     return (images[~held], labels[~held]), (images[held], labels[held])
 
 
-def accuracy(probs: np.ndarray, labels: torch.Tensor) -> float | None:
-    """Share read right, or None for an empty set."""
-    return float((probs.argmax(1) == labels.numpy()).mean()) if len(labels) else None
+def held_out_scores(predictor: Predictor, splits: dict) -> dict[str, float | None]:
+    """Accuracy on MNIST validation and test and the held-out collected digits, and the share refused of the
+    held-out collected drawings people said are no digit."""
+    scores = {}
+    for name in ("val", "test", "extra_held"):
+        if name in splits:
+            images, labels = splits[name]
+            scores[name] = float((predictor.probabilities(images[:, 0].numpy()).argmax(1) == labels.numpy()).mean())
+    if "extra_held_negatives" in splits:
+        readings = predictor.predict_inputs(splits["extra_held_negatives"][0][:, 0].numpy())
+        scores["extra_held_negatives_refused"] = float(np.mean([not reading.is_digit for reading in readings]))
+    return scores

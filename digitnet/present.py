@@ -12,7 +12,7 @@ from PIL import Image
 if TYPE_CHECKING:  # the page imports this before torch is loaded
     from digitnet.predict import Prediction
 
-from digitnet.constants import CANVAS_SIZE
+from digitnet.constants import CANVAS_SIZE, NOT_A_DIGIT
 
 SURE = 0.99  # above this the page says it is sure
 SMALL_CHART = 220  # pixels high (the Draw tab's chart); lower ones (the Number tab's, per digit) get smaller labels
@@ -67,6 +67,16 @@ def a_digit(digit: int) -> str:
     return f"{'an' if digit == 8 else 'a'} {digit}"
 
 
+def label_words(label: int) -> str:
+    """A stored correction as the page confirms it: 'an 8', or 'not a digit'."""
+    return NOT_A_DIGIT_WORDS if label == NOT_A_DIGIT else a_digit(label)
+
+
+def option_words(label: int) -> str:
+    """A choice of the corrections control: '8', or 'not a digit'."""
+    return NOT_A_DIGIT_WORDS if label == NOT_A_DIGIT else str(label)
+
+
 def count_of(count: int | str, noun: str) -> str:
     """'1 drawing', '2 drawings'; a count given as words ('An unknown number of') takes the plural."""
     return f"{count} {noun}{'' if count == 1 else 's'}"
@@ -82,7 +92,7 @@ def not_digit_sentence(prediction: Prediction) -> str:
 
 def feedback_prompt(prediction: Prediction) -> str:
     """The corrections control's label: a refused drawing may still be a digit its author meant."""
-    return "Wrong? It's a…" if prediction.is_digit else "Meant a digit? It's a…"
+    return "Wrong? It's…" if prediction.is_digit else "Meant a digit? It's a…"
 
 
 def number_text(predictions: list[Prediction]) -> str:

@@ -5,6 +5,8 @@ writers) + drawings that are no digit, labelled "not a digit".
 val: the 5,000 MNIST digits; val_drawn: one rendering of each tune writer's digit (pendigits 17-20,
 UNIPEN's tune writers); val_negatives: other no-digit drawings. Temperature and thresholds are fitted here.
 test: the MNIST test set, only measured. Pendigits 21-30 and UNIPEN's test sites never enter a split.
+With collected drawings (--extra-data), a fixed fifth is only measured: extra_held for the digits,
+extra_held_negatives for the drawings people said are no digit.
 """
 
 from __future__ import annotations
@@ -25,11 +27,13 @@ from digitnet.data import (
     split_validation,
 )
 from digitnet.finetune import load_extra, split_extra
+from digitnet.present import count_of
 from digitnet.strokes import FIT_WRITERS, TUNE_WRITERS, UNIPEN_FILE
 
 Split = tuple[torch.Tensor, torch.Tensor]  # images (N, 1, 28, 28) in [0, 1], labels (N,)
 SMOKE_SIZES = {"train": 512, "val": 256, "test": 256}  # images per MNIST split with --smoke
 SMOKE_DRAWN = 64  # pen digits per role with --smoke
+NEGATIVE_SPLITS = ("val_negatives", "extra_held_negatives")  # drawings that are no digit, measured by refusals
 
 
 def concat(*splits: Split) -> Split:
@@ -78,8 +82,22 @@ def load_splits(
         splits["train"] = concat(splits["train"], load_negatives(count, seed, "train", config.data_dir))
         splits["val_negatives"] = load_negatives(max(count // 4, 16), seed + 1, "val", config.data_dir)
     if extra is not None:
-        (extra_x, extra_y), held = split_extra(load_extra(extra), seed=0)
-        if len(held[1]):
-            splits["extra_held"] = held
+        (extra_x, extra_y), held = collected_drawings(extra, with_not_a_digit=bool(config.negatives))
+        splits.update(held)
         splits["train"] = concat(splits["train"], (extra_x.repeat(extra_weight, 1, 1, 1), extra_y.repeat(extra_weight)))
     return splits
+
+
+def collected_drawings(path: Path, with_not_a_digit: bool) -> tuple[Split, dict[str, Split]]:
+    """The collected drawings to train on, and the held-out ones by kind (see the module's docstring)."""
+    images, labels = load_extra(path)
+    if not with_not_a_digit and (labels == NOT_A_DIGIT).any():  # a model of ten outputs has no class for them
+        print(
+            f"Left out {count_of(int((labels == NOT_A_DIGIT).sum()), 'collected drawing')} marked as not a digit: "
+            "this run trains no 'not a digit' class (--negatives 0)."
+        )
+        images, labels = images[labels != NOT_A_DIGIT], labels[labels != NOT_A_DIGIT]
+    train, (held_x, held_y) = split_extra((images, labels), seed=0)
+    digit = held_y != NOT_A_DIGIT
+    held = {"extra_held": (held_x[digit], held_y[digit]), "extra_held_negatives": (held_x[~digit], held_y[~digit])}
+    return train, {name: part for name, part in held.items() if len(part[1])}

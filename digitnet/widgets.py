@@ -10,7 +10,8 @@ pointer event and sends the empty drawing itself. The width it reports, once the
 lets the Number canvas take the width it has, and the run its report starts draws the rest of the page
 and the answer's rehearsal. Requires the pinned streamlit-drawable-canvas (its reset button's label below).
 
-"Wrong? It's a…" and "Right!" store the drawing with the person's label (digitnet.feedback).
+"Wrong? It's…" (a digit, or not a digit) and "Right!" store the drawing with the person's label
+(digitnet.feedback).
 """
 
 from __future__ import annotations
@@ -22,9 +23,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 import streamlit as st
 
-from digitnet.constants import CANVAS_SIZE, INK_HEX
+from digitnet.constants import CANVAS_SIZE, INK_HEX, NOT_A_DIGIT
 from digitnet.feedback import Drawing, FeedbackError, FeedbackStore
-from digitnet.present import REHEARSAL, a_digit, count_of, feedback_prompt, inline_png
+from digitnet.present import REHEARSAL, count_of, feedback_prompt, inline_png, label_words, option_words
 
 if TYPE_CHECKING:  # torch is imported when the model loads, not with the page's widgets
     from streamlit_drawable_canvas import CanvasResult
@@ -191,7 +192,7 @@ def save_feedback(
 
 
 def feedback_ui(image: tuple[bytes, str], prediction: Prediction, model_version: str) -> None:
-    """'Wrong? It's a…' and 'Right!': the person's answer becomes training data; a counter and a privacy line."""
+    """'Wrong? It's…' and 'Right!': the person's answer becomes training data; a counter and a privacy line."""
     # Fixed keys, emptied for each new drawing: a key per drawing left every old widget (and the drawing
     # its callback held) in the session, since a fragment's rerun never drops them: ~10 KB a stroke.
     drawing_id = hashlib.md5(image[0]).hexdigest()
@@ -204,23 +205,25 @@ def feedback_ui(image: tuple[bytes, str], prediction: Prediction, model_version:
     if problem:  # said once, instead of buttons that cannot work
         st.info(f"{problem} Drawing and reading still work.")
         return
+    # "not a digit" is a choice where the page named a digit; where it said "not a digit", Right! says so
     st.segmented_control(
         feedback_prompt(prediction),
-        options=list(range(10)),
+        options=[*range(10), *([NOT_A_DIGIT] if prediction.is_digit else [])],
+        format_func=option_words,
         key="draw-wrong",
-        wrap=True,  # ten buttons do not fit a phone or half a screen in one row
+        wrap=True,  # eleven buttons do not fit a phone or half a screen in one row
         on_change=lambda: save_feedback(
             image, prediction, model_version, st.session_state["draw-wrong"], confirmed=False
         ),
     )
+    shown = prediction.digit if prediction.is_digit else NOT_A_DIGIT  # the answer the page gave
     st.button(
         "Right!",
         key="draw-right",
-        disabled=not prediction.is_digit,  # no digit was given as the answer, so none can be confirmed
-        on_click=lambda: save_feedback(image, prediction, model_version, prediction.digit, confirmed=True),
+        on_click=lambda: save_feedback(image, prediction, model_version, shown, confirmed=True),
     )
     if st.session_state.get("feedback-saved") is not None:  # what is stored for this drawing now
-        st.success(f"Saved as {a_digit(st.session_state['feedback-saved'])}. Thank you!")
+        st.success(f"Saved as {label_words(st.session_state['feedback-saved'])}. Thank you!")
     st.caption(
         f"{count_of(count, 'drawing')} collected. What you correct or confirm is kept on this server to improve "
         "the model, and other visitors cannot see it: the drawing, its 28×28 input, the label and the model's answer."

@@ -14,7 +14,7 @@ from PIL import Image
 from streamlit.testing.v1 import AppTest
 
 from conftest import draw_dot, draw_seven
-from digitnet.constants import PROJECT_ROOT
+from digitnet.constants import NOT_A_DIGIT, PROJECT_ROOT
 from digitnet.present import REHEARSAL
 
 APP = str(PROJECT_ROOT / "app.py")
@@ -218,7 +218,7 @@ def test_the_number_tab_reads_every_digit_left_to_right(app: AppTest, tiny_check
 
 
 def wrong_control(page: AppTest):
-    return next(w for w in page.button_group if w.label == "Wrong? It's a…")
+    return next(w for w in page.button_group if w.label == "Wrong? It's…")
 
 
 def test_correcting_a_drawing_twice_then_confirming_it_keeps_one_record_with_the_last_answer(
@@ -245,6 +245,17 @@ def test_correcting_a_drawing_twice_then_confirming_it_keeps_one_record_with_the
     assert (saved.label, saved.confirmed) == (digit, True)
 
 
+def test_a_drawing_read_as_a_digit_can_be_marked_as_no_digit(app: AppTest, tiny_checkpoint: Path):
+    from digitnet.feedback import FeedbackStore
+
+    draw(app, draw_seven(size=320))
+    assert wrong_control(app).options == [*"0123456789", "not a digit"]
+    wrong_control(app).set_value(NOT_A_DIGIT).run()
+    assert not app.exception and "Saved as not a digit" in app.success[0].value
+    (saved,) = FeedbackStore(tiny_checkpoint.parent / "feedback.sqlite3").records()
+    assert (saved.label, saved.confirmed) == (NOT_A_DIGIT, False)
+
+
 def test_a_new_drawing_gets_empty_feedback_controls_and_the_old_choice_stays_with_the_old(
     app: AppTest, tiny_checkpoint: Path
 ):
@@ -268,7 +279,7 @@ def test_an_unwritable_feedback_database_is_said_once_in_words_and_reading_goes_
     assert not app.exception and app.metric[0].label == "Prediction"
     (message,) = [i.value for i in app.info if "Corrections" in i.value]  # once
     assert message.startswith("Corrections cannot be saved on this server: its folder cannot be made")
-    assert not any(w.label == "Wrong? It's a…" for w in app.button_group) and not app.error
+    assert not any(w.label == "Wrong? It's…" for w in app.button_group) and not app.error
     shown = " ".join(e.value for e in [*app.markdown, *app.caption, *app.info, *app.success, *app.warning])
     assert str(tmp_path) not in shown and "Errno" not in shown
 

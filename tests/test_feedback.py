@@ -16,8 +16,8 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from digitnet.constants import PROJECT_ROOT
-from digitnet.feedback import SCHEMA, Drawing, FeedbackError, FeedbackStore
+from digitnet.constants import NOT_A_DIGIT, PROJECT_ROOT
+from digitnet.feedback import LABEL_CHECK, SCHEMA, Drawing, FeedbackError, FeedbackStore
 
 
 def drawing(label: int = 7, seed: int = 0) -> Drawing:
@@ -135,22 +135,38 @@ def test_answering_twice_for_one_drawing_keeps_one_record_with_the_last_label(tm
     assert [d.label for d in store.records()] == [7, 5, 5]
 
 
-def test_a_database_from_before_drawing_keys_is_upgraded_and_keeps_its_rows(tmp_path):
+def database_of_the_code_before(path, schema: str) -> FeedbackStore:
+    """A database made by earlier code with `schema`, holding one drawing labelled 2; and a store on it now."""
     import sqlite3
 
-    db = tmp_path / "old.sqlite3"
-    with sqlite3.connect(db) as old:
-        old.execute(SCHEMA.replace(",\n    drawing_key TEXT", ""))
+    with sqlite3.connect(path) as old:
+        old.execute(schema)
         old.execute(
             "INSERT INTO drawings (created, label, confirmed, predicted, probs, model_version, canvas_png, input28)"
             " VALUES ('2026-01-01', 2, 0, 3, '[]', 'v', x'00', ?)",
             (bytes(784),),
         )
     old.close()
-    store = FeedbackStore(db)
+    return FeedbackStore(path)
+
+
+def test_a_database_from_before_drawing_keys_is_upgraded_and_keeps_its_rows(tmp_path):
+    store = database_of_the_code_before(tmp_path / "old.sqlite3", SCHEMA.replace(",\n    drawing_key TEXT", ""))
     store.save(drawing(label=4))
     store.save(drawing(label=6))
     assert [d.label for d in store.records()] == [2, 6]
+
+
+def test_a_database_of_digits_only_is_upgraded_to_take_not_a_digit_and_keeps_its_rows(tmp_path):
+    store = database_of_the_code_before(
+        tmp_path / "old.sqlite3", SCHEMA.replace(LABEL_CHECK, "CHECK (label BETWEEN 0 AND 9)")
+    )
+    store.save(drawing(label=NOT_A_DIGIT))
+    assert [d.label for d in store.records()] == [2, NOT_A_DIGIT]
+    with pytest.raises(FeedbackError, match="CHECK constraint failed"):
+        store.save(drawing(label=NOT_A_DIGIT + 1, seed=1))
+    store.save(drawing(label=5))  # the same drawing again: the key's unique index came through, one record updated
+    assert [d.label for d in store.records()] == [2, 5]
 
 
 def test_a_damaged_row_is_a_feedback_error_and_the_cli_says_it_in_one_line(tmp_path, capsys):

@@ -50,8 +50,8 @@ def first_id(export: Path) -> str:
 @pytest.mark.parametrize(
     "change, message",
     [
-        ("label 12", r"labels.csv line 2: the label '12' is not a digit from 0 to 9"),
-        ("label seven", r"labels.csv line 2: the label 'seven' is not a digit"),
+        ("label 12", r"labels.csv line 2: the label '12' is neither a digit from 0 to 9 nor 10 \(not a digit\)"),
+        ("label seven", r"labels.csv line 2: the label 'seven' is neither a digit"),
         ("eps", r"labels.csv line 2: its picture is not an image that can be read \(PNG"),
         ("56x56", r"labels.csv line 2: its picture is 56x56 pixels, not 28x28"),
         ("missing", r"has no input28/\d+\.png: make the zip with `python -m digitnet feedback export`"),

@@ -8,6 +8,7 @@ import numpy as np
 from PIL import Image
 
 from conftest import draw_seven
+from digitnet.constants import NOT_A_DIGIT
 from digitnet.feedback import FeedbackStore
 from digitnet.present import IF_A_DIGIT, NOT_A_DIGIT_HEADLINE, NOT_A_DIGIT_WORDS
 from test_app import canvas_value, draw, open_page
@@ -19,11 +20,15 @@ def test_a_drawing_that_is_no_digit_gets_no_answer_but_can_be_corrected(monkeypa
     assert not [m for m in page.metric if m.label == "Prediction"] and not page.success
     chart = page.get("vega_lite_chart")[0]  # the Draw tab's (the Upload tab's waits empty beside it)
     assert json.loads(chart.proto.spec)["title"] == IF_A_DIGIT
-    assert next(b for b in page.button if b.label == "Right!").disabled
-    next(w for w in page.button_group if w.label == "Meant a digit? It's a…").set_value(7).run()
+    store = FeedbackStore(refusing_checkpoint.parent / "feedback.sqlite3")
+    next(b for b in page.button if b.label == "Right!").click().run()  # agreeing: it is no digit
+    assert not page.exception and "Saved as not a digit" in page.success[0].value
+    assert [(d.label, d.confirmed) for d in store.records()] == [(NOT_A_DIGIT, True)]
+    meant = next(w for w in page.button_group if w.label == "Meant a digit? It's a…")
+    assert meant.options == [str(d) for d in range(10)]  # no "not a digit" choice: Right! already says so
+    meant.set_value(7).run()
     assert not page.exception and "Saved as a 7" in page.success[0].value
-    (saved,) = FeedbackStore(refusing_checkpoint.parent / "feedback.sqlite3").records()
-    assert saved.label == 7 and not saved.confirmed
+    assert [(d.label, d.confirmed) for d in store.records()] == [(7, False)]
 
 
 def test_the_number_tab_marks_pieces_that_are_no_digit(monkeypatch, refusing_checkpoint):

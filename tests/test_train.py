@@ -14,6 +14,7 @@ import train
 from conftest import synthetic_digits
 from digitnet import load_predictor
 from digitnet.augment import AugmentConfig, augment
+from digitnet.constants import NOT_A_DIGIT
 from digitnet.model import DigitNet, ModelConfig
 from digitnet.training import TrainConfig, fit
 
@@ -69,13 +70,14 @@ def test_missing_pen_digits_say_where_to_get_them(data_root: Path, tmp_path: Pat
     assert "val_drawn" not in metrics and "drawn_test" not in metrics and (tmp_path / "m.pt").is_file()
 
 
-def feedback_db(path: Path, count: int) -> Path:
-    """A feedback database of synthetic corrected drawings."""
+def feedback_db(path: Path, count: int, no_digits: int = 0) -> Path:
+    """A feedback database of synthetic corrected drawings, and `no_digits` speckled ones marked as not a digit."""
     from digitnet.feedback import Drawing, FeedbackStore
 
     images, labels = synthetic_digits(count, seed=5)
+    speckles = (np.random.default_rng(5).random((no_digits, 28, 28)) < 0.2).astype(np.uint8) * 255
     store = FeedbackStore(path)
-    for image, label in zip(images, labels, strict=True):
+    for image, label in [*zip(images, labels, strict=True), *((s, NOT_A_DIGIT) for s in speckles)]:
         store.save(Drawing(int(label), False, 0, [0.1] * 10, "test", image.tobytes(), image.astype(np.float32) / 255))
     return path
 
@@ -94,6 +96,26 @@ def test_collected_drawings_are_trained_on_and_measured_before_and_after(data_ro
     assert first["train"]["data"]["train_images"] == 512 + 64 + 5 * (len(images) - held)
     second = train.main(flags)
     assert second["extra_data"]["before"] == first["extra_data"]["after"]  # "before" is the first run's model
+
+
+def test_drawings_marked_as_no_digit_train_the_refusal_and_are_measured_by_it(data_root: Path, tmp_path: Path, capsys):
+    from digitnet.finetune import is_held_out, load_extra
+
+    db = feedback_db(tmp_path / "fb.sqlite3", 20, no_digits=30)
+    images, labels = load_extra(db)
+    held = np.array([is_held_out(image) for image in images])
+    marked = (labels == NOT_A_DIGIT).numpy()
+    saved = train.main([*smoke_flags(data_root, tmp_path / "m.pt"), "--extra-data", str(db)])
+    assert saved["extra_held_negatives"]["count"] == (held & marked).sum() > 0
+    assert saved["extra_held"]["count"] == (held & ~marked).sum() > 0
+    assert 0 <= saved["extra_data"]["after"]["extra_held_negatives_refused"] <= 1
+    assert saved["train"]["data"]["train_images"] == 512 + 64 + 5 * (~held).sum()
+    ten_outputs = train.main(
+        [*smoke_flags(data_root, tmp_path / "ten.pt"), "--extra-data", str(db), "--negatives", "0"]
+    )
+    assert f"Left out {marked.sum()} collected drawings marked as not a digit" in capsys.readouterr().out
+    assert "extra_held_negatives" not in ten_outputs
+    assert ten_outputs["train"]["data"]["train_images"] == 512 + 5 * (~held & ~marked).sum()
 
 
 def smoke_flags(data_root: Path, out: Path) -> list[str]:
@@ -165,10 +187,11 @@ def test_the_export_zip_gives_the_same_drawings_as_the_database(tmp_path: Path):
     from digitnet.feedback import FeedbackStore
     from digitnet.finetune import load_extra
 
-    db = feedback_db(tmp_path / "fb.sqlite3", 6)
+    db = feedback_db(tmp_path / "fb.sqlite3", 6, no_digits=2)
     FeedbackStore(db).export(tmp_path / "fb.zip")
     from_db, from_zip = load_extra(db), load_extra(tmp_path / "fb.zip")
     assert torch.equal(from_db[1], from_zip[1]) and torch.allclose(from_db[0], from_zip[0])
+    assert (from_zip[1] == NOT_A_DIGIT).sum() == 2
 
 
 def test_mnist_missing_without_a_network_is_one_line_saying_where_it_looked_and_how_to_provide_it(
