@@ -3,6 +3,7 @@
 No model, no tabs, no chart. Each drawing is answered with the canvas's own picture, the element the
 browser bench watches for (an st.image), so `bench/browser.py --app bench/bare_canvas.py` times what
 the framework and the component cost on this machine, the part of app.py's figures that is not ours.
+It imports digitnet from the project root, where the bench starts it (`python -m streamlit run`).
 """
 
 from __future__ import annotations
