@@ -41,10 +41,9 @@ from browser import (
     streamlit_server,
     wait_for_idle,
 )
-from digitnet.constants import CANVAS_SIZE, PROJECT_ROOT
+from digitnet.constants import CANVAS_RESET, CANVAS_SIZE, PROJECT_ROOT
 from digitnet.data import load_pendigits, resolve_data_dir
 from digitnet.strokes import TUNE_WRITERS, place_strokes
-from digitnet.widgets import CANVAS_RESET
 
 VIEWPORT = {"width": 1280, "height": 800}
 CENTRE = (CANVAS_SIZE / 2, CANVAS_SIZE / 2)

@@ -25,6 +25,10 @@ CANVAS_SIZE = 320  # pixels, square; fits a phone screen and stays >= 300 px hig
 DEFAULT_BRUSH = 16  # pixels; best of 8-36 px on the tune writers (bench/drawn_digits.py --writers tune)
 INK_RGB = (31, 41, 55)  # the brush colour, #1f2937
 INK_HEX = "#{:02x}{:02x}{:02x}".format(*INK_RGB)  # the same, as the canvas takes it
+# Parts of streamlit-drawable-canvas 0.13 in the page (the pinned version): the Clear button presses its reset,
+# and the browser tests draw on Fabric's top canvas, made once the component is drawable.
+CANVAS_RESET = 'button[aria-label="Reset canvas & history"]'
+CANVAS = "canvas.upper-canvas"
 
 
 def checkpoint_path(path: str | Path | None = None) -> Path:

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import streamlit as st
 
-from digitnet.constants import CANVAS_SIZE, INK_HEX, NOT_A_DIGIT
+from digitnet.constants import CANVAS, CANVAS_RESET, CANVAS_SIZE, INK_HEX, NOT_A_DIGIT
 from digitnet.feedback import Drawing, FeedbackError, FeedbackStore
 from digitnet.present import REHEARSAL, count_of, feedback_prompt, inline_png, label_words, option_words
 
@@ -32,9 +32,7 @@ if TYPE_CHECKING:  # torch is imported when the model loads, not with the page's
 
     from digitnet.predict import Prediction
 
-CANVAS_RESET = 'button[aria-label="Reset canvas & history"]'  # streamlit-drawable-canvas 0.13's reset button
 WIDTH_STEP = 16  # pixels; the width is reported in these steps, so small resizes cause no rerun
-CANVAS = "canvas.upper-canvas"  # Fabric's top canvas, made when streamlit-drawable-canvas is drawable
 CANVAS_WAIT_MS = 5000  # the first width is reported after this even if no canvas showed, so the page completes
 
 _HTML = '<button type="button" class="digitnet-clear">Clear</button>'

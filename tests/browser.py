@@ -17,9 +17,11 @@ from pathlib import Path
 
 import numpy as np
 
-from digitnet.constants import PROJECT_ROOT
+from digitnet.constants import (
+    CANVAS,  # Fabric's top canvas takes the pointer events
+    PROJECT_ROOT,
+)
 from digitnet.present import NOT_A_DIGIT_WORDS, REHEARSAL
-from digitnet.widgets import CANVAS  # Fabric's top canvas takes the pointer events
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
