@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 from PIL import Image
 
+from digitnet.photo_lines import INK_LEVEL, line_pixels
 from digitnet.preprocess import MIN_DIGIT_SIZE, EmptyImageError, SeveralMarksError, to_float
 from digitnet.segment import Box, group_pieces
 
@@ -26,16 +27,6 @@ EDGE_MARGIN = 2  # background pixels along another surface that are not paper (i
 EDGE_STEP = 0.25  # share of the paper's brightness by which the background steps at a sheet's or a shadow's edge
 STEP_WINDOW = 5  # pixels of the smaller picture over which a step is measured: its whole blurred ramp
 PHOTO_MIN_INK = 0.24  # a sheet whose strongest mark darkens the paper by less than this share is blank
-INK_LEVEL = 0.4  # share of the strongest mark's darkness below which a pixel is paper (or a faint ruled line)
-LINE_LEVEL = 0.2  # share of the strongest mark's darkness: ruled lines are looked for in ink this faint too
-LINE_MAX_SHARE = 0.4  # faint ink covering more of the picture than this is noise: lines are sought in the ink
-LINE_LENGTH = 0.4  # marks at least this share of the picture long in a straight line are ruled or squared lines
-LINE_THICKNESS = 4  # pixels: a line's pixels with ink thicker than this across it belong to a stroke crossing it
-LINE_RUN = 6  # pixels: a line's ink runs at least this far along it in one row (its tilt is at most 6 degrees)
-LINE_DARKER = 1.5  # ink this many times darker than a line's own is a stroke on it
-LINE_LONG_RUN = 12  # pixels: where a line's own darkness is measured, it runs this far straight in a row
-LINE_SLOPES = np.tan(np.deg2rad(np.arange(-6.0, 6.1, 1.0)))  # the paper's tilt in the picture
-LINE_POOL = 4  # lines are looked for on a picture this many times smaller
 EDGE_NEAR, EDGE_SHARE = 3, 0.5  # a mark with over half its pixels within 3 px of an edge is the edge's sliver
 SPECK_SHARE = 0.3  # marks smaller than this share of the largest are specks, unless inside a digit's box
 MAX_MARK = 0.8  # marks spanning more of the picture's height or width than this are edges, not a digit
@@ -122,66 +113,13 @@ def _has_light_ink(gray: np.ndarray, block: int) -> bool:
     return contrast[contrast > MARK_CONTRAST].sum() > -contrast[contrast < -MARK_CONTRAST].sum()
 
 
-def _line_pixels(ink: np.ndarray, peak: float) -> np.ndarray:
-    """Pixels of ink above INK_LEVEL on long, nearly straight ruled or squared lines, found in fainter ink
-    (LINE_LEVEL, where a printed line stays unbroken); strokes crossing a line or running along it, thicker
-    or darker than it, keep their pixels."""
-    mask, faint = ink > INK_LEVEL * peak, ink > LINE_LEVEL * peak
-    dense = faint.mean() > LINE_MAX_SHARE  # faint ink all over the picture is noise: lines are sought in the ink
-    faint, run = (mask, 1) if dense else (faint, LINE_RUN)
-    across, down = _line_band(faint, run), _line_band(faint.T, run).T
-    thin = (across & ~_vertical_runs(mask, LINE_THICKNESS + 1)) | (down & ~_vertical_runs(mask.T, LINE_THICKNESS + 1).T)
-    if dense or not thin.any():
-        return thin & mask
-    # A pen's stroke is darker than the paper's print, measured where lines run far straight (a digit seldom does).
-    runs = _vertical_runs(faint.T, LINE_LONG_RUN).T | _vertical_runs(faint, LINE_LONG_RUN)
-    light = ~(ink > LINE_DARKER * float(np.median(ink[thin & runs] if (thin & runs).any() else ink[thin])))
-    # Ink thicker than a line across it is a stroke (or a sheet's edge); where lines cross, the other does not count.
-    across &= ~_vertical_runs(mask & ~(down & light), LINE_THICKNESS + 1)
-    down &= ~_vertical_runs((mask & ~(across & light)).T, LINE_THICKNESS + 1).T
-    return (across | down) & mask & light
-
-
-def _line_band(faint: np.ndarray, run: int) -> np.ndarray:
-    """Pixels of `faint` running at least `run` pixels along long, nearly horizontal straight lines (found at
-    a quarter of the size, at any small tilt)."""
-    scale = LINE_POOL
-    height, width = faint.shape[0] // scale, faint.shape[1] // scale
-    pooled = faint[: scale * height, : scale * width].reshape(height, scale, width, scale).any(axis=(1, 3))
-    columns = np.arange(width)
-    found = np.zeros_like(pooled)
-    for slope in LINE_SLOPES:
-        rows = np.arange(height)[:, None] + np.round(columns * slope).astype(np.intp)
-        inside = (rows >= 0) & (rows < height)
-        rows = np.clip(rows, 0, height - 1)
-        hits = np.flatnonzero((pooled[rows, columns] & inside).sum(axis=1) >= LINE_LENGTH * width)
-        for row in hits:
-            for near in range(max(row - 1, 0), min(row + 2, height)):  # between two LINE_SLOPES, it wanders a row
-                found[rows[near][inside[near]], columns[inside[near]]] = True
-    full = np.zeros_like(faint)
-    if found.any():
-        full[: scale * height, : scale * width] = found.repeat(scale, axis=0).repeat(scale, axis=1)
-        full &= faint & _vertical_runs(faint.T, run).T  # a line's pixels run along it
-    return full
-
-
-def _vertical_runs(mask: np.ndarray, length: int) -> np.ndarray:
-    """Pixels of `mask` in vertical runs at least `length` long (a binary opening, by slices: faster)."""
-    count = mask.shape[0] - length + 1
-    starts = np.logical_and.reduce([mask[k : k + count] for k in range(length)]) if count > 0 else mask[:0]
-    runs = np.zeros_like(mask)
-    for k in range(length):
-        runs[k : k + count] |= starts
-    return runs
-
-
 def digit_marks(ink: np.ndarray, paper: np.ndarray, steps: np.ndarray, peak: float) -> list[np.ndarray]:
     """Masks of the groups of marks on the paper that may be digits (ink over INK_LEVEL of `peak`), tallest
     first; ruled lines, outlines and specks are left out, and so are marks that run off the paper or lie
     along the edge of the sheet or of a shadow (`steps`)."""
     from scipy import ndimage
 
-    mask = (ink > INK_LEVEL * peak) & ~_line_pixels(ink, peak)
+    mask = (ink > INK_LEVEL * peak) & ~line_pixels(ink, peak)
     labels, count = ndimage.label(mask, structure=np.ones((3, 3)))
     boxes = [(s[0].start, s[0].stop, s[1].start, s[1].stop) for s in ndimage.find_objects(labels)]
     sizes = _mark_sizes(labels, count, boxes, paper, steps)
