@@ -19,12 +19,16 @@ PHOTO_SIDE = 600  # photos are read at most this many pixels wide or tall (a pen
 BACKGROUND_SCALE = 4  # the paper's brightness is estimated on a picture this many times smaller
 BACKGROUND_WINDOW = 0.1  # share of the longer side: darker features narrower than this are ink, wider are lighting
 THICK_WINDOW = 3  # times BACKGROUND_WINDOW: a dark patch this narrow with paper all round is a thick stroke
+THICK_INK = 0.4  # a thick stroke darkens the paper around it by at least this share (patches of shade: ~0.25)
 STROKE_RING = 0.9  # share of a thick stroke's surroundings that is paper (not a table: a shaded corner)
 DARK_PAPER = 0.45  # a surface darker than this (its brightest tenth, marks aside) may bear light ink
 MARK_CONTRAST = 0.1  # brightness difference from the paper that tells marks from paper noise, for the polarity
 PAPER_SHARE = 0.4  # background darker than this share of the paper's is another surface (a table, a hand)
 EDGE_MARGIN = 2  # background pixels along another surface that are not paper (its blurred edge)
 EDGE_STEP = 0.25  # share of the paper's brightness by which the background steps at a sheet's or a shadow's edge
+STROKE_WINDOW = 5  # pixels of the smaller picture: a closing this wide loses the strokes, not a strip of table
+SHEET_SHARE = 0.01  # share of the picture: stretches of paper enclosed by edges smaller than this are no sheet
+FRAME = (EDGE_MARGIN + 1) * BACKGROUND_SCALE  # pixels: the paper found stops this far inside the picture's edge
 STEP_WINDOW = 5  # pixels of the smaller picture over which a step is measured: its whole blurred ramp
 PHOTO_MIN_INK = 0.24  # a sheet whose strongest mark darkens the paper by less than this share is blank
 EDGE_NEAR, EDGE_SHARE = 3, 0.5  # a mark with over half its pixels within 3 px of an edge is the edge's sliver
@@ -52,11 +56,12 @@ def photo_gray(array: np.ndarray) -> np.ndarray:
     return np.asarray(image, dtype=np.float32) * np.float32(1 / 255)
 
 
-def paper_background(gray: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, bool]:
+def paper_background(gray: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, bool]:
     """The paper's brightness under its lighting at every pixel, where the paper is (not a table, nor its edge),
     where the background steps (edges of sheets and shadows: there the darker side's brightness is given, so
-    that a stroke across a shadow's edge stays ink and the lit side's paper does not turn to ink), and whether
-    the ink is lighter than the paper (then the background is of the inverted picture, 1 - gray)."""
+    that a stroke across a shadow's edge stays ink and the lit side's paper does not turn to ink), where the
+    surface steps at a finer scale too (the sheet's whole outline), and whether the ink is lighter than the
+    paper (then the background is of the inverted picture, 1 - gray)."""
     from scipy import ndimage  # on first use: importing it costs the page 0.2 s of start-up
 
     height, width = gray.shape
@@ -78,11 +83,17 @@ def paper_background(gray: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarr
     darkest = ndimage.minimum_filter(small, STEP_WINDOW)
     steps = ndimage.maximum_filter(small, STEP_WINDOW) - darkest > EDGE_STEP * paper_level
     small = np.where(steps, darkest, small)
+    # The closing above fills a strip of table narrower than its window (beside a sheet's corner in a shadow):
+    # the sheet's edges are also sought in the picture closed only enough to lose the strokes.
+    fine = ndimage.grey_closing(surface, size=(STROKE_WINDOW, STROKE_WINDOW))
+    fine_steps = ndimage.maximum_filter(fine, STEP_WINDOW) - ndimage.minimum_filter(fine, STEP_WINDOW)
+    sheet_edges = steps | (fine_steps > EDGE_STEP * paper_level)
     background = np.asarray(Image.fromarray(small).resize((width, height), Image.Resampling.BILINEAR))
-    paper, steps = (
-        np.asarray(Image.fromarray(m).resize((width, height), Image.Resampling.NEAREST)) for m in (paper, steps)
+    paper, steps, sheet_edges = (
+        np.asarray(Image.fromarray(m).resize((width, height), Image.Resampling.NEAREST))
+        for m in (paper, steps, sheet_edges)
     )
-    return background, paper, steps, bool(light_ink)
+    return background, paper, steps, sheet_edges, bool(light_ink)
 
 
 def _thick_strokes(surface: np.ndarray, closed: np.ndarray, window: int, paper_level: float) -> np.ndarray:
@@ -99,7 +110,10 @@ def _thick_strokes(surface: np.ndarray, closed: np.ndarray, window: int, paper_l
         patch = patches == label
         ring = ndimage.binary_dilation(patch, iterations=2) & ~patch
         # A stroke lies on paper as bright as the paper it was lifted to; a sheet's shaded corner touches the table.
-        if np.mean(closed[ring] >= (1 - EDGE_STEP) * np.median(wide[patch])) >= STROKE_RING:
+        # It is ink, darker than that paper by far more than a patch of shade the wide window lifts by a step.
+        lifted = np.median(wide[patch])
+        darkness = 1 - np.median(surface[patch]) / lifted
+        if np.mean(closed[ring] >= (1 - EDGE_STEP) * lifted) >= STROKE_RING and darkness >= THICK_INK:
             strokes |= patch
     return np.where(ndimage.binary_dilation(strokes, iterations=2), wide, closed)
 
@@ -113,16 +127,18 @@ def _has_light_ink(gray: np.ndarray, block: int) -> bool:
     return contrast[contrast > MARK_CONTRAST].sum() > -contrast[contrast < -MARK_CONTRAST].sum()
 
 
-def digit_marks(ink: np.ndarray, paper: np.ndarray, steps: np.ndarray, peak: float) -> list[np.ndarray]:
+def digit_marks(
+    ink: np.ndarray, paper: np.ndarray, steps: np.ndarray, sheet_edges: np.ndarray, peak: float
+) -> list[np.ndarray]:
     """Masks of the groups of marks on the paper that may be digits (ink over INK_LEVEL of `peak`), tallest
-    first; ruled lines, outlines and specks are left out, and so are marks that run off the paper or lie
-    along the edge of the sheet or of a shadow (`steps`)."""
+    first; ruled lines, outlines and specks are left out, and so are marks that run off the paper, lie
+    along the edge of the sheet or of a shadow (`steps`) or on a table outside a sheet seen whole (`sheet_edges`)."""
     from scipy import ndimage
 
     mask = (ink > INK_LEVEL * peak) & ~line_pixels(ink, peak)
     labels, count = ndimage.label(mask, structure=np.ones((3, 3)))
     boxes = [(s[0].start, s[0].stop, s[1].start, s[1].stop) for s in ndimage.find_objects(labels)]
-    sizes = _mark_sizes(labels, count, boxes, paper, steps)
+    sizes = _mark_sizes(labels, count, boxes, paper, steps, sheet_edges)
     smallest = max(MIN_DIGIT_SIZE * min(ink.shape), SPECK_SHARE * max(sizes, default=0), 1)
     big = [i for i, size in enumerate(sizes) if size >= smallest]
     if not big:
@@ -138,9 +154,11 @@ def digit_marks(ink: np.ndarray, paper: np.ndarray, steps: np.ndarray, peak: flo
     return sorted(marks, key=lambda m: -np.ptp(np.flatnonzero(m.any(axis=1))))
 
 
-def _mark_sizes(labels: np.ndarray, count: int, boxes: list[Box], paper: np.ndarray, steps: np.ndarray) -> list[int]:
-    """Each mark's longer side, or 0 for a mark that is no part of a digit: off the paper, along an edge,
-    spanning most of the picture, or an outline."""
+def _mark_sizes(
+    labels: np.ndarray, count: int, boxes: list[Box], paper: np.ndarray, steps: np.ndarray, sheet_edges: np.ndarray
+) -> list[int]:
+    """Each mark's longer side, or 0 for a mark that is no part of a digit: off the paper, on a table beside
+    the sheet, along an edge, spanning most of the picture, or an outline."""
     from scipy import ndimage
 
     off_paper = ndimage.binary_dilation(~paper, border_value=1)  # the picture's own edge too
@@ -152,11 +170,32 @@ def _mark_sizes(labels: np.ndarray, count: int, boxes: list[Box], paper: np.ndar
     sizes = [0 if i + 1 in off_paper or too_big[i] else max(b[1] - b[0], b[3] - b[2]) for i, b in enumerate(boxes)]
     sizes = [0 if size and _is_outline(labels, i + 1, boxes[i]) else size for i, size in enumerate(sizes)]
     digit_sized = MIN_DIGIT_SIZE * min(labels.shape)
+    # Marks on a stretch of table that reaches the picture's frame are no digit when one lies on the sheet.
+    on_sheet = _on_sheet(labels, count, paper, sheet_edges)
+    if any(size >= digit_sized and on_sheet[i] > 0 for i, size in enumerate(sizes)):
+        sizes = [0 if on_sheet[i] < 0 else size for i, size in enumerate(sizes)]
     # A mark along an edge is the edge's sliver when a digit-sized mark lies elsewhere on the sheet; alone,
     # it may be a digit written along a shadow's edge.
     if any(size >= digit_sized and not along_edges[i] for i, size in enumerate(sizes)):
         sizes = [0 if along_edges[i] else size for i, size in enumerate(sizes)]
     return sizes
+
+
+def _on_sheet(labels: np.ndarray, count: int, paper: np.ndarray, sheet_edges: np.ndarray) -> np.ndarray:
+    """For each mark, 1 when more of it lies on paper enclosed by edges (a sheet seen whole) than on paper that
+    reaches the picture's frame (a lit table beside the sheet), -1 for the opposite, 0 on neither (an edge)."""
+    from scipy import ndimage
+
+    regions, count_regions = ndimage.label(paper & ~sheet_edges)
+    frame = np.ones_like(paper)
+    frame[FRAME:-FRAME, FRAME:-FRAME] = False
+    # An island of a few pixels is no sheet either: a wedge of lit table cut off by a shadow's edge.
+    areas = np.bincount(regions.ravel(), minlength=count_regions + 1)
+    islands = np.flatnonzero(areas < SHEET_SHARE * regions.size)
+    outside = np.isin(regions, np.union1d(np.unique(regions[frame]), islands)) & (regions > 0)
+    index = np.arange(1, count + 1)
+    inside, outside = (np.asarray(ndimage.sum(m, labels, index)) for m in ((regions > 0) & ~outside, outside))
+    return np.sign(inside - outside).reshape(-1)
 
 
 def _group_box(group: list[int], boxes: list[Box]) -> Box:
@@ -208,7 +247,7 @@ def photo_ink(array: np.ndarray, several: bool = False) -> np.ndarray:
     from scipy import ndimage
 
     gray = photo_gray(array)
-    background, paper, steps, light_ink = paper_background(gray)
+    background, paper, steps, sheet_edges, light_ink = paper_background(gray)
     gray = 1 - gray if light_ink else gray
     ink = np.where(paper, np.clip((background - gray) / np.maximum(background, 0.02), 0, 1), 0).astype(np.float32)
     height, width = ink.shape  # the digit's strength, from the middle: a strip of table at an edge is no guide
@@ -217,7 +256,7 @@ def photo_ink(array: np.ndarray, several: bool = False) -> np.ndarray:
     )
     if peak < PHOTO_MIN_INK:
         raise EmptyImageError(NO_DIGIT)
-    marks = digit_marks(ink, paper, steps, peak)
+    marks = digit_marks(ink, paper, steps, sheet_edges, peak)
     if not marks:
         raise EmptyImageError(NO_DIGIT)
     tallest = np.ptp(np.flatnonzero(marks[0].any(axis=1)))
