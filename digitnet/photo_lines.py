@@ -45,7 +45,9 @@ def _line_band(faint: np.ndarray, run: int) -> np.ndarray:
     a quarter of the size, at any small tilt)."""
     scale = LINE_POOL
     height, width = faint.shape[0] // scale, faint.shape[1] // scale
-    pooled = faint[: scale * height, : scale * width].reshape(height, scale, width, scale).any(axis=(1, 3))
+    # Only ink running along a line makes one: noise and a ruling's specks beside a stroke do not lengthen it.
+    along = faint & _vertical_runs(faint.T, run).T
+    pooled = along[: scale * height, : scale * width].reshape(height, scale, width, scale).any(axis=(1, 3))
     columns = np.arange(width)
     found = np.zeros_like(pooled)
     for slope in LINE_SLOPES:
@@ -59,7 +61,7 @@ def _line_band(faint: np.ndarray, run: int) -> np.ndarray:
     full = np.zeros_like(faint)
     if found.any():
         full[: scale * height, : scale * width] = found.repeat(scale, axis=0).repeat(scale, axis=1)
-        full &= faint & _vertical_runs(faint.T, run).T  # a line's pixels run along it
+        full &= along
     return full
 
 

@@ -191,3 +191,13 @@ def test_a_corner_of_lit_table_cut_off_by_a_shadows_edge_is_no_sheet():
     picture *= 1 - 0.45 / (1 + np.exp((ys - 1.2 * xs + 152) / 3))  # a shadow over the 7, its edge steep
     # Beside the sheet's corner the shadow's edge encloses a small wedge of lit table: no sheet the 7 is off.
     assert similarity(preprocess(as_photo(picture)), preprocess(seven_ink(200, 0.06))) > 0.8
+
+
+def test_a_thin_one_on_speckled_paper_is_no_ruled_line():
+    sheet = np.full((500, 600), 0.9, np.float32)
+    sheet[np.random.default_rng(0).random(sheet.shape) < 0.05] *= 0.7  # specks of grain, faint, one pixel each
+    one = np.zeros(sheet.shape, bool)
+    one[160:340, 298:302] = True  # a 1 written with a fine pen: 4 px wide, 36% of the picture tall
+    sheet[one] *= 0.1
+    found = ink_map(as_photo(sheet)) > 0.5  # the specks along its column made it a line 40% of the picture long
+    assert found[one].mean() > 0.9 and not (found & ~ndimage.binary_dilation(one, iterations=3)).any()
