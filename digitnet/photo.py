@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 from PIL import Image
 
+from digitnet.photo_lines import INK_LEVEL, line_pixels
 from digitnet.preprocess import MIN_DIGIT_SIZE, EmptyImageError, SeveralMarksError, to_float
 from digitnet.segment import Box, group_pieces
 
@@ -18,24 +19,18 @@ PHOTO_SIDE = 600  # photos are read at most this many pixels wide or tall (a pen
 BACKGROUND_SCALE = 4  # the paper's brightness is estimated on a picture this many times smaller
 BACKGROUND_WINDOW = 0.1  # share of the longer side: darker features narrower than this are ink, wider are lighting
 THICK_WINDOW = 3  # times BACKGROUND_WINDOW: a dark patch this narrow with paper all round is a thick stroke
+THICK_INK = 0.4  # a thick stroke darkens the paper around it by at least this share (patches of shade: ~0.25)
 STROKE_RING = 0.9  # share of a thick stroke's surroundings that is paper (not a table: a shaded corner)
 DARK_PAPER = 0.45  # a surface darker than this (its brightest tenth, marks aside) may bear light ink
 MARK_CONTRAST = 0.1  # brightness difference from the paper that tells marks from paper noise, for the polarity
 PAPER_SHARE = 0.4  # background darker than this share of the paper's is another surface (a table, a hand)
 EDGE_MARGIN = 2  # background pixels along another surface that are not paper (its blurred edge)
 EDGE_STEP = 0.25  # share of the paper's brightness by which the background steps at a sheet's or a shadow's edge
+STROKE_WINDOW = 5  # pixels of the smaller picture: a closing this wide loses the strokes, not a strip of table
+SHEET_SHARE = 0.01  # share of the picture: stretches of paper enclosed by edges smaller than this are no sheet
+FRAME = (EDGE_MARGIN + 1) * BACKGROUND_SCALE  # pixels: the paper found stops this far inside the picture's edge
 STEP_WINDOW = 5  # pixels of the smaller picture over which a step is measured: its whole blurred ramp
 PHOTO_MIN_INK = 0.24  # a sheet whose strongest mark darkens the paper by less than this share is blank
-INK_LEVEL = 0.4  # share of the strongest mark's darkness below which a pixel is paper (or a faint ruled line)
-LINE_LEVEL = 0.2  # share of the strongest mark's darkness: ruled lines are looked for in ink this faint too
-LINE_MAX_SHARE = 0.4  # faint ink covering more of the picture than this is noise: lines are sought in the ink
-LINE_LENGTH = 0.4  # marks at least this share of the picture long in a straight line are ruled or squared lines
-LINE_THICKNESS = 4  # pixels: a line's pixels with ink thicker than this across it belong to a stroke crossing it
-LINE_RUN = 6  # pixels: a line's ink runs at least this far along it in one row (its tilt is at most 6 degrees)
-LINE_DARKER = 1.5  # ink this many times darker than a line's own is a stroke on it
-LINE_LONG_RUN = 12  # pixels: where a line's own darkness is measured, it runs this far straight in a row
-LINE_SLOPES = np.tan(np.deg2rad(np.arange(-6.0, 6.1, 1.0)))  # the paper's tilt in the picture
-LINE_POOL = 4  # lines are looked for on a picture this many times smaller
 EDGE_NEAR, EDGE_SHARE = 3, 0.5  # a mark with over half its pixels within 3 px of an edge is the edge's sliver
 SPECK_SHARE = 0.3  # marks smaller than this share of the largest are specks, unless inside a digit's box
 MAX_MARK = 0.8  # marks spanning more of the picture's height or width than this are edges, not a digit
@@ -61,11 +56,12 @@ def photo_gray(array: np.ndarray) -> np.ndarray:
     return np.asarray(image, dtype=np.float32) * np.float32(1 / 255)
 
 
-def paper_background(gray: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, bool]:
+def paper_background(gray: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, bool]:
     """The paper's brightness under its lighting at every pixel, where the paper is (not a table, nor its edge),
     where the background steps (edges of sheets and shadows: there the darker side's brightness is given, so
-    that a stroke across a shadow's edge stays ink and the lit side's paper does not turn to ink), and whether
-    the ink is lighter than the paper (then the background is of the inverted picture, 1 - gray)."""
+    that a stroke across a shadow's edge stays ink and the lit side's paper does not turn to ink), where the
+    surface steps at a finer scale too (the sheet's whole outline), and whether the ink is lighter than the
+    paper (then the background is of the inverted picture, 1 - gray)."""
     from scipy import ndimage  # on first use: importing it costs the page 0.2 s of start-up
 
     height, width = gray.shape
@@ -87,11 +83,17 @@ def paper_background(gray: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarr
     darkest = ndimage.minimum_filter(small, STEP_WINDOW)
     steps = ndimage.maximum_filter(small, STEP_WINDOW) - darkest > EDGE_STEP * paper_level
     small = np.where(steps, darkest, small)
+    # The closing above fills a strip of table narrower than its window (beside a sheet's corner in a shadow):
+    # the sheet's edges are also sought in the picture closed only enough to lose the strokes.
+    fine = ndimage.grey_closing(surface, size=(STROKE_WINDOW, STROKE_WINDOW))
+    fine_steps = ndimage.maximum_filter(fine, STEP_WINDOW) - ndimage.minimum_filter(fine, STEP_WINDOW)
+    sheet_edges = steps | (fine_steps > EDGE_STEP * paper_level)
     background = np.asarray(Image.fromarray(small).resize((width, height), Image.Resampling.BILINEAR))
-    paper, steps = (
-        np.asarray(Image.fromarray(m).resize((width, height), Image.Resampling.NEAREST)) for m in (paper, steps)
+    paper, steps, sheet_edges = (
+        np.asarray(Image.fromarray(m).resize((width, height), Image.Resampling.NEAREST))
+        for m in (paper, steps, sheet_edges)
     )
-    return background, paper, steps, bool(light_ink)
+    return background, paper, steps, sheet_edges, bool(light_ink)
 
 
 def _thick_strokes(surface: np.ndarray, closed: np.ndarray, window: int, paper_level: float) -> np.ndarray:
@@ -108,7 +110,10 @@ def _thick_strokes(surface: np.ndarray, closed: np.ndarray, window: int, paper_l
         patch = patches == label
         ring = ndimage.binary_dilation(patch, iterations=2) & ~patch
         # A stroke lies on paper as bright as the paper it was lifted to; a sheet's shaded corner touches the table.
-        if np.mean(closed[ring] >= (1 - EDGE_STEP) * np.median(wide[patch])) >= STROKE_RING:
+        # It is ink, darker than that paper by far more than a patch of shade the wide window lifts by a step.
+        lifted = np.median(wide[patch])
+        darkness = 1 - np.median(surface[patch]) / lifted
+        if np.mean(closed[ring] >= (1 - EDGE_STEP) * lifted) >= STROKE_RING and darkness >= THICK_INK:
             strokes |= patch
     return np.where(ndimage.binary_dilation(strokes, iterations=2), wide, closed)
 
@@ -122,69 +127,18 @@ def _has_light_ink(gray: np.ndarray, block: int) -> bool:
     return contrast[contrast > MARK_CONTRAST].sum() > -contrast[contrast < -MARK_CONTRAST].sum()
 
 
-def _line_pixels(ink: np.ndarray, peak: float) -> np.ndarray:
-    """Pixels of ink above INK_LEVEL on long, nearly straight ruled or squared lines, found in fainter ink
-    (LINE_LEVEL, where a printed line stays unbroken); strokes crossing a line or running along it, thicker
-    or darker than it, keep their pixels."""
-    mask, faint = ink > INK_LEVEL * peak, ink > LINE_LEVEL * peak
-    dense = faint.mean() > LINE_MAX_SHARE  # faint ink all over the picture is noise: lines are sought in the ink
-    faint, run = (mask, 1) if dense else (faint, LINE_RUN)
-    across, down = _line_band(faint, run), _line_band(faint.T, run).T
-    thin = (across & ~_vertical_runs(mask, LINE_THICKNESS + 1)) | (down & ~_vertical_runs(mask.T, LINE_THICKNESS + 1).T)
-    if dense or not thin.any():
-        return thin & mask
-    # A pen's stroke is darker than the paper's print, measured where lines run far straight (a digit seldom does).
-    runs = _vertical_runs(faint.T, LINE_LONG_RUN).T | _vertical_runs(faint, LINE_LONG_RUN)
-    light = ~(ink > LINE_DARKER * float(np.median(ink[thin & runs] if (thin & runs).any() else ink[thin])))
-    # Ink thicker than a line across it is a stroke (or a sheet's edge); where lines cross, the other does not count.
-    across &= ~_vertical_runs(mask & ~(down & light), LINE_THICKNESS + 1)
-    down &= ~_vertical_runs((mask & ~(across & light)).T, LINE_THICKNESS + 1).T
-    return (across | down) & mask & light
-
-
-def _line_band(faint: np.ndarray, run: int) -> np.ndarray:
-    """Pixels of `faint` running at least `run` pixels along long, nearly horizontal straight lines (found at
-    a quarter of the size, at any small tilt)."""
-    scale = LINE_POOL
-    height, width = faint.shape[0] // scale, faint.shape[1] // scale
-    pooled = faint[: scale * height, : scale * width].reshape(height, scale, width, scale).any(axis=(1, 3))
-    columns = np.arange(width)
-    found = np.zeros_like(pooled)
-    for slope in LINE_SLOPES:
-        rows = np.arange(height)[:, None] + np.round(columns * slope).astype(np.intp)
-        inside = (rows >= 0) & (rows < height)
-        rows = np.clip(rows, 0, height - 1)
-        hits = np.flatnonzero((pooled[rows, columns] & inside).sum(axis=1) >= LINE_LENGTH * width)
-        for row in hits:
-            for near in range(max(row - 1, 0), min(row + 2, height)):  # between two LINE_SLOPES, it wanders a row
-                found[rows[near][inside[near]], columns[inside[near]]] = True
-    full = np.zeros_like(faint)
-    if found.any():
-        full[: scale * height, : scale * width] = found.repeat(scale, axis=0).repeat(scale, axis=1)
-        full &= faint & _vertical_runs(faint.T, run).T  # a line's pixels run along it
-    return full
-
-
-def _vertical_runs(mask: np.ndarray, length: int) -> np.ndarray:
-    """Pixels of `mask` in vertical runs at least `length` long (a binary opening, by slices: faster)."""
-    count = mask.shape[0] - length + 1
-    starts = np.logical_and.reduce([mask[k : k + count] for k in range(length)]) if count > 0 else mask[:0]
-    runs = np.zeros_like(mask)
-    for k in range(length):
-        runs[k : k + count] |= starts
-    return runs
-
-
-def digit_marks(ink: np.ndarray, paper: np.ndarray, steps: np.ndarray, peak: float) -> list[np.ndarray]:
+def digit_marks(
+    ink: np.ndarray, paper: np.ndarray, steps: np.ndarray, sheet_edges: np.ndarray, peak: float
+) -> list[np.ndarray]:
     """Masks of the groups of marks on the paper that may be digits (ink over INK_LEVEL of `peak`), tallest
-    first; ruled lines, outlines and specks are left out, and so are marks that run off the paper or lie
-    along the edge of the sheet or of a shadow (`steps`)."""
+    first; ruled lines, outlines and specks are left out, and so are marks that run off the paper, lie
+    along the edge of the sheet or of a shadow (`steps`) or on a table outside a sheet seen whole (`sheet_edges`)."""
     from scipy import ndimage
 
-    mask = (ink > INK_LEVEL * peak) & ~_line_pixels(ink, peak)
+    mask = (ink > INK_LEVEL * peak) & ~line_pixels(ink, peak)
     labels, count = ndimage.label(mask, structure=np.ones((3, 3)))
     boxes = [(s[0].start, s[0].stop, s[1].start, s[1].stop) for s in ndimage.find_objects(labels)]
-    sizes = _mark_sizes(labels, count, boxes, paper, steps)
+    sizes = _mark_sizes(labels, count, boxes, paper, steps, sheet_edges)
     smallest = max(MIN_DIGIT_SIZE * min(ink.shape), SPECK_SHARE * max(sizes, default=0), 1)
     big = [i for i, size in enumerate(sizes) if size >= smallest]
     if not big:
@@ -200,9 +154,11 @@ def digit_marks(ink: np.ndarray, paper: np.ndarray, steps: np.ndarray, peak: flo
     return sorted(marks, key=lambda m: -np.ptp(np.flatnonzero(m.any(axis=1))))
 
 
-def _mark_sizes(labels: np.ndarray, count: int, boxes: list[Box], paper: np.ndarray, steps: np.ndarray) -> list[int]:
-    """Each mark's longer side, or 0 for a mark that is no part of a digit: off the paper, along an edge,
-    spanning most of the picture, or an outline."""
+def _mark_sizes(
+    labels: np.ndarray, count: int, boxes: list[Box], paper: np.ndarray, steps: np.ndarray, sheet_edges: np.ndarray
+) -> list[int]:
+    """Each mark's longer side, or 0 for a mark that is no part of a digit: off the paper, on a table beside
+    the sheet, along an edge, spanning most of the picture, or an outline."""
     from scipy import ndimage
 
     off_paper = ndimage.binary_dilation(~paper, border_value=1)  # the picture's own edge too
@@ -214,11 +170,32 @@ def _mark_sizes(labels: np.ndarray, count: int, boxes: list[Box], paper: np.ndar
     sizes = [0 if i + 1 in off_paper or too_big[i] else max(b[1] - b[0], b[3] - b[2]) for i, b in enumerate(boxes)]
     sizes = [0 if size and _is_outline(labels, i + 1, boxes[i]) else size for i, size in enumerate(sizes)]
     digit_sized = MIN_DIGIT_SIZE * min(labels.shape)
+    # Marks on a stretch of table that reaches the picture's frame are no digit when one lies on the sheet.
+    on_sheet = _on_sheet(labels, count, paper, sheet_edges)
+    if any(size >= digit_sized and on_sheet[i] > 0 for i, size in enumerate(sizes)):
+        sizes = [0 if on_sheet[i] < 0 else size for i, size in enumerate(sizes)]
     # A mark along an edge is the edge's sliver when a digit-sized mark lies elsewhere on the sheet; alone,
     # it may be a digit written along a shadow's edge.
     if any(size >= digit_sized and not along_edges[i] for i, size in enumerate(sizes)):
         sizes = [0 if along_edges[i] else size for i, size in enumerate(sizes)]
     return sizes
+
+
+def _on_sheet(labels: np.ndarray, count: int, paper: np.ndarray, sheet_edges: np.ndarray) -> np.ndarray:
+    """For each mark, 1 when more of it lies on paper enclosed by edges (a sheet seen whole) than on paper that
+    reaches the picture's frame (a lit table beside the sheet), -1 for the opposite, 0 on neither (an edge)."""
+    from scipy import ndimage
+
+    regions, count_regions = ndimage.label(paper & ~sheet_edges)
+    frame = np.ones_like(paper)
+    frame[FRAME:-FRAME, FRAME:-FRAME] = False
+    # An island of a few pixels is no sheet either: a wedge of lit table cut off by a shadow's edge.
+    areas = np.bincount(regions.ravel(), minlength=count_regions + 1)
+    islands = np.flatnonzero(areas < SHEET_SHARE * regions.size)
+    outside = np.isin(regions, np.union1d(np.unique(regions[frame]), islands)) & (regions > 0)
+    index = np.arange(1, count + 1)
+    inside, outside = (np.asarray(ndimage.sum(m, labels, index)) for m in ((regions > 0) & ~outside, outside))
+    return np.sign(inside - outside).reshape(-1)
 
 
 def _group_box(group: list[int], boxes: list[Box]) -> Box:
@@ -270,7 +247,7 @@ def photo_ink(array: np.ndarray, several: bool = False) -> np.ndarray:
     from scipy import ndimage
 
     gray = photo_gray(array)
-    background, paper, steps, light_ink = paper_background(gray)
+    background, paper, steps, sheet_edges, light_ink = paper_background(gray)
     gray = 1 - gray if light_ink else gray
     ink = np.where(paper, np.clip((background - gray) / np.maximum(background, 0.02), 0, 1), 0).astype(np.float32)
     height, width = ink.shape  # the digit's strength, from the middle: a strip of table at an edge is no guide
@@ -279,7 +256,7 @@ def photo_ink(array: np.ndarray, several: bool = False) -> np.ndarray:
     )
     if peak < PHOTO_MIN_INK:
         raise EmptyImageError(NO_DIGIT)
-    marks = digit_marks(ink, paper, steps, peak)
+    marks = digit_marks(ink, paper, steps, sheet_edges, peak)
     if not marks:
         raise EmptyImageError(NO_DIGIT)
     tallest = np.ptp(np.flatnonzero(marks[0].any(axis=1)))

@@ -154,3 +154,50 @@ def test_a_shaded_corner_of_the_sheet_beside_the_table_is_no_thick_stroke(seed):
     # Under everything at once, these sheets have a shaded part wider than the paper window next to the table.
     picture = read_image(photo_of_digit(seven_ink, np.random.default_rng(seed), "everything at once", size=SIZE))
     assert similarity(preprocess(picture), REFERENCE) > 0.6
+
+
+def test_a_grain_line_on_a_light_table_beside_a_sheet_seen_whole_is_no_second_digit():
+    picture = np.full((500, 800), 0.55, np.float32)  # a light table: brighter than PAPER_SHARE of the paper
+    picture[60:440, 260:740] = 0.95  # the sheet, all of it in the picture
+    ink = seven_ink(250, 0.06)
+    top, left = 125, 500 - ink.shape[1] // 2
+    picture[top : top + ink.shape[0], left : left + ink.shape[1]] *= 1 - 0.9 * ink
+    picture[150:330, 120:124] *= 0.5  # a dark line of the table's grain, as tall as the digit
+    assert similarity(preprocess(as_photo(picture)), REFERENCE) > 0.8
+
+
+def test_a_lit_wedge_of_table_at_the_sheets_corner_is_no_part_of_the_digit():
+    # Seed 444 of everything at once: a shadow's edge meets the sheet's top edge near the 7, leaving a lit
+    # wedge of table narrower than the paper window, which the paper's brightness spills into.
+    picture = read_image(photo_of_digit(seven_ink, np.random.default_rng(444), "everything at once", size=SIZE))
+    assert similarity(preprocess(picture), REFERENCE) > 0.8
+
+
+def test_a_patch_of_shade_the_wide_window_lifts_is_no_thick_stroke():
+    # Seed 143 of everything at once: a blank sheet whose shadow leaves a patch only a step darker than the
+    # paper around it, narrower than the thick-stroke window; taken for a thick stroke, it was read as a digit.
+    picture = read_image(photo_of_digit(None, np.random.default_rng(143), "everything at once", size=SIZE))
+    with pytest.raises(EmptyImageError, match="can't find a digit"):
+        preprocess(picture)
+
+
+def test_a_corner_of_lit_table_cut_off_by_a_shadows_edge_is_no_sheet():
+    picture = np.full((500, 800), 0.5, np.float32)  # a light table
+    picture[60:440, 260:740] = 0.95  # the sheet, all of it in the picture
+    ink = seven_ink(200, 0.06)
+    top, left = 180, 520 - ink.shape[1] // 2
+    picture[top : top + ink.shape[0], left : left + ink.shape[1]] *= 1 - 0.9 * ink
+    ys, xs = np.mgrid[0:500, 0:800]
+    picture *= 1 - 0.45 / (1 + np.exp((ys - 1.2 * xs + 152) / 3))  # a shadow over the 7, its edge steep
+    # Beside the sheet's corner the shadow's edge encloses a small wedge of lit table: no sheet the 7 is off.
+    assert similarity(preprocess(as_photo(picture)), preprocess(seven_ink(200, 0.06))) > 0.8
+
+
+def test_a_thin_one_on_speckled_paper_is_no_ruled_line():
+    sheet = np.full((500, 600), 0.9, np.float32)
+    sheet[np.random.default_rng(0).random(sheet.shape) < 0.05] *= 0.7  # specks of grain, faint, one pixel each
+    one = np.zeros(sheet.shape, bool)
+    one[160:340, 298:302] = True  # a 1 written with a fine pen: 4 px wide, 36% of the picture tall
+    sheet[one] *= 0.1
+    found = ink_map(as_photo(sheet)) > 0.5  # the specks along its column made it a line 40% of the picture long
+    assert found[one].mean() > 0.9 and not (found & ~ndimage.binary_dilation(one, iterations=3)).any()
