@@ -173,8 +173,9 @@ def chart_ui(container: DeltaGenerator, spec: dict, key: str | None = None) -> N
     Streamlit turns a spec's inline rows into an Arrow table through pandas: 1.7 ms of CPU a chart on
     this machine, against 0.2 ms from a table made directly (the page's answer draws one a stroke).
     """
-    rows = spec.pop("data")["values"]
-    container.vega_lite_chart(pa.Table.from_pylist(rows), spec=spec, width="stretch", key=key)
+    rows = pa.Table.from_pylist(spec["data"]["values"])
+    layout = {name: part for name, part in spec.items() if name != "data"}  # the caller's spec is left as it was
+    container.vega_lite_chart(rows, spec=layout, width="stretch", key=key)
 
 
 def why_ui(image: tuple[bytes, str], digit: int, key: str) -> None:

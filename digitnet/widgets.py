@@ -8,7 +8,8 @@ strokes drawn right after Clear vanished. This button presses the canvas's own r
 streamlit-drawable-canvas 0.13's toolbar) in the page, which empties the canvas before the next
 pointer event and sends the empty drawing itself. The width it reports, once the canvas is drawable,
 lets the Number canvas take the width it has, and the run its report starts draws the rest of the page
-and the answer's rehearsal. Requires the pinned streamlit-drawable-canvas (its reset button's label below).
+and the answer's rehearsal. Requires the pinned streamlit-drawable-canvas (its reset button:
+`constants.CANVAS_RESET`).
 
 "Wrong? It's…" (a digit, or not a digit) and "Right!" store the drawing with the person's label
 (digitnet.feedback).
