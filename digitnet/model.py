@@ -119,33 +119,35 @@ def architecture(model: nn.Module) -> list[dict]:
 
 
 class FusedDigitNet(nn.Module):
-    """DigitNet for inference only: each batch norm folded into its convolution, called as plain functions.
+    """DigitNet for inference only: each batch norm folded into its convolution, run channels-last.
 
-    Same outputs as the trained model in eval mode (to float rounding), with a third fewer calls: for one
-    image, calling layers costs as much as their arithmetic.
+    Same outputs as the trained model in eval mode (to float rounding), in about half the time for one image:
+    channels-last (NHWC) max-pooling is ~5x faster than NCHW's on this CPU, and the layers are plain tensors
+    called as functions, since for one image calling a module costs as much as its arithmetic.
     """
 
     def __init__(self, model: DigitNet) -> None:
         super().__init__()
         self.config = model.config
-        self.weights, self.biases, self.paddings, self.pools = nn.ParameterList(), nn.ParameterList(), [], []
+        layers = []  # (weight, bias, padding, pool after it)
         for layer in model.features:  # (conv, bn, relu) blocks, each followed by a max-pool or not
             if isinstance(layer, nn.MaxPool2d):
-                self.pools[-1] = True
+                layers[-1] = (*layers[-1][:3], True)
                 continue
             conv, bn, _relu = layer
             scale = bn.weight / torch.sqrt(bn.running_var + bn.eps)  # y = scale * (conv(x) - mean) + beta
-            self.weights.append(nn.Parameter(conv.weight * scale[:, None, None, None], requires_grad=False))
-            self.biases.append(nn.Parameter(bn.bias - bn.running_mean * scale, requires_grad=False))
-            self.paddings.append(conv.padding)
-            self.pools.append(False)
+            weight = (conv.weight * scale[:, None, None, None]).detach().contiguous(memory_format=torch.channels_last)
+            layers.append((weight, (bn.bias - bn.running_mean * scale).detach(), conv.padding, False))
+        self.layers = tuple(layers)
         self.linear = model.classifier[-1]
         self.eval()
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Logits (B, 10 or 11) for images (B, 1, 28, 28) already normalised with MNIST mean/std."""
-        for weight, bias, padding, pool in zip(self.weights, self.biases, self.paddings, self.pools, strict=True):
-            x = F.relu_(F.conv2d(x, weight, bias, padding=padding))
+        for weight, bias, padding, pool in self.layers:
+            # the first convolution's single input channel leaves its output NCHW: made NHWC here, once
+            x = F.conv2d(x, weight, bias, padding=padding).contiguous(memory_format=torch.channels_last)
             if pool:
-                x = F.max_pool2d(x, 2)
-        return F.linear(x.flatten(1), self.linear.weight, self.linear.bias)
+                x = F.max_pool2d(x, 2)  # before the ReLU, on a quarter of the values: the same result
+            x = F.relu_(x)
+        return F.linear(x.flatten(1), self.linear.weight, self.linear.bias)  # flatten keeps (C, H, W) order

@@ -124,6 +124,15 @@ def test_a_scribble_is_fitted_and_centred_like_any_digit():
     assert abs((ys * out).sum() / out.sum() - 14) <= 1 and abs((xs * out).sum() / out.sum() - 14) <= 1
 
 
+@pytest.mark.parametrize("strength", [255, 100, 40])  # full, faint and barely-there ink
+def test_a_canvas_read_in_bytes_gives_the_input_its_ink_as_floats_gives(strength):
+    canvas = draw_seven(ink=(0, 0, 0, strength), offset=(-60, 30), width=7).copy()  # anti-aliased, off centre
+    canvas[20:60, 330:380, 3] = strength * 0.14  # a smudge just under the noise level: not part of the digit
+    canvas[300:310, 330:380, 3] = strength * 0.16  # and a mark just over it, which is
+    as_floats = canvas[:, :, 3].astype(np.float32) / 255  # the same ink as a float picture on black
+    assert np.abs(preprocess(canvas) - preprocess(as_floats)).max() < 1e-6
+
+
 def test_ink_map_uses_alpha_only_when_the_background_is_transparent():
     opaque = draw_seven(ink=(255, 255, 255, 255), background=(0, 0, 0, 255))
     assert ink_map(opaque).max() == pytest.approx(1.0)  # read from the colours, alpha is all 255
