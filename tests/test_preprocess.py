@@ -11,7 +11,7 @@ from PIL import Image
 
 from conftest import draw_dot, draw_seven
 from digitnet import EmptyImageError, preprocess
-from digitnet.preprocess import center_by_mass, ink_map
+from digitnet.preprocess import alpha_channel, center_by_mass, ink_map, to_float
 
 
 def center_of_mass(image: np.ndarray) -> tuple[float, float]:
@@ -131,6 +131,22 @@ def test_a_canvas_read_in_bytes_gives_the_input_its_ink_as_floats_gives(strength
     canvas[300:310, 330:380, 3] = strength * 0.16  # and a mark just over it, which is
     as_floats = canvas[:, :, 3].astype(np.float32) / 255  # the same ink as a float picture on black
     assert np.abs(preprocess(canvas) - preprocess(as_floats)).max() < 1e-6
+
+
+@pytest.mark.parametrize("layout", ["contiguous", "flipped", "cropped", "16-bit"])
+def test_the_alpha_channel_is_every_fourth_value_whatever_the_layout(layout):
+    rgba = np.random.default_rng(0).integers(0, 256, (37, 23, 4), dtype=np.uint8)
+    layouts = {"contiguous": rgba, "flipped": rgba[::-1, ::-1], "cropped": rgba[3:30, 5:19]}
+    rgba = layouts.get(layout, rgba.astype(np.uint16) * 257)
+    alpha = alpha_channel(rgba)
+    assert alpha.dtype == rgba.dtype and alpha.flags.c_contiguous
+    assert np.array_equal(alpha, rgba[:, :, 3])
+
+
+@pytest.mark.parametrize("dtype", [np.uint8, np.uint16, np.int32, np.float32, np.float64, np.bool_])
+def test_to_float_gives_a_new_array_so_preprocessing_may_work_in_place(dtype):
+    picture = (draw_seven()[:, :, 3] > 100).astype(dtype)
+    assert not np.shares_memory(to_float(picture), picture)
 
 
 def test_ink_map_uses_alpha_only_when_the_background_is_transparent():
