@@ -1,6 +1,6 @@
 """Is the recipe stable? Train with several seeds (defaults otherwise) and report test accuracy mean +- sd.
 
-Each run takes as long as `python train.py` (~12 minutes here). Checkpoints go to a
+Each run takes as long as `python train.py` (9-19 minutes on two quiet cores). Checkpoints go to a
 temp folder; the committed one is not touched.
 
     python bench/seeds.py --seeds 0 1 2 --data-dir ../shared/data
