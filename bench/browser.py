@@ -6,7 +6,9 @@
 3. One page: pen digits drawn stroke by stroke, Clear pressed before each digit with no pause at all
    before its first stroke; mouse-up -> prediction for every stroke (the later answers), and the
    strokes lost: a remounted canvas used to drop a stroke drawn right after Clear.
-The canvas itself waits 200 ms after the pen lifts before it sends the drawing.
+The canvas itself waits 200 ms after the pen lifts before it sends the drawing. For the later answers
+the websocket's messages are timed in the page too, which splits an answer in three: mouse-up -> the
+canvas sends, -> the server's last reply arrives, -> the picture shows (the page laying out the reply).
 
 `--app bench/bare_canvas.py` times Streamlit and the canvas component alone (no model, no tabs), the
 floor under app.py's figures; alternate the two in the same hour to compare them.
@@ -46,6 +48,24 @@ from digitnet.data import load_pendigits, resolve_data_dir
 from digitnet.strokes import TUNE_WRITERS, place_strokes
 
 VIEWPORT = {"width": 1280, "height": 800}
+# The page's websocket, timed in the page: every message sent and received (an init script).
+SOCKET_TIMING_JS = """(() => {
+  const log = window.__socket = [];
+  window.WebSocket = class extends window.WebSocket {
+    constructor(...args) {
+      super(...args);
+      this.addEventListener('message', () => log.push(['in', performance.now()]));
+    }
+    send(data) { log.push(['out', performance.now()]); super.send(data); }
+  };
+})()"""
+# For the last stroke: [the canvas sends, the page reads the last reply before the picture], ms after mouse-up.
+SPLIT_JS = """() => {
+  const up = __timing.ups.at(-1), picture = __timing.previews.find(p => p > up);
+  const sent = __socket.find(([kind, at]) => kind === 'out' && at > up)?.[1];
+  const replies = __socket.filter(([kind, at]) => kind === 'in' && at > sent && at <= picture);
+  return sent && replies.length ? [sent - up, replies.at(-1)[1] - up] : null;
+}"""
 CENTRE = (CANVAS_SIZE / 2, CANVAS_SIZE / 2)
 
 
@@ -76,15 +96,19 @@ def fresh_page(browser, url: str, stroke) -> tuple[float, float | None]:
     return opened, answer
 
 
-def strokes_after_clear(browser, url: str, digits: list) -> tuple[list[float], int, int]:
-    """Each digit drawn right after Clear, stroke by stroke; (answer ms of every stroke, strokes, lost)."""
+def strokes_after_clear(browser, url: str, digits: list) -> tuple[list[float], list[list[float]], int, int]:
+    """Each digit drawn right after Clear, stroke by stroke; (answer ms, split ms of every stroke, strokes, lost).
+
+    A stroke's split: [the canvas sends, the page reads the server's last reply], ms after mouse-up (SPLIT_JS).
+    """
     page = browser.new_page(viewport=VIEWPORT)
     page.set_default_timeout(TIMEOUT_MS)
     page.add_init_script(PAGE_TIMING_JS)
+    page.add_init_script(SOCKET_TIMING_JS)
     page.goto(url)
     origin = canvas_origin(page)
     wait_for_idle(page)
-    answers, drawn, lost = [], 0, 0
+    answers, splits, drawn, lost = [], [], 0, 0
     for digit in digits:
         press_clear(page)  # and at once the first stroke: no pause
         for stroke in place_strokes(digit.strokes, CANVAS_SIZE, 0.6, CENTRE):
@@ -95,8 +119,9 @@ def strokes_after_clear(browser, url: str, digits: list) -> tuple[list[float], i
                 lost += 1
             else:
                 answers.append(answer)
+                splits.append(page.evaluate(SPLIT_JS))
     page.close()
-    return answers, drawn, lost
+    return answers, [split for split in splits if split], drawn, lost
 
 
 def press_clear(page) -> None:
@@ -112,6 +137,19 @@ def spread(values: list[float], unit: str = "ms") -> str:
         return "none"
     p90 = ordered[math.ceil(0.9 * len(ordered)) - 1]
     return f"median {statistics.median(ordered):.0f} {unit}, p90 {p90:.0f} {unit}, max {ordered[-1]:.0f} {unit}"
+
+
+def split_line(answers: list[float], splits: list[list[float]]) -> str:
+    """Where the later answers' time goes, as medians: the canvas's wait, the server's reply, the page's layout."""
+    if not splits:
+        return "later answers, split: none timed"
+    sent, replied = (statistics.median(column) for column in zip(*splits, strict=True))
+    answer = statistics.median(answers)
+    return (
+        f"later answers, split (medians, ms after mouse-up): the canvas sends at {sent:.0f}, the page reads the "
+        f"server's last reply at {replied:.0f} (+{replied - sent:.0f}), the picture shows at {answer:.0f} "
+        f"(+{answer - replied:.0f} laying it out)"
+    )
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -150,12 +188,13 @@ def main(argv: list[str] | None = None) -> None:
             firsts = [p[1] for p in pages if p[1] is not None]
             lost = len(pages) - len(firsts)
             print(f"first answer on a fresh page: {spread(firsts)}; strokes lost {lost} of {len(pages)}", flush=True)
-            answers, drawn, lost = strokes_after_clear(browser, url, digits[-args.digits :])
+            answers, splits, drawn, lost = strokes_after_clear(browser, url, digits[-args.digits :])
             print(
                 f"later answers, Clear with no pause before each of {args.digits} digits: {spread(answers)} "
                 f"over {len(answers)} strokes; strokes lost {lost} of {drawn}",
                 flush=True,
             )
+            print(split_line(answers, splits), flush=True)
         browser.close()
 
 
