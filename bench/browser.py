@@ -8,7 +8,8 @@
    strokes lost: a remounted canvas used to drop a stroke drawn right after Clear.
 The canvas itself waits 200 ms after the pen lifts before it sends the drawing. For the later answers
 the websocket's messages are timed in the page too, which splits an answer in three: mouse-up -> the
-canvas sends, -> the server's last reply arrives, -> the picture shows (the page laying out the reply).
+canvas sends, -> the page reads the server's last reply (late when it is busy with the earlier ones),
+-> the picture shows (the page laying out the reply).
 
 `--app bench/bare_canvas.py` times Streamlit and the canvas component alone (no model, no tabs), the
 floor under app.py's figures; alternate the two in the same hour to compare them.
