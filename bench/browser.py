@@ -120,9 +120,10 @@ def strokes_after_clear(browser, url: str, digits: list) -> tuple[list[float], l
                 lost += 1
             else:
                 answers.append(answer)
-                splits.append(page.evaluate(SPLIT_JS))
+                if split := page.evaluate(SPLIT_JS):
+                    splits.append(split)
     page.close()
-    return answers, [split for split in splits if split], drawn, lost
+    return answers, splits, drawn, lost
 
 
 def press_clear(page) -> None:
