@@ -19,6 +19,8 @@ MIN_INK_PIXELS = 3  # fewer inked pixels than this (or than MIN_INK_SHARE of the
 MIN_INK_SHARE = 1e-4
 MIN_DIGIT_SIZE = 0.08  # ink spanning less than this share of the image's shorter side is a dot
 MAX_FILL = 0.9  # ink covering more of its squarish box than this is a painted blob (MNIST's maximum: 0.85)
+STRAY_MARK = 0.1  # a mark at most this share of the ink's span across, at least this share away from the rest,
+# at an edge of the ink, is a slip (a tap, the pen set down): it is left out of the box, or it would shrink the digit
 
 
 class EmptyImageError(ValueError):
@@ -134,7 +136,10 @@ def ink_bounding_box(ink: np.ndarray) -> tuple[int, int, int, int]:
     level = int(level) if full == 255 else level  # an integer level keeps uint8 ink from becoming float
     rows, cols = np.flatnonzero(row_peaks > level), np.flatnonzero(col_peaks > level)
     top, bottom, left, right = rows[0], rows[-1] + 1, cols[0], cols[-1] + 1
-    count = np.count_nonzero(ink[top:bottom, left:right] > level)  # all of the ink lies in its box
+    while (kept := _without_stray_mark(ink[top:bottom, left:right], level, rows - top, cols - left)) is not None:
+        rows, cols = kept[0] + top, kept[1] + left
+        top, bottom, left, right = rows[0], rows[-1] + 1, cols[0], cols[-1] + 1
+    count = np.count_nonzero(ink[top:bottom, left:right] > level)  # the ink, less any stray marks, lies in its box
     if count < max(MIN_INK_PIXELS, MIN_INK_SHARE * ink.size):
         raise EmptyImageError("Only a few stray pixels: draw a digit.", "stray")
     height, width = bottom - top, right - left
@@ -143,6 +148,29 @@ def ink_bounding_box(ink: np.ndarray) -> tuple[int, int, int, int]:
     if count > MAX_FILL * height * width and max(height, width) < 2 * min(height, width):
         raise EmptyImageError("That is a painted blob, not a digit: clear it and draw the digit's strokes.", "blob")
     return int(top), int(bottom), int(left), int(right)
+
+
+def _without_stray_mark(
+    box: np.ndarray, level: float, rows: np.ndarray, cols: np.ndarray
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """The inked rows and columns of `box` (its inked `rows` and `cols` given) without one small mark set apart
+    at its edge; None if there is no such mark."""
+    span = max(rows[-1] - rows[0], cols[-1] - cols[0]) + 1
+    for lines, along_rows in ((rows, True), (cols, False)):  # a mark above or below the rest, then beside it
+        gaps = np.flatnonzero(np.diff(lines) > STRAY_MARK * span)
+        if len(gaps) == 0:
+            continue
+        for mark, rest in (
+            (lines[: gaps[0] + 1], lines[gaps[0] + 1 :]),
+            (lines[gaps[-1] + 1 :], lines[: gaps[-1] + 1]),
+        ):
+            band = box[mark[0] : mark[-1] + 1] if along_rows else box[:, mark[0] : mark[-1] + 1].T
+            across = np.flatnonzero(band.max(axis=0) > level)  # the mark's lines the other way
+            if max(mark[-1] - mark[0], across[-1] - across[0]) + 1 <= STRAY_MARK * span:
+                window = box[rest[0] : rest[-1] + 1] if along_rows else box[:, rest[0] : rest[-1] + 1].T
+                others = np.flatnonzero(window.max(axis=0) > level)
+                return (rest, others) if along_rows else (others, rest)
+    return None
 
 
 def fit_to_box(crop: np.ndarray, size: int = FIT_SIZE) -> np.ndarray:

@@ -7,11 +7,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
-from PIL import Image
+from PIL import Image, ImageDraw
 
 from conftest import draw_dot, draw_seven
 from digitnet import EmptyImageError, preprocess
-from digitnet.preprocess import alpha_channel, center_by_mass, ink_map, to_float
+from digitnet.preprocess import alpha_channel, center_by_mass, ink_bounding_box, ink_map, to_float
 
 
 def center_of_mass(image: np.ndarray) -> tuple[float, float]:
@@ -104,6 +104,32 @@ def test_a_dot_is_refused_with_a_message():
         preprocess(draw_dot(size=400, diameter=20))
 
 
+def with_taps(canvas: np.ndarray, *centres: tuple[int, int], diameter: int = 16) -> np.ndarray:
+    """The canvas with a click of the brush added at each (x, y)."""
+    image = Image.fromarray(canvas)
+    for x, y in centres:
+        ImageDraw.Draw(image).ellipse((x - diameter / 2, y - diameter / 2, x + diameter / 2, y + diameter / 2), "black")
+    return np.asarray(image)
+
+
+@pytest.mark.parametrize("taps", [[(20, 20)], [(385, 200)], [(200, 388)], [(20, 20), (380, 30), (30, 385)]])
+def test_taps_away_from_the_digit_are_left_out(taps):
+    seven = draw_seven()
+    assert np.abs(preprocess(with_taps(seven, *taps)) - preprocess(seven)).max() < 1e-6
+
+
+def test_a_separate_stroke_far_from_the_rest_still_counts():
+    picture = Image.fromarray(draw_seven())
+    ImageDraw.Draw(picture).line([(100, 15), (300, 15)], "black", width=12)  # a long bar, well above the 7
+    top, _bottom, _left, _right = ink_bounding_box(np.asarray(picture)[:, :, 3])
+    assert top <= 15
+
+
+def test_two_taps_far_apart_are_only_a_dot():
+    with pytest.raises(EmptyImageError, match="dot"):
+        preprocess(with_taps(np.zeros((320, 320, 4), np.uint8), (20, 20), (300, 290)))
+
+
 def test_a_canvas_painted_all_over_is_refused_with_a_message():
     canvas = np.zeros((400, 400, 4), np.uint8)
     canvas[3:-3, 3:-3, 3] = 255  # the brush stopped just short of the edges, as on the app's canvas
@@ -113,8 +139,6 @@ def test_a_canvas_painted_all_over_is_refused_with_a_message():
 
 def test_a_scribble_is_fitted_and_centred_like_any_digit():
     rng = np.random.default_rng(0)
-    from PIL import ImageDraw
-
     picture = Image.new("RGBA", (400, 400), (0, 0, 0, 0))
     ImageDraw.Draw(picture).line([tuple(p) for p in rng.uniform(20, 380, (40, 2))], fill=(0, 0, 0, 255), width=20)
     out = preprocess(np.asarray(picture))
