@@ -123,8 +123,8 @@ def _ink_from_gray(gray: np.ndarray) -> np.ndarray:
 
 
 def ink_bounding_box(ink: np.ndarray) -> tuple[int, int, int, int]:
-    """Return (top, bottom, left, right), bottom and right exclusive, of the ink (float in [0, 1] or uint8);
-    raise if there is none."""
+    """Return (top, bottom, left, right), bottom and right exclusive, of the ink (float in [0, 1] or uint8), less
+    any small mark set apart at its edge (STRAY_MARK); raise if there is none."""
     full = 255 if ink.dtype == np.uint8 else 1.0
     # Each row's and column's strongest ink finds the box without a mask of the whole picture: less memory
     # to pass through the cache before the network needs it.
