@@ -28,11 +28,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from drawn_digits import sources
 
-from digitnet.constants import CANVAS_SIZE, DEFAULT_BRUSH
 from digitnet.data import resolve_data_dir
+from digitnet.drawn import drawn_pictures, read_drawn
 from digitnet.predict import load_predictor
-from digitnet.preprocess import preprocess
-from digitnet.strokes import render_on_canvas
 
 TILE = 160  # pixels a drawing is shown at
 COLUMNS = 7
@@ -50,15 +48,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def drawn_and_read(predictor, digits: list) -> tuple[list[np.ndarray], np.ndarray]:
-    """Each digit's canvas ink as drawn_digits.py draws it (same seed, same order), and the model's probabilities."""
-    rng = np.random.default_rng(0)  # read_drawn's seed 0: the same size and place for every digit
-    inks, inputs = [], []
-    for digit in digits:
-        canvas = render_on_canvas(digit, CANVAS_SIZE, DEFAULT_BRUSH, rng)
-        inks.append(canvas[:, :, 3])
-        inputs.append(preprocess(canvas))
-    return inks, predictor.probabilities(np.stack(inputs))
+def inks_of(digits: list, chosen: np.ndarray) -> dict[int, np.ndarray]:
+    """The canvas ink of the chosen digits, drawn as read_drawn drew them (the same seed, so the same place)."""
+    wanted = set(chosen.tolist())
+    return {i: picture[:, :, 3] for i, picture in enumerate(drawn_pictures(digits)) if i in wanted}
 
 
 def tile(ink: np.ndarray, heading: str) -> Image.Image:
@@ -89,13 +82,14 @@ def write_sheets(args: argparse.Namespace) -> None:
     blind = []  # (ink, key entry)
     args.out.mkdir(parents=True, exist_ok=True)
     for name, digits in sources(resolve_data_dir(args.data_dir), "test").items():
-        inks, probs = drawn_and_read(predictor, digits)
+        probs = read_drawn(predictor, digits)
         labels, read = np.array([d.label for d in digits]), probs.argmax(1)
         wrong = np.flatnonzero(read != labels)
+        right = rng.choice(np.flatnonzero(read == labels), len(wrong), replace=False)
+        inks = inks_of(digits, np.concatenate([wrong, right]))
         headings = [f"{labels[i]} -> {read[i]}, {probs[i].max():.2f}, {digits[i].writer}" for i in wrong]
         sheet([tile(inks[i], h) for i, h in zip(wrong, headings, strict=True)]).save(args.out / f"misread-{name}.png")
         print(f"{name}: {len(wrong)} misread of {len(digits)}: {args.out / f'misread-{name}.png'}")
-        right = rng.choice(np.flatnonzero(read == labels), len(wrong), replace=False)
         for i in (*wrong, *right):
             entry = {"source": name, "writer": str(digits[i].writer), "label": int(labels[i]), "read": int(read[i])}
             blind.append((inks[i], entry))
