@@ -14,9 +14,10 @@ from streamlit.delta_generator import DeltaGenerator
 
 import digitnet
 from digitnet.constants import DEFAULT_BRUSH, NUM_CLASSES, RETRAIN_HINT
-from digitnet.explain import occlusion_map, overlay
-from digitnet.images import ImageReadError, read_image
-from digitnet.present import (
+from digitnet.reading.explain import occlusion_map, overlay
+from digitnet.reading.images import ImageReadError, read_image
+from digitnet.ui.widgets import clear_button, drawing_canvas, feedback_ui, rehearse_answer_once, reported_width
+from digitnet.ui.words import (
     NOT_A_DIGIT_HEADLINE,
     NOT_A_DIGIT_WORDS,
     PAGE_CSS,
@@ -33,7 +34,6 @@ from digitnet.present import (
     number_text,
     probability_chart,
 )
-from digitnet.widgets import clear_button, drawing_canvas, feedback_ui, rehearse_answer_once, reported_width
 
 WHOLE_PAGE = "whole-page"  # session state: whether the last full run drew the whole page (page_shown)
 
@@ -69,7 +69,7 @@ def header_ui() -> None:
 def canvas_ui(name: str = "draw", size: tuple[int, int] | None = None) -> tuple[bytes, str] | None:
     """A drawing canvas, a Clear button and a brush control; returns the drawing's PNG and a name.
 
-    The canvas keeps one key for the session: Clear empties it in the browser (digitnet.widgets), so a
+    The canvas keeps one key for the session: Clear empties it in the browser (digitnet.ui.widgets), so a
     stroke drawn right after Clear is never lost to a remount. The brush control comes below, with the
     rest of the page (page_shown).
     """
@@ -90,7 +90,7 @@ def upload_ui() -> tuple[bytes, str] | None:
     """A file picker for a photo or scan of one digit; returns its bytes and name.
 
     Any file is passed on, so that one that cannot be read replaces the last answer with a message
-    (digitnet.images says why); a file the picker refused itself would leave the old answer standing.
+    (digitnet.reading.images says why); a file the picker refused itself would leave the old answer standing.
     """
     upload = st.file_uploader("A photo or scan of one digit", key="upload")
     return (upload.getvalue(), upload.name) if upload is not None else None

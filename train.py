@@ -17,14 +17,12 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from digitnet.augment import AugmentConfig, StrokeAugmentConfig
-from digitnet.checkpoint import make_checkpoint, save_checkpoint
 from digitnet.constants import DEFAULT_CHECKPOINT, NOT_A_DIGIT, NUM_CLASSES
-from digitnet.data import DataConfig, load_pendigits, load_unipen, resolve_data_dir
-from digitnet.drawn import read_drawn
-from digitnet.feedback import FeedbackError
-from digitnet.finetune import ExtraDataError, held_out_scores
-from digitnet.metrics import (
+from digitnet.learning.augment import AugmentConfig, StrokeAugmentConfig
+from digitnet.learning.data import DataConfig, load_pendigits, load_unipen, resolve_data_dir
+from digitnet.learning.drawn import read_drawn
+from digitnet.learning.extra import ExtraDataError, held_out_scores
+from digitnet.learning.metrics import (
     doubt_threshold,
     expected_calibration_error,
     fit_temperature,
@@ -32,12 +30,14 @@ from digitnet.metrics import (
     reliability,
     summarize,
 )
+from digitnet.learning.replacement import RefusedError, check_replacement, existing_model
+from digitnet.learning.splits import NEGATIVE_SPLITS, load_splits
+from digitnet.learning.strokes import TEST_WRITERS
+from digitnet.learning.training import TrainConfig, first_epoch_reaching, fit, pick_device, predict_logits, softmax_np
 from digitnet.model import DigitNet, ModelConfig, architecture, count_macs, count_parameters
-from digitnet.overwrite import RefusedError, check_replacement, existing_model
-from digitnet.predict import Predictor
-from digitnet.splits import NEGATIVE_SPLITS, load_splits
-from digitnet.strokes import TEST_WRITERS
-from digitnet.training import TrainConfig, first_epoch_reaching, fit, pick_device, predict_logits, softmax_np
+from digitnet.reading.predictor import Predictor
+from digitnet.storage.checkpoint import make_checkpoint, save_checkpoint
+from digitnet.storage.corrections import FeedbackError
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:

@@ -13,7 +13,7 @@ import base64
 import streamlit as st
 
 from digitnet.constants import CANVAS_SIZE, DEFAULT_BRUSH
-from digitnet.widgets import drawing_canvas
+from digitnet.ui.widgets import drawing_canvas
 
 st.set_page_config(page_title="Bare canvas", layout="wide")
 result = drawing_canvas("draw-canvas", CANVAS_SIZE, CANVAS_SIZE, DEFAULT_BRUSH)

@@ -14,8 +14,8 @@ canvas sends, -> the page reads the server's last reply (late when it is busy wi
 `--app bench/bare_canvas.py` times Streamlit and the canvas component alone (no model, no tabs), the
 floor under app.py's figures; alternate the two in the same hour to compare them.
 
-    python bench/browser.py --pages 20 --digits 100 --data-dir ../shared/data
-    python bench/browser.py --app bench/bare_canvas.py --pages 20 --digits 100 --data-dir ../shared/data
+    python -m bench.browser --pages 20 --digits 100 --data-dir ../shared/data
+    python -m bench.browser --app bench/bare_canvas.py --pages 20 --digits 100 --data-dir ../shared/data
 """
 
 from __future__ import annotations
@@ -23,16 +23,12 @@ from __future__ import annotations
 import argparse
 import math
 import statistics
-import sys
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))  # the browser helpers the tests use
-
 from playwright.sync_api import sync_playwright
 
-from browser import (
+from bench.chromium import (
     CANVAS,
     MIN_TIMED_POINTS,
     PAGE_TIMING_JS,
@@ -45,8 +41,8 @@ from browser import (
     wait_for_idle,
 )
 from digitnet.constants import CANVAS_RESET, CANVAS_SIZE, PROJECT_ROOT
-from digitnet.data import load_pendigits, resolve_data_dir
-from digitnet.strokes import TUNE_WRITERS, place_strokes
+from digitnet.learning.data import load_pendigits, resolve_data_dir
+from digitnet.learning.strokes import TUNE_WRITERS, place_strokes
 
 VIEWPORT = {"width": 1280, "height": 800}
 # The page's websocket, timed in the page: every message sent and received (an init script).

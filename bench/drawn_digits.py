@@ -7,30 +7,26 @@ countries), never trained or tuned on; with --writers tune, the writers settings
 the worst writers, per site, the confusions, and the styles peers misread (bench/styles.py); then
 sweeps over brush width, canvas size and colours. Seeded and deterministic.
 
-    python bench/drawn_digits.py --data-dir ../shared/data
+    python -m bench.drawn_digits --data-dir ../shared/data
 """
 
 from __future__ import annotations
 
 import argparse
-import sys
 import time
 from collections import Counter
 from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from styles import STYLES, style_of
-
+from bench.styles import STYLES, style_of
 from digitnet.constants import CANVAS_SIZE, DEFAULT_BRUSH
-from digitnet.data import load_pendigits, load_unipen, resolve_data_dir
-from digitnet.drawn import read_drawn
-from digitnet.metrics import expected_calibration_error
-from digitnet.predict import load_predictor
-from digitnet.strokes import HELD_OUT_WRITERS, PenDigit
-from digitnet.strokes import STYLES as CANVAS_STYLES
+from digitnet.learning.data import load_pendigits, load_unipen, resolve_data_dir
+from digitnet.learning.drawn import read_drawn
+from digitnet.learning.metrics import expected_calibration_error
+from digitnet.learning.strokes import HELD_OUT_WRITERS, PenDigit
+from digitnet.learning.strokes import STYLES as CANVAS_STYLES
+from digitnet.reading.predictor import load_predictor
 
 BRUSHES = (8, 12, 16, 20, 28, 36)  # pixels, thin pen to thick finger
 CANVASES = (280, 320, 400, 600)  # pixels, with the default brush

@@ -6,7 +6,7 @@ timed in the same run: the whole canvas resized to 28x28 with PIL, then pytorch/
 MNIST network (untrained: its weights do not change its speed). The ratio is ours / peer's.
 Then an upload: a 12-megapixel JPEG photo of a digit on paper, from its bytes to the answer.
 
-    python bench/inference.py
+    python -m bench.inference
 """
 
 from __future__ import annotations
@@ -14,23 +14,19 @@ from __future__ import annotations
 import argparse
 import io
 import statistics
-import sys
 import time
-from pathlib import Path
 
 import numpy as np
 import torch
 from PIL import Image
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
+from bench.synth.scenes import digit_ink, photo_of_digit
 from digitnet.constants import CANVAS_SIZE, DEFAULT_BRUSH
-from digitnet.explain import occlusion_map
-from digitnet.images import read_image
-from digitnet.predict import load_predictor
-from digitnet.preprocess import preprocess
-from digitnet.scenes import digit_ink, photo_of_digit
-from digitnet.strokes import PenDigit, draw_strokes, place_strokes
+from digitnet.learning.strokes import PenDigit, draw_strokes, place_strokes
+from digitnet.reading.explain import occlusion_map
+from digitnet.reading.images import read_image
+from digitnet.reading.predictor import load_predictor
+from digitnet.reading.preprocess import preprocess
 
 SEVEN = (np.float32([[100, 100], [300, 100], [180, 400]]),)  # a 7 in tablet units
 PHOTO_SIZE = (4000, 3000)  # a 12-megapixel phone photo

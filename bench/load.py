@@ -9,7 +9,7 @@ mouse-up -> the page showing the new prediction. Reports the latency distributio
 before and after, and the CPU time spent by the server and by chromium, which says whether the
 server or the browsers were the limit.
 
-    python bench/load.py --sessions 1 10 20 40 --digits 4 --data-dir ../shared/data
+    python -m bench.load --sessions 1 10 20 40 --digits 4 --data-dir ../shared/data
 """
 
 from __future__ import annotations
@@ -19,17 +19,12 @@ import asyncio
 import math
 import random
 import statistics
-import sys
 import time
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))  # the browser helpers the tests use
 
 from playwright.async_api import TimeoutError as PlaywrightTimeout
 from playwright.async_api import async_playwright
 
-from browser import (
+from bench.chromium import (
     CANVAS,
     MIN_TIMED_POINTS,
     PREVIEW,
@@ -37,10 +32,10 @@ from browser import (
     launch_chromium,
     streamlit_server,
 )
+from bench.procs import CHROMIUM_PROGRAM, cpu_seconds, machine_busy_seconds, process_ids, rss_mb, server_pid
 from digitnet.constants import CANVAS_SIZE
-from digitnet.data import load_pendigits, resolve_data_dir
-from digitnet.strokes import TUNE_WRITERS, place_strokes
-from procs import CHROMIUM_PROGRAM, cpu_seconds, machine_busy_seconds, process_ids, rss_mb, server_pid
+from digitnet.learning.data import load_pendigits, resolve_data_dir
+from digitnet.learning.strokes import TUNE_WRITERS, place_strokes
 
 ANSWER_TIMEOUT = 30.0  # seconds a stroke may wait for its prediction before it counts as an error
 STAGGER = 5.0  # seconds over which the sessions arrive

@@ -9,28 +9,24 @@ brush, seed 0), reads them, and writes to --out:
 With --reading that file, prints how the reader's readings of the misread digits compare with the writers'
 labels, and the reader's own score on the digits the model read right (the control).
 
-    python bench/misread.py --data-dir ../shared/data
-    python bench/misread.py --reading reading.json
+    python -m bench.misread --data-dir ../shared/data
+    python -m bench.misread --reading reading.json
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import sys
 from collections import Counter
 from pathlib import Path
 
 import numpy as np
+from drawn_digits import sources
 from PIL import Image, ImageDraw
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from drawn_digits import sources
-
-from digitnet.data import resolve_data_dir
-from digitnet.drawn import drawn_pictures, read_drawn
-from digitnet.predict import load_predictor
+from digitnet.learning.data import resolve_data_dir
+from digitnet.learning.drawn import drawn_pictures, read_drawn
+from digitnet.reading.predictor import load_predictor
 
 TILE = 160  # pixels a drawing is shown at
 COLUMNS = 7

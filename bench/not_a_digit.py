@@ -1,6 +1,6 @@
 """Does DigitNet say "not a digit" when it should, and only then? Measured on drawings it never trained on.
 
-Negatives: the "test" split of `digitnet.negatives` (letters of other fonts and alphabets, shapes and
+Negatives: the "test" split of `digitnet.learning.negatives` (letters of other fonts and alphabets, shapes and
 scribbles of other kinds than training's), drawn on the app's canvas (320 px, transparent) with
 several brushes. Real digits: the held-out writers' pen digits (pendigits 21-30, UNIPEN's held-out
 sites) drawn the same way, and the MNIST test set as stored. Everything goes through `Predictor`.
@@ -8,26 +8,23 @@ Prints, per kind of negative, the share refused and the share shown as a confide
 and top probability >= the doubt threshold), then the share of real digits refused, overall and per
 digit. Seeded and deterministic.
 
-    python bench/not_a_digit.py --data-dir ../shared/data
+    python -m bench.not_a_digit --data-dir ../shared/data
 """
 
 from __future__ import annotations
 
 import argparse
-import sys
 import time
 from collections import defaultdict
 from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
 from digitnet.constants import CANVAS_SIZE, DEFAULT_BRUSH
-from digitnet.data import load_mnist, load_pendigits, load_unipen, resolve_data_dir
-from digitnet.negatives import FAMILIES, kind_family, negative_drawings, place_drawing
-from digitnet.predict import Prediction, Predictor, load_predictor, readable_inputs
-from digitnet.strokes import STYLES, TEST_WRITERS, PenDigit, draw_strokes, render_on_canvas
+from digitnet.learning.data import load_mnist, load_pendigits, load_unipen, resolve_data_dir
+from digitnet.learning.negatives import FAMILIES, kind_family, negative_drawings, place_drawing
+from digitnet.learning.strokes import STYLES, TEST_WRITERS, PenDigit, draw_strokes, render_on_canvas
+from digitnet.reading.predictor import Prediction, Predictor, load_predictor, readable_inputs
 
 BRUSHES = (8, DEFAULT_BRUSH, 28)  # pixels: thin pen, the app's default, a finger
 BATCH = 500  # drawings read at a time

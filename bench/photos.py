@@ -8,28 +8,25 @@ digit found, or several marks) counts as not read right. Blank sheets and marks 
 measure the refusals; scan-like MNIST pictures measure scans. With --split tune the pictures are
 made from MNIST training digits and pen writers 17-20: thresholds are chosen on those, never here.
 
-    python bench/photos.py --data-dir ../shared/data                 # about 2,200 pictures
-    python bench/photos.py --data-dir ../shared/data --per-condition 20 --split tune
+    python -m bench.photos --data-dir ../shared/data                 # about 2,200 pictures
+    python -m bench.photos --data-dir ../shared/data --per-condition 20 --split tune
 """
 
 from __future__ import annotations
 
 import argparse
-import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from digitnet.data import load_pendigits, resolve_data_dir
-from digitnet.images import read_image
-from digitnet.predict import load_predictor
-from digitnet.preprocess import EmptyImageError, SeveralMarksError
-from digitnet.scenes import PHOTO_CONDITIONS, digit_ink, photo_of_digit, scan_of_digit, scribble_ink
-from digitnet.strokes import HELD_OUT_WRITERS
+from bench.synth.scenes import PHOTO_CONDITIONS, digit_ink, photo_of_digit, scan_of_digit, scribble_ink
+from digitnet.learning.data import load_pendigits, resolve_data_dir
+from digitnet.learning.strokes import HELD_OUT_WRITERS
+from digitnet.reading.images import read_image
+from digitnet.reading.pixels import EmptyImageError, SeveralMarksError
+from digitnet.reading.predictor import load_predictor
 
 SCANS, BLANK, MARKS = "scan-like MNIST", "blank sheet", "non-digit marks"
 

@@ -3,18 +3,15 @@
 Each run takes as long as `python train.py` (9-19 minutes on two quiet cores). Checkpoints go to a
 temp folder; the committed one is not touched.
 
-    python bench/seeds.py --seeds 0 1 2 --data-dir ../shared/data
+    python -m bench.seeds --seeds 0 1 2 --data-dir ../shared/data
 """
 
 from __future__ import annotations
 
 import argparse
 import statistics
-import sys
 import tempfile
 from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import train
 

@@ -9,7 +9,7 @@ the server's answer time (message sent -> the run that shows the prediction has 
 (no answer, an answer without a prediction, an exception on the page), the server's CPU and memory.
 A person sees this plus the canvas's 200 ms wait before it sends and their browser's drawing.
 
-    python bench/server_load.py --sessions 1 10 20 40 80 --strokes 20 --data-dir ../shared/data
+    python -m bench.server_load --sessions 1 10 20 40 80 --strokes 20 --data-dir ../shared/data
 """
 
 from __future__ import annotations
@@ -20,28 +20,22 @@ import base64
 import io
 import json
 import random
-import sys
 import time
 from pathlib import Path
 
 import numpy as np
 import websockets
 from PIL import Image
+from playwright.async_api import async_playwright
 from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))  # the browser helpers the tests use
-
-from playwright.async_api import async_playwright
-
-from browser import CANVAS, NEW_PREVIEW_JS, PREVIEW_JS, launch_chromium, streamlit_server
+from bench.chromium import CANVAS, NEW_PREVIEW_JS, PREVIEW_JS, launch_chromium, streamlit_server
+from bench.load import ANSWER_TIMEOUT, STAGGER, THINK, TIMING_JS, draw_stroke, latency_cells
+from bench.procs import cpu_seconds, rss_mb, server_pid
 from digitnet.constants import CANVAS_SIZE, DEFAULT_BRUSH
-from digitnet.data import load_pendigits, resolve_data_dir
-from digitnet.strokes import TUNE_WRITERS, render_on_canvas
-from load import ANSWER_TIMEOUT, STAGGER, THINK, TIMING_JS, draw_stroke, latency_cells
-from procs import cpu_seconds, rss_mb, server_pid
+from digitnet.learning.data import load_pendigits, resolve_data_dir
+from digitnet.learning.strokes import TUNE_WRITERS, render_on_canvas
 
 
 async def record_messages(url: str) -> tuple[list[bytes], BackMsg]:

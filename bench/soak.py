@@ -6,29 +6,22 @@ each answer. Prints the server's resident memory after the first prediction and 
 predictions, and its growth from the page's first drawing and from the first prediction (torch's first
 forward pass makes its working memory, ~50 MiB, once per server).
 
-    python bench/soak.py --predictions 2000
+    python -m bench.soak --predictions 2000
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import sys
 import time
-from pathlib import Path
 
 import numpy as np
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))  # the browser helpers the tests use
-
 from playwright.async_api import async_playwright
 
-from browser import CANVAS, launch_chromium, streamlit_server
+from bench.chromium import CANVAS, launch_chromium, streamlit_server
+from bench.load import TIMING_JS, clear, draw_stroke, time_answer
+from bench.procs import rss_mb, server_pid
 from digitnet.constants import CANVAS_SIZE
-from load import TIMING_JS, clear, draw_stroke, time_answer
-from procs import rss_mb, server_pid
 
 CLEAR_EVERY = 25  # strokes: a canvas full of scribbles stops looking like a digit
 STROKE_POINTS = 8

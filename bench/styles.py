@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from digitnet.strokes import PenDigit, resample
+from digitnet.learning.strokes import PenDigit, resample
 
 
 def is_straight(stroke: np.ndarray) -> bool:

@@ -7,25 +7,21 @@ varying size, slant, baseline and spacing, drawn like the canvas, segmented and 
 `Predictor.predict_number`. Reports exact whole-number accuracy and per-digit accuracy,
 with gaps between digits and with neighbours touching. Seeded and deterministic.
 
-    python bench/whole_numbers.py --data-dir ../shared/data
+    python -m bench.whole_numbers --data-dir ../shared/data
 """
 
 from __future__ import annotations
 
 import argparse
-import sys
 import time
-from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
 from digitnet.constants import DEFAULT_BRUSH
-from digitnet.data import load_pendigits, load_unipen, resolve_data_dir
-from digitnet.predict import load_predictor
-from digitnet.preprocess import EmptyImageError
-from digitnet.strokes import HELD_OUT_WRITERS, STYLES, compose_number, draw_strokes
+from digitnet.learning.data import load_pendigits, load_unipen, resolve_data_dir
+from digitnet.learning.strokes import HELD_OUT_WRITERS, STYLES, compose_number, draw_strokes
+from digitnet.reading.pixels import EmptyImageError
+from digitnet.reading.predictor import load_predictor
 
 
 def read_numbers(predictor, by_writer: dict, length: int, count: int, touching: bool, seed: int) -> tuple[float, float]:

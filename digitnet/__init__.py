@@ -9,17 +9,18 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING
 
-from digitnet.preprocess import EmptyImageError, SeveralMarksError, preprocess
+from digitnet.reading.pixels import EmptyImageError, SeveralMarksError
+from digitnet.reading.preprocess import preprocess
 
 if TYPE_CHECKING:
-    from digitnet.checkpoint import CheckpointError
-    from digitnet.predict import Prediction, Predictor, load_predictor
+    from digitnet.reading.predictor import Prediction, Predictor, load_predictor
+    from digitnet.storage.checkpoint import CheckpointError
 
 _LAZY = {
-    "CheckpointError": "digitnet.checkpoint",
-    "Prediction": "digitnet.predict",
-    "Predictor": "digitnet.predict",
-    "load_predictor": "digitnet.predict",
+    "CheckpointError": "digitnet.storage.checkpoint",
+    "Prediction": "digitnet.reading.predictor",
+    "Predictor": "digitnet.reading.predictor",
+    "load_predictor": "digitnet.reading.predictor",
 }
 
 __all__ = [

@@ -12,9 +12,8 @@ import pandas as pd
 import streamlit as st
 
 from digitnet.constants import RETRAIN_HINT
-from digitnet.feedback import FeedbackError, FeedbackStore
-from digitnet.present import enlarge_pixels
-from digitnet.report import (
+from digitnet.storage.corrections import FeedbackError, FeedbackStore
+from digitnet.ui.report import (
     confusion_records,
     curve_records,
     drawn_sentences,
@@ -23,6 +22,7 @@ from digitnet.report import (
     mistake_pictures,
     reliability_records,
 )
+from digitnet.ui.words import enlarge_pixels
 
 GALLERY_COLUMNS = 6
 # `feedback_export = true` in .streamlit/secrets.toml lets this page offer every visitor's drawings as a zip:

@@ -72,8 +72,8 @@ def synthetic_digits(count: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
 
 def held_out_pen_digits() -> list:
     """Pen digits of the held-out writers from the data root; skip (fail in CI) if they are not there."""
-    from digitnet.data import load_pendigits, resolve_data_dir
-    from digitnet.strokes import TEST_WRITERS
+    from digitnet.learning.data import load_pendigits, resolve_data_dir
+    from digitnet.learning.strokes import TEST_WRITERS
 
     try:
         return load_pendigits(resolve_data_dir(None), TEST_WRITERS)
@@ -83,7 +83,7 @@ def held_out_pen_digits() -> list:
 
 def mnist_or_skip(train: bool) -> tuple:
     """MNIST from the data root (downloaded if it can be); skip (fail in CI) with the loader's one line if not."""
-    from digitnet.data import load_mnist, resolve_data_dir
+    from digitnet.learning.data import load_mnist, resolve_data_dir
 
     try:
         return load_mnist(resolve_data_dir(None), train=train)
@@ -125,8 +125,8 @@ def tiny_checkpoint(tmp_path: Path) -> Path:
     """A checkpoint of an untrained small model (seeded), for tests of loading and predicting."""
     import torch
 
-    from digitnet.checkpoint import make_checkpoint, save_checkpoint
     from digitnet.model import DigitNet, ModelConfig
+    from digitnet.storage.checkpoint import make_checkpoint, save_checkpoint
 
     torch.manual_seed(0)
     model = DigitNet(ModelConfig(stem_channels=4, mid_channels=8, top_channels=8))
@@ -139,8 +139,8 @@ def constant_checkpoint(path: Path, logits: list[float], metadata: dict, reject_
     """A tiny checkpoint whose model answers `logits` whatever it is shown (its last layer: weights 0, bias set)."""
     import torch
 
-    from digitnet.checkpoint import make_checkpoint, save_checkpoint
     from digitnet.model import DigitNet, ModelConfig
+    from digitnet.storage.checkpoint import make_checkpoint, save_checkpoint
 
     model = DigitNet(ModelConfig(stem_channels=4, mid_channels=8, top_channels=8, reject_class=reject_class))
     last = model.classifier[-1]

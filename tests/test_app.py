@@ -15,7 +15,7 @@ from streamlit.testing.v1 import AppTest
 
 from conftest import draw_dot, draw_seven
 from digitnet.constants import NOT_A_DIGIT, PROJECT_ROOT
-from digitnet.present import REHEARSAL
+from digitnet.ui.words import REHEARSAL
 
 APP = str(PROJECT_ROOT / "app.py")
 EMPTY_PROMPT = "Draw a digit on the canvas"
@@ -157,7 +157,7 @@ def test_an_uploaded_photo_is_read_like_a_drawing(app: AppTest, tiny_checkpoint:
 def test_an_uploaded_photo_of_a_number_offers_the_number_reader(app: AppTest):
     from test_photos import SIZE, two_digits_ink
 
-    from digitnet.scenes import photo_of_digit
+    from bench.synth.scenes import photo_of_digit
 
     jpeg = photo_of_digit(two_digits_ink, np.random.default_rng(3), "plain", size=SIZE)
     app.file_uploader(key="upload").set_value(("number.jpg", jpeg, "image/jpeg")).run()
@@ -225,7 +225,7 @@ def test_correcting_a_drawing_twice_then_confirming_it_keeps_one_record_with_the
     app: AppTest, tiny_checkpoint: Path
 ):
     from digitnet import load_predictor
-    from digitnet.feedback import FeedbackStore
+    from digitnet.storage.corrections import FeedbackStore
 
     store = FeedbackStore(tiny_checkpoint.parent / "feedback.sqlite3")
     draw(app, draw_seven(size=320))
@@ -246,7 +246,7 @@ def test_correcting_a_drawing_twice_then_confirming_it_keeps_one_record_with_the
 
 
 def test_a_drawing_read_as_a_digit_can_be_marked_as_no_digit(app: AppTest, tiny_checkpoint: Path):
-    from digitnet.feedback import FeedbackStore
+    from digitnet.storage.corrections import FeedbackStore
 
     draw(app, draw_seven(size=320))
     assert wrong_control(app).options == [*"0123456789", "not a digit"]
@@ -259,7 +259,7 @@ def test_a_drawing_read_as_a_digit_can_be_marked_as_no_digit(app: AppTest, tiny_
 def test_a_new_drawing_gets_empty_feedback_controls_and_the_old_choice_stays_with_the_old(
     app: AppTest, tiny_checkpoint: Path
 ):
-    from digitnet.feedback import FeedbackStore
+    from digitnet.storage.corrections import FeedbackStore
 
     draw(app, draw_seven(size=320))
     wrong_control(app).set_value(4).run()

@@ -11,7 +11,7 @@ from PIL import Image
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
 
-from browser import (
+from bench.chromium import (
     CANVAS,
     CHROMIUM,
     METRIC,
@@ -30,7 +30,7 @@ from browser import (
 )
 from conftest import held_out_pen_digits, skip_or_fail
 from digitnet.constants import CANVAS_SIZE, DEFAULT_BRUSH, PROJECT_ROOT
-from digitnet.strokes import STYLES, PenDigit, draw_strokes, place_strokes
+from digitnet.learning.strokes import STYLES, PenDigit, draw_strokes, place_strokes
 
 pytestmark = [pytest.mark.browser, pytest.mark.data]
 SCREENSHOT = PROJECT_ROOT / "docs" / "screenshot.png"
@@ -207,7 +207,7 @@ def test_the_model_page_opens(chromium, url, tmp_path):
 
 def test_a_three_digit_number_is_read_on_the_number_tab(chromium, url):
     from digitnet import load_predictor
-    from digitnet.strokes import compose_number
+    from digitnet.learning.strokes import compose_number
 
     page = new_page(chromium, viewport={"width": 1280, "height": 1000})
     page.goto(url)

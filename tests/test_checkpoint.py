@@ -10,8 +10,8 @@ import pytest
 import torch
 
 from digitnet import CheckpointError, load_predictor
-from digitnet.checkpoint import load_checkpoint, make_checkpoint, save_checkpoint
 from digitnet.model import DigitNet, ModelConfig, normalize
+from digitnet.storage.checkpoint import load_checkpoint, make_checkpoint, save_checkpoint
 
 
 def test_round_trip_gives_the_same_logits(tiny_checkpoint: Path):

@@ -10,9 +10,9 @@ import pytest
 from conftest import held_out_pen_digits, mnist_or_skip, skip_or_fail
 from digitnet import load_predictor
 from digitnet.constants import DEFAULT_CHECKPOINT
-from digitnet.data import resolve_data_dir
-from digitnet.drawn import read_drawn
-from digitnet.metrics import expected_calibration_error
+from digitnet.learning.data import resolve_data_dir
+from digitnet.learning.drawn import read_drawn
+from digitnet.learning.metrics import expected_calibration_error
 
 pytestmark = pytest.mark.data
 
@@ -53,7 +53,7 @@ def test_drawings_by_held_out_writers_are_read_at_least_98_percent(predictor):
 
 
 def test_drawings_from_held_out_unipen_sites_are_read_at_least_98_percent(predictor):
-    from digitnet.data import load_unipen
+    from digitnet.learning.data import load_unipen
 
     digits = load_unipen(resolve_data_dir(None), "test")
     if not digits:

@@ -7,7 +7,7 @@ import pytest
 
 from conftest import draw_seven
 from digitnet import load_predictor, preprocess
-from digitnet.explain import occluded_copies, occlusion_map, overlay
+from digitnet.reading.explain import occluded_copies, occlusion_map, overlay
 
 
 @pytest.fixture(scope="module")

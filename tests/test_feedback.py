@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 
 from digitnet.constants import NOT_A_DIGIT, PROJECT_ROOT
-from digitnet.feedback import LABEL_CHECK, SCHEMA, Drawing, FeedbackError, FeedbackStore
+from digitnet.storage.corrections import LABEL_CHECK, SCHEMA, Drawing, FeedbackError, FeedbackStore
 
 
 def drawing(label: int = 7, seed: int = 0) -> Drawing:
@@ -79,10 +79,8 @@ def test_eight_threads_saving_fifty_each_keep_all_four_hundred(tmp_path):
 
 
 WRITER = """
-import sys, numpy as np
-sys.path[:0] = [{root!r}, {tests!r}]
 from test_feedback import drawing
-from digitnet.feedback import FeedbackStore
+from digitnet.storage.corrections import FeedbackStore
 store = FeedbackStore({db!r})
 for i in range(100000):
     print(store.save(drawing(seed=i)), flush=True)
@@ -91,8 +89,10 @@ for i in range(100000):
 
 def test_a_process_killed_while_writing_leaves_every_acknowledged_record(tmp_path):
     db = tmp_path / "db.sqlite3"
-    script = WRITER.format(root=str(PROJECT_ROOT), tests=str(PROJECT_ROOT / "tests"), db=str(db))
-    writer = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    script = WRITER.format(db=str(db))
+    # run from tests/ so that the writer imports the drawing these tests make; digitnet is installed
+    tests = PROJECT_ROOT / "tests"
+    writer = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True, cwd=tests)
     acknowledged = []
     deadline = time.monotonic() + 60
     while len(acknowledged) < 30 and time.monotonic() < deadline:
@@ -172,7 +172,7 @@ def test_a_database_of_digits_only_is_upgraded_to_take_not_a_digit_and_keeps_its
 def test_a_damaged_row_is_a_feedback_error_and_the_cli_says_it_in_one_line(tmp_path, capsys):
     import sqlite3
 
-    from digitnet.__main__ import main as cli
+    from digitnet.cli import main as cli
 
     db = tmp_path / "db.sqlite3"
     FeedbackStore(db).save(drawing())
@@ -224,7 +224,7 @@ def test_export_writes_pngs_and_a_csv_matching_the_records(tmp_path):
 
 
 def test_the_cli_exports_the_database(tmp_path, capsys):
-    from digitnet.__main__ import main as cli
+    from digitnet.cli import main as cli
 
     db = tmp_path / "db.sqlite3"
     FeedbackStore(db).save(drawing())
@@ -244,7 +244,7 @@ def test_a_damaged_database_gives_a_clear_message(tmp_path):
 def test_setting_up_a_new_file_that_another_connection_holds_is_tried_again(tmp_path):
     import sqlite3
 
-    from digitnet import feedback
+    from digitnet.storage import corrections as feedback
 
     class LockedTwice:  # what a connection sees while another one is switching the new file to WAL
         def __init__(self, connection: sqlite3.Connection) -> None:

@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 from PIL import Image
 from test_images_and_cli import EPS
-from test_train import feedback_db
 
 from digitnet.constants import PROJECT_ROOT
-from digitnet.feedback import FeedbackStore
-from digitnet.finetune import ExtraDataError, load_extra
+from digitnet.learning.extra import ExtraDataError, load_extra
+from digitnet.storage.corrections import FeedbackStore
+from test_train import feedback_db
 
 
 @pytest.fixture

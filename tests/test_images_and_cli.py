@@ -11,8 +11,8 @@ import pytest
 from PIL import Image
 
 from conftest import draw_seven
-from digitnet.__main__ import main as cli
-from digitnet.images import MAX_PIXELS, ImageReadError, read_image
+from digitnet.cli import main as cli
+from digitnet.reading.images import MAX_PIXELS, ImageReadError, read_image
 
 
 def png_bytes(image: Image.Image, fmt: str = "PNG", **options) -> bytes:

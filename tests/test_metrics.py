@@ -8,7 +8,7 @@ import torch
 from sklearn.metrics import accuracy_score, precision_recall_fscore_support
 from sklearn.metrics import confusion_matrix as sk_confusion_matrix
 
-from digitnet.metrics import (
+from digitnet.learning.metrics import (
     confusion_matrix,
     doubt_threshold,
     expected_calibration_error,

@@ -11,7 +11,7 @@ from streamlit.testing.v1 import AppTest
 
 import train
 from digitnet.constants import PROJECT_ROOT
-from digitnet.report import curve_records, mistake_pictures
+from digitnet.ui.report import curve_records, mistake_pictures
 
 PAGE = str(PROJECT_ROOT / "pages" / "1_The_model.py")
 
@@ -87,9 +87,8 @@ def test_mistake_pixels_round_trip_from_training_to_the_gallery(smoke_run):
 
 
 def test_the_collected_drawings_are_an_operators_download_built_only_when_asked(monkeypatch, smoke_run, tmp_path):
+    from digitnet.storage.corrections import FeedbackStore
     from test_feedback import drawing
-
-    from digitnet.feedback import FeedbackStore
 
     checkpoint, _ = smoke_run
     db = tmp_path / "fb.sqlite3"

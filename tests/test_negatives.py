@@ -7,9 +7,9 @@ import itertools
 import numpy as np
 import pytest
 
-from digitnet import negatives
-from digitnet.preprocess import preprocess
-from digitnet.strokes import draw_strokes
+from digitnet.learning import negatives
+from digitnet.learning.strokes import draw_strokes
+from digitnet.reading.preprocess import preprocess
 
 
 @pytest.fixture(autouse=True)
@@ -93,7 +93,7 @@ def test_training_writers_digits_give_fragments_and_overlays_but_never_in_test(m
 
 
 def test_digits_of_straight_strokes_give_no_fragment_instead_of_looping():
-    from digitnet.strokes import PenDigit
+    from digitnet.learning.strokes import PenDigit
 
     bar = PenDigit(3, 1, (np.float32([[0, 0], [100, 0], [200, 0]]),))
     assert negatives._fragment((bar,), np.random.default_rng(0)) is None

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from conftest import constant_checkpoint, draw_seven
-from digitnet.__main__ import main as cli
-from digitnet.predict import load_predictor
+from digitnet.cli import main as cli
+from digitnet.reading.predictor import load_predictor
 
 SEVEN = draw_seven(size=320)
 

@@ -8,9 +8,9 @@ import pytest
 
 from conftest import held_out_pen_digits
 from digitnet.constants import CANVAS_SIZE, DEFAULT_BRUSH, DEFAULT_CHECKPOINT
-from digitnet.predict import load_predictor
-from digitnet.preprocess import preprocess
-from digitnet.strokes import draw_strokes, render_on_canvas
+from digitnet.learning.strokes import draw_strokes, render_on_canvas
+from digitnet.reading.predictor import load_predictor
+from digitnet.reading.preprocess import preprocess
 
 PREDICTOR = load_predictor(DEFAULT_CHECKPOINT)
 

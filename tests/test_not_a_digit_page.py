@@ -9,8 +9,8 @@ from PIL import Image
 
 from conftest import draw_seven
 from digitnet.constants import NOT_A_DIGIT
-from digitnet.feedback import FeedbackStore
-from digitnet.present import IF_A_DIGIT, NOT_A_DIGIT_HEADLINE, NOT_A_DIGIT_WORDS
+from digitnet.storage.corrections import FeedbackStore
+from digitnet.ui.words import IF_A_DIGIT, NOT_A_DIGIT_HEADLINE, NOT_A_DIGIT_WORDS
 from test_app import canvas_value, draw, open_page
 
 

@@ -1,4 +1,4 @@
-"""Photos of a digit on paper, made by digitnet.scenes: the paper decides the background, only the digit is ink."""
+"""Photos of a digit on paper, made by bench.synth.scenes: the paper decides the background, only the digit is ink."""
 
 from __future__ import annotations
 
@@ -6,12 +6,14 @@ import numpy as np
 import pytest
 from scipy import ndimage
 
-from digitnet.__main__ import main as cli
-from digitnet.images import read_image
-from digitnet.preprocess import EmptyImageError, SeveralMarksError, ink_map, preprocess
-from digitnet.scenes import digit_ink, photo_of_digit
-from digitnet.segment import segment_digits
-from digitnet.strokes import PenDigit
+from bench.synth.scenes import digit_ink, photo_of_digit
+from digitnet.cli import main as cli
+from digitnet.learning.strokes import PenDigit
+from digitnet.reading.images import read_image
+from digitnet.reading.ink import ink_map
+from digitnet.reading.pixels import EmptyImageError, SeveralMarksError
+from digitnet.reading.preprocess import preprocess
+from digitnet.reading.segment import segment_digits
 
 SEVEN = PenDigit(7, 0, (np.float32([[100, 100], [300, 100], [180, 400]]),))
 ONE = PenDigit(1, 0, (np.float32([[250, 60], [250, 440]]),))

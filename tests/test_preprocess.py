@@ -11,7 +11,9 @@ from PIL import Image, ImageDraw
 
 from conftest import draw_dot, draw_seven
 from digitnet import EmptyImageError, preprocess
-from digitnet.preprocess import alpha_channel, center_by_mass, ink_bounding_box, ink_map, to_float
+from digitnet.reading.ink import alpha_channel, ink_map
+from digitnet.reading.pixels import to_float
+from digitnet.reading.preprocess import center_by_mass, ink_bounding_box
 
 
 def center_of_mass(image: np.ndarray) -> tuple[float, float]:

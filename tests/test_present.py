@@ -8,8 +8,8 @@ import io
 import numpy as np
 from PIL import Image
 
-from digitnet.predict import Prediction
-from digitnet.present import (
+from digitnet.reading.predictor import Prediction
+from digitnet.ui.words import (
     a_digit,
     confidence_sentence,
     count_of,

@@ -10,8 +10,8 @@ from PIL import Image, ImageDraw
 
 from conftest import held_out_pen_digits
 from digitnet import EmptyImageError, load_predictor
-from digitnet.segment import segment_digits
-from digitnet.strokes import STYLES, compose_number, draw_strokes
+from digitnet.learning.strokes import STYLES, compose_number, draw_strokes
+from digitnet.reading.segment import segment_digits
 
 
 def canvas(draw_on, size=(600, 200)) -> np.ndarray:

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from conftest import PEN_SEVEN
-from digitnet.augment import StrokeAugmentConfig, distort_strokes
-from digitnet.strokes import (
+from digitnet.learning.augment import StrokeAugmentConfig, distort_strokes
+from digitnet.learning.strokes import (
     UNIPEN_TEST_SITES,
     draw_strokes,
     parse_unipen_sample,

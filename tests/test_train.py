@@ -13,10 +13,10 @@ import torch
 import train
 from conftest import synthetic_digits
 from digitnet import load_predictor
-from digitnet.augment import AugmentConfig, augment
 from digitnet.constants import NOT_A_DIGIT
+from digitnet.learning.augment import AugmentConfig, augment
+from digitnet.learning.training import TrainConfig, fit
 from digitnet.model import DigitNet, ModelConfig
-from digitnet.training import TrainConfig, fit
 
 
 def tensors(count: int, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
@@ -72,7 +72,7 @@ def test_missing_pen_digits_say_where_to_get_them(data_root: Path, tmp_path: Pat
 
 def feedback_db(path: Path, count: int, no_digits: int = 0) -> Path:
     """A feedback database of synthetic corrected drawings, and `no_digits` speckled ones marked as not a digit."""
-    from digitnet.feedback import Drawing, FeedbackStore
+    from digitnet.storage.corrections import Drawing, FeedbackStore
 
     images, labels = synthetic_digits(count, seed=5)
     speckles = (np.random.default_rng(5).random((no_digits, 28, 28)) < 0.2).astype(np.uint8) * 255
@@ -83,7 +83,7 @@ def feedback_db(path: Path, count: int, no_digits: int = 0) -> Path:
 
 
 def test_collected_drawings_are_trained_on_and_measured_before_and_after(data_root: Path, tmp_path: Path):
-    from digitnet.finetune import is_held_out, load_extra
+    from digitnet.learning.extra import is_held_out, load_extra
 
     db = feedback_db(tmp_path / "fb.sqlite3", 40)
     images, _ = load_extra(db)  # identical synthetic pictures are one drawing: fewer than 40
@@ -99,7 +99,7 @@ def test_collected_drawings_are_trained_on_and_measured_before_and_after(data_ro
 
 
 def test_drawings_marked_as_no_digit_train_the_refusal_and_are_measured_by_it(data_root: Path, tmp_path: Path, capsys):
-    from digitnet.finetune import is_held_out, load_extra
+    from digitnet.learning.extra import is_held_out, load_extra
 
     db = feedback_db(tmp_path / "fb.sqlite3", 20, no_digits=30)
     images, labels = load_extra(db)
@@ -126,7 +126,8 @@ def test_a_model_worse_on_validation_is_refused_and_kept_unless_forced(data_root
     out = tmp_path / "m.pt"
     train.main(smoke_flags(data_root, out))
     written, metrics = out.read_bytes(), out.with_suffix(".json").read_bytes()
-    monkeypatch.setattr("digitnet.overwrite.MAX_VAL_DROP", -1.0)  # demand 100 points better: any new model is worse
+    # demand 100 points better: any new model is worse
+    monkeypatch.setattr("digitnet.learning.replacement.MAX_VAL_DROP", -1.0)
     with pytest.raises(train.RefusedError, match=rf"Kept {re.escape(str(out))}: the new model is worse on validation"):
         train.main(smoke_flags(data_root, out))
     assert out.read_bytes() == written and out.with_suffix(".json").read_bytes() == metrics
@@ -140,8 +141,8 @@ def test_a_model_worse_on_validation_is_refused_and_kept_unless_forced(data_root
 def test_a_file_at_out_that_is_not_a_readable_checkpoint_stops_the_run_before_training(
     data_root, tmp_path, tiny_checkpoint, monkeypatch, kind
 ):
-    from digitnet.checkpoint import load_checkpoint, save_checkpoint
     from digitnet.model import ModelConfig
+    from digitnet.storage.checkpoint import load_checkpoint, save_checkpoint
 
     out = tmp_path / ("photo.png" if kind == "a photo" else "old.pt")
     if kind == "a photo":
@@ -163,7 +164,7 @@ def test_a_file_at_out_that_is_not_a_readable_checkpoint_stops_the_run_before_tr
 
 
 def test_a_drawing_never_changes_side_as_more_are_collected(tmp_path: Path):
-    from digitnet.finetune import load_extra, split_extra
+    from digitnet.learning.extra import load_extra, split_extra
 
     def sides(images: torch.Tensor) -> dict[bytes, bool]:
         kept, held = split_extra((images, torch.zeros(len(images), dtype=torch.long)), seed=0)
@@ -172,7 +173,7 @@ def test_a_drawing_never_changes_side_as_more_are_collected(tmp_path: Path):
     db = tmp_path / "fb.sqlite3"
     feedback_db(db, 30)
     first = sides(load_extra(db)[0])
-    from digitnet.feedback import Drawing, FeedbackStore
+    from digitnet.storage.corrections import Drawing, FeedbackStore
 
     images, labels = synthetic_digits(170, seed=6)
     for image, label in zip(images, labels, strict=True):
@@ -184,8 +185,8 @@ def test_a_drawing_never_changes_side_as_more_are_collected(tmp_path: Path):
 
 
 def test_the_export_zip_gives_the_same_drawings_as_the_database(tmp_path: Path):
-    from digitnet.feedback import FeedbackStore
-    from digitnet.finetune import load_extra
+    from digitnet.learning.extra import load_extra
+    from digitnet.storage.corrections import FeedbackStore
 
     db = feedback_db(tmp_path / "fb.sqlite3", 6, no_digits=2)
     FeedbackStore(db).export(tmp_path / "fb.zip")

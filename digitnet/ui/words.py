@@ -10,7 +10,7 @@ import numpy as np
 from PIL import Image
 
 if TYPE_CHECKING:  # the page imports this before torch is loaded
-    from digitnet.predict import Prediction
+    from digitnet.reading.predictor import Prediction
 
 from digitnet.constants import CANVAS_SIZE, NOT_A_DIGIT
 

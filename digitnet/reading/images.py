@@ -8,7 +8,7 @@ from pathlib import Path
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from digitnet.photo import PHOTO_SIDE
+from digitnet.reading.photo import PHOTO_SIDE
 
 MAX_FILE_BYTES = 10 * 1024 * 1024  # 10 MB: a phone photo fits, a disk-filling upload does not
 MAX_PIXELS = 40_000_000  # 40 megapixels, checked from the header before any pixel is decoded

@@ -9,10 +9,9 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from digitnet.augment import StrokeAugmentConfig, distort_strokes
 from digitnet.constants import DATA_ENV_VAR, DEFAULT_DATA_DIR
-from digitnet.preprocess import EmptyImageError, preprocess
-from digitnet.strokes import (
+from digitnet.learning.augment import StrokeAugmentConfig, distort_strokes
+from digitnet.learning.strokes import (
     PENDIGITS_FILE,
     UNIPEN_FILE,
     PenDigit,
@@ -22,6 +21,8 @@ from digitnet.strokes import (
     read_unipen,
     split_unipen,
 )
+from digitnet.reading.pixels import EmptyImageError
+from digitnet.reading.preprocess import preprocess
 
 
 @dataclass(frozen=True)

@@ -11,11 +11,12 @@ import numpy as np
 import torch
 from PIL import Image
 
-from digitnet.checkpoint import build_model, load_checkpoint
 from digitnet.constants import NOT_A_DIGIT, NUM_CLASSES, checkpoint_path
 from digitnet.model import DigitNet, FusedDigitNet, normalize
-from digitnet.preprocess import EmptyImageError, preprocess
-from digitnet.segment import Segmentation, segment_digits
+from digitnet.reading.pixels import EmptyImageError
+from digitnet.reading.preprocess import preprocess
+from digitnet.reading.segment import Segmentation, segment_digits
+from digitnet.storage.checkpoint import build_model, load_checkpoint
 
 
 @dataclass(frozen=True)

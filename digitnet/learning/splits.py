@@ -15,9 +15,9 @@ from pathlib import Path
 
 import torch
 
-from digitnet.augment import StrokeAugmentConfig
 from digitnet.constants import NOT_A_DIGIT
-from digitnet.data import (
+from digitnet.learning.augment import StrokeAugmentConfig
+from digitnet.learning.data import (
     UNIPEN_SOURCE,
     DataConfig,
     load_mnist,
@@ -26,9 +26,9 @@ from digitnet.data import (
     render_drawn_digits,
     split_validation,
 )
-from digitnet.finetune import load_extra, split_extra
-from digitnet.present import count_of
-from digitnet.strokes import FIT_WRITERS, TUNE_WRITERS, UNIPEN_FILE
+from digitnet.learning.extra import load_extra, split_extra
+from digitnet.learning.strokes import FIT_WRITERS, TUNE_WRITERS, UNIPEN_FILE
+from digitnet.ui.words import count_of
 
 Split = tuple[torch.Tensor, torch.Tensor]  # images (N, 1, 28, 28) in [0, 1], labels (N,)
 SMOKE_SIZES = {"train": 512, "val": 256, "test": 256}  # images per MNIST split with --smoke
@@ -43,7 +43,7 @@ def concat(*splits: Split) -> Split:
 
 def load_negatives(count: int, seed: int, split: str, data_dir: Path) -> Split:
     """`count` drawings that are no digit, labelled NOT_A_DIGIT."""
-    from digitnet.negatives import negative_images  # imported here: it loads stroke fonts
+    from digitnet.learning.negatives import negative_images  # imported here: it loads stroke fonts
 
     images = torch.from_numpy(negative_images(count, seed, split, data_dir)).unsqueeze(1)
     return images, torch.full((count,), NOT_A_DIGIT, dtype=torch.long)

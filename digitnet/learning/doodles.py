@@ -1,7 +1,7 @@
 """Drawings that are not digits, as pen strokes: scribbles, shapes, faces, pictures.
 
 Each generator takes a numpy Generator and returns a list of (N, 2) float arrays (x right, y down,
-in arbitrary units); `digitnet.negatives` adds the pen's wobble, names the kinds and renders them.
+in arbitrary units); `digitnet.learning.negatives` adds the pen's wobble, names the kinds and renders them.
 Nothing here may come out as a digit: no lone bar (a 1), no lone circle or ellipse (a 0).
 """
 

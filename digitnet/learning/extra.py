@@ -13,11 +13,11 @@ import numpy as np
 import torch
 
 from digitnet.constants import IMAGE_SIZE, NOT_A_DIGIT
-from digitnet.feedback import FeedbackStore
-from digitnet.images import MAX_FILE_BYTES, ImageReadError, read_image
+from digitnet.reading.images import MAX_FILE_BYTES, ImageReadError, read_image
+from digitnet.storage.corrections import FeedbackStore
 
 if TYPE_CHECKING:  # the training run passes its models in; loading one is not this module's job
-    from digitnet.predict import Predictor
+    from digitnet.reading.predictor import Predictor
 
 HELD_OUT = 0.2  # share of the collected drawings kept aside to measure before and after
 EXPORT_HINT = "python -m digitnet feedback export"

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from digitnet.constants import IMAGE_SIZE, checkpoint_path
-from digitnet.present import a_digit
+from digitnet.ui.words import a_digit
 
 # Each part of the page, and the fields of the JSON it reads: dotted paths, "*" for every entry of a list.
 SECTIONS = {

@@ -12,114 +12,14 @@ import numpy as np
 from PIL import Image
 
 from digitnet.constants import FIT_SIZE, IMAGE_SIZE
+from digitnet.reading.ink import raw_ink
+from digitnet.reading.pixels import MIN_CONTRAST, MIN_DIGIT_SIZE, NOISE_LEVEL, EmptyImageError, to_float
 
-NOISE_LEVEL = 0.15  # ink weaker than this (relative to the strongest) is paper texture or JPEG noise
-MIN_CONTRAST = 0.08  # darkest-to-lightest difference below which an image counts as blank
 MIN_INK_PIXELS = 3  # fewer inked pixels than this (or than MIN_INK_SHARE of the image) is blank
 MIN_INK_SHARE = 1e-4
-MIN_DIGIT_SIZE = 0.08  # ink spanning less than this share of the image's shorter side is a dot
 MAX_FILL = 0.9  # ink covering more of its squarish box than this is a painted blob (MNIST's maximum: 0.85)
 STRAY_MARK = 0.1  # a mark at most this share of the ink's span across, at least this share away from the rest,
 # at an edge of the ink, is a slip (a tap, the pen set down): it is left out of the box, or it would shrink the digit
-
-
-class EmptyImageError(ValueError):
-    """The image holds nothing that can be read as a digit; `kind` says why: blank, stray, dot or blob."""
-
-    def __init__(self, message: str, kind: str = "blank") -> None:
-        super().__init__(message)
-        self.kind = kind  # the page words it for a picture instead of a drawing
-
-
-class SeveralMarksError(EmptyImageError):
-    """A photo holds several separate digit-sized marks: perhaps a number, for the Number reader."""
-
-
-def to_float(array: np.ndarray) -> np.ndarray:
-    """Scale any numeric array to float32 in [0, 1], always as a new array (preprocess works on it in place)."""
-    if array.dtype == np.bool_:
-        return array.astype(np.float32)
-    if np.issubdtype(array.dtype, np.unsignedinteger):  # one pass: the scaling casts as it reads
-        return np.multiply(array, np.float32(1 / np.iinfo(array.dtype).max), dtype=np.float32)
-    if np.issubdtype(array.dtype, np.integer):
-        return (np.clip(array, 0, None) / float(np.iinfo(array.dtype).max)).astype(np.float32)
-    if np.issubdtype(array.dtype, np.floating):
-        return np.clip(np.nan_to_num(array), 0.0, 1.0).astype(np.float32)
-    raise TypeError(f"Cannot read an image from an array of type {array.dtype}.")
-
-
-def _pil_to_array(image: Image.Image) -> np.ndarray:
-    """Convert a PIL image of any mode to a uint8 gray, RGB or RGBA array."""
-    if image.mode in ("RGBA", "RGB", "L"):
-        return np.asarray(image)
-    if image.mode in ("LA", "PA") or "transparency" in image.info:
-        return np.asarray(image.convert("RGBA"))
-    if image.mode in ("I;16", "I;16B", "I;16L", "I", "F"):
-        gray = np.asarray(image, dtype=np.float32)
-        span = float(gray.max() - gray.min()) or 1.0
-        return ((gray - gray.min()) / span * 255).astype(np.uint8)
-    return np.asarray(image.convert("L"))
-
-
-def ink_map(image: np.ndarray | Image.Image, photo: bool = True, several: bool = False) -> np.ndarray:
-    """Return the ink of `image` as float32 in [0, 1], white ink on black, same height and width.
-
-    With `photo`, a photo or scan (see `is_photo`) gives only the marks found on its paper, at most
-    PHOTO_SIDE pixels wide; unless `several`, one with several digit-sized marks raises SeveralMarksError.
-    """
-    return to_float(raw_ink(image, photo, several))
-
-
-def raw_ink(image: np.ndarray | Image.Image, photo: bool = True, several: bool = False) -> np.ndarray:
-    """The ink as `ink_map` finds it, left as uint8 where it is a uint8 alpha channel (a canvas).
-
-    A canvas's digit is a small part of it: converting only the digit's crop to float keeps the read
-    in the processor's cache, and takes a third of the time of converting the whole canvas.
-    """
-    array = _pil_to_array(image) if isinstance(image, Image.Image) else np.asarray(image)
-    if array.ndim == 3 and array.shape[2] == 1:
-        array = array[:, :, 0]
-    if array.ndim not in (2, 3) or (array.ndim == 3 and array.shape[2] not in (3, 4)):
-        raise ValueError(f"Expected a gray, RGB or RGBA image, got an array of shape {array.shape}.")
-    if array.size == 0:
-        raise EmptyImageError("The image is empty (it has no pixels).")
-    if array.ndim == 3 and array.shape[2] == 4:
-        alpha = alpha_channel(array)
-        if np.median(to_float(_border(alpha))) < 0.5:
-            # a transparent background (the canvas, a cut-out): the alpha channel is the ink
-            return alpha if alpha.dtype == np.uint8 else to_float(alpha)
-        alpha = to_float(alpha)
-        # An opaque picture with a few see-through pixels (a screenshot's shadow, rounded corners):
-        # those pixels show the page behind them, white.
-        array = to_float(array[:, :, :3]) * alpha[:, :, None] + (1 - alpha[:, :, None])
-    if photo:
-        from digitnet.photo import is_photo, photo_ink  # photo.py reads the errors and constants from here
-
-        if is_photo(array):
-            return photo_ink(array, several)
-    gray = to_float(array) if array.ndim == 2 else to_float(array) @ np.float32([0.299, 0.587, 0.114])
-    return _ink_from_gray(gray)
-
-
-def alpha_channel(rgba: np.ndarray) -> np.ndarray:
-    """The alpha channel of an (H, W, 4) array, as a contiguous (H, W) array."""
-    if rgba.dtype == np.uint8 and rgba.strides[1:] == (4, 1):
-        # each pixel read as one little-endian 32-bit word whose top byte is its alpha: half the time of
-        # copying every fourth byte
-        return (rgba.view("<u4")[:, :, 0] >> 24).astype(np.uint8)
-    return np.ascontiguousarray(rgba[:, :, 3])
-
-
-def _border(picture: np.ndarray) -> np.ndarray:
-    """The pixels along the four edges of a 2-D picture."""
-    return np.concatenate([picture[0], picture[-1], picture[:, 0], picture[:, -1]])
-
-
-def _ink_from_gray(gray: np.ndarray) -> np.ndarray:
-    """Decide the polarity from the border (the paper) and return ink relative to the paper."""
-    paper = float(np.median(_border(gray)))
-    ink = paper - gray if paper > 0.5 else gray - paper
-    return np.clip(ink, 0.0, 1.0)
 
 
 def ink_bounding_box(ink: np.ndarray) -> tuple[int, int, int, int]:

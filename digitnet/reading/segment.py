@@ -18,11 +18,10 @@ from itertools import pairwise
 import numpy as np
 from PIL import Image
 
-from digitnet.preprocess import MIN_CONTRAST, MIN_DIGIT_SIZE, NOISE_LEVEL, EmptyImageError, ink_map
+from digitnet.reading.boxes import DOT_SIZE, PART_HEIGHT, Box, gap, group_pieces, union_box
+from digitnet.reading.ink import ink_map
+from digitnet.reading.pixels import MIN_CONTRAST, MIN_DIGIT_SIZE, NOISE_LEVEL, EmptyImageError
 
-SAME_DIGIT_OVERLAP = 0.5  # share of the narrower piece's width that another piece must cover
-DOT_SIZE = 0.25  # pieces whose longest side is under this share of the tallest piece are dots
-PART_HEIGHT = 0.4  # pieces shorter than this share of the tallest are part of a neighbour (a 5's bar)
 TOUCHING_ASPECT = 1.7  # a piece wider than this times its height holds touching digits (chosen on writers 17-20)
 MAYBE_TOUCHING_ASPECT = 1.0  # wider than this times its height, ask the scorer (both chosen on writers 17-20)
 JOIN_MARGIN = 0.05  # log-confidence two overlapping pieces must gain as one digit to be joined (writers 17-20)
@@ -30,7 +29,6 @@ CUT_WINDOW = (0.3, 0.7)  # where, across a wide piece, a cut between two digits 
 CUT_STEP = 0.02  # spacing of the candidate cuts a scorer weighs, as a share of the piece's width
 PAD = 2  # pixels of background around each digit's crop, so its border is paper
 
-Box = tuple[int, int, int, int]  # (top, bottom, left, right), exclusive ends
 Scorer = Callable[[list[np.ndarray]], np.ndarray]  # ink crops -> how sure a reader is that each is a digit
 
 
@@ -41,44 +39,6 @@ class Segmentation:
     crops: list[np.ndarray]  # float32 ink, white on black, with a background margin
     boxes: list[Box]  # in the input image
     ignored: int
-
-
-def _overlap(a: Box, b: Box) -> float:
-    """Horizontal overlap of two boxes, as a share of the narrower one's width."""
-    shared = min(a[3], b[3]) - max(a[2], b[2])
-    return max(shared, 0) / max(min(a[3] - a[2], b[3] - b[2]), 1)
-
-
-def _gap(a: Box, b: Box) -> int:
-    """Horizontal distance between two boxes (negative when they overlap)."""
-    return max(a[2], b[2]) - min(a[3], b[3])
-
-
-def group_pieces(boxes: list[Box]) -> list[list[int]]:
-    """Indices of pieces grouped into digits: pieces that overlap strongly in x, and short pieces with
-    the tall piece they overlap."""
-    parent = list(range(len(boxes)))
-
-    def root(i: int) -> int:
-        while parent[i] != i:
-            i = parent[i]
-        return i
-
-    for i in range(len(boxes)):
-        for j in range(i + 1, len(boxes)):
-            if _overlap(boxes[i], boxes[j]) >= SAME_DIGIT_OVERLAP:
-                parent[root(j)] = root(i)
-    tallest = max(bottom - top for top, bottom, _, _ in boxes)
-    tall = [k for k, (top, bottom, _, _) in enumerate(boxes) if bottom - top >= PART_HEIGHT * tallest]
-    for k, (top, bottom, left, right) in enumerate(boxes):
-        if k not in tall and tall and max(bottom - top, right - left) >= DOT_SIZE * tallest:
-            nearest = min(tall, key=lambda t: _gap(boxes[k], boxes[t]))
-            if _gap(boxes[k], boxes[nearest]) <= 0:
-                parent[root(k)] = root(nearest)
-    groups: dict[int, list[int]] = {}
-    for i in range(len(boxes)):
-        groups.setdefault(root(i), []).append(i)
-    return list(groups.values())
 
 
 def _fewest_strokes_cut(ink: np.ndarray, candidates: np.ndarray) -> int:
@@ -154,7 +114,7 @@ def segment_digits(image: np.ndarray | Image.Image, score: Scorer | None = None,
         raise EmptyImageError("Nothing is drawn yet: write a number.")
     pieces = [(s[0].start, s[0].stop, s[1].start, s[1].stop) for s in ndimage.find_objects(labels)]
     groups = group_pieces(pieces)
-    boxes = [_union([pieces[i] for i in group]) for group in groups]
+    boxes = [union_box([pieces[i] for i in group]) for group in groups]
     tallest = max(bottom - top for top, bottom, _, _ in boxes)
     # A dot is small beside the writing, or on the canvas (as the single-digit page judges it) when alone.
     smallest = max(DOT_SIZE * tallest, MIN_DIGIT_SIZE * min(ink.shape))
@@ -188,8 +148,8 @@ def _join_broken_digits(
     k = 0
     while k + 1 < len(digits):
         (first, a), (second, b) = digits[k], digits[k + 1]
-        joined = _union([a, b])
-        if _gap(a, b) <= 0 and joined[3] - joined[2] <= MAYBE_TOUCHING_ASPECT * (joined[1] - joined[0]):
+        joined = union_box([a, b])
+        if gap(a, b) <= 0 and joined[3] - joined[2] <= MAYBE_TOUCHING_ASPECT * (joined[1] - joined[0]):
             crops = [
                 _crop(ink, labels, first, a),
                 _crop(ink, labels, second, b),
@@ -208,8 +168,3 @@ def _crop(ink: np.ndarray, labels: np.ndarray, group: list[int], box: Box) -> np
     top, bottom, left, right = box
     own = np.isin(labels[top:bottom, left:right], [i + 1 for i in group])
     return np.where(own, ink[top:bottom, left:right], 0.0).astype(np.float32)
-
-
-def _union(boxes: list[Box]) -> Box:
-    """The box around several boxes."""
-    return (min(b[0] for b in boxes), max(b[1] for b in boxes), min(b[2] for b in boxes), max(b[3] for b in boxes))

@@ -1,8 +1,8 @@
 """More pictures to train "not a digit" on: knots, waves, outlines, random compositions, small objects.
 
-Like `digitnet.doodles` (same contract: a numpy Generator in, a list of (N, 2) strokes out, y down),
+Like `digitnet.learning.doodles` (same contract: a numpy Generator in, a list of (N, 2) strokes out, y down),
 but trained only: they widen what the model has seen refused, so that kinds nobody trained on (the
-test kinds of `digitnet.negatives`) are refused too. Nothing here may come out as a digit: no lone
+test kinds of `digitnet.learning.negatives`) are refused too. Nothing here may come out as a digit: no lone
 bar, circle or figure eight; every composition has at least three parts.
 """
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from digitnet.doodles import Strokes, arc, line, turn
+from digitnet.learning.doodles import Strokes, arc, line, turn
 
 KNOT_RATIOS = ((3, 2), (2, 3), (3, 4), (4, 3), (5, 4), (5, 3), (3, 5), (5, 2), (2, 5))  # 1:2 would be an 8
 PARTS = ("circle", "box", "triangle", "bar", "arc", "dot")

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import torch
 
-from digitnet.checkpoint import CheckpointError
-from digitnet.predict import Predictor, load_predictor
+from digitnet.reading.predictor import Predictor, load_predictor
+from digitnet.storage.checkpoint import CheckpointError
 
 MAX_VAL_DROP = 0.001  # a new model may read at most 0.1 points fewer validation digits right (seed noise)
 CHOICES = "Write the new model elsewhere with --out, or replace this file anyway with --force."

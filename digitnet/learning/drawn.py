@@ -9,11 +9,12 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from digitnet.constants import CANVAS_SIZE, DEFAULT_BRUSH, NUM_CLASSES
-from digitnet.preprocess import EmptyImageError, preprocess
-from digitnet.strokes import PenDigit, render_on_canvas
+from digitnet.learning.strokes import PenDigit, render_on_canvas
+from digitnet.reading.pixels import EmptyImageError
+from digitnet.reading.preprocess import preprocess
 
 if TYPE_CHECKING:
-    from digitnet.predict import Predictor
+    from digitnet.reading.predictor import Predictor
 
 BATCH = 500  # renderings preprocessed and read at a time, to bound memory
 

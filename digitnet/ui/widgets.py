@@ -12,7 +12,7 @@ and the answer's rehearsal. Requires the pinned streamlit-drawable-canvas (its r
 `constants.CANVAS_RESET`).
 
 "Wrong? It's…" (a digit, or not a digit) and "Right!" store the drawing with the person's label
-(digitnet.feedback).
+(digitnet.storage.corrections).
 """
 
 from __future__ import annotations
@@ -25,13 +25,13 @@ import numpy as np
 import streamlit as st
 
 from digitnet.constants import CANVAS, CANVAS_RESET, CANVAS_SIZE, INK_HEX, NOT_A_DIGIT
-from digitnet.feedback import Drawing, FeedbackError, FeedbackStore
-from digitnet.present import REHEARSAL, count_of, feedback_prompt, inline_png, label_words, option_words
+from digitnet.storage.corrections import Drawing, FeedbackError, FeedbackStore
+from digitnet.ui.words import REHEARSAL, count_of, feedback_prompt, inline_png, label_words, option_words
 
 if TYPE_CHECKING:  # torch is imported when the model loads, not with the page's widgets
     from streamlit_drawable_canvas import CanvasResult
 
-    from digitnet.predict import Prediction
+    from digitnet.reading.predictor import Prediction
 
 WIDTH_STEP = 16  # pixels; the width is reported in these steps, so small resizes cause no rerun
 CANVAS_WAIT_MS = 5000  # the first width is reported after this even if no canvas showed, so the page completes

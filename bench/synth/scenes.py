@@ -14,7 +14,7 @@ from collections.abc import Callable
 import numpy as np
 from PIL import Image, ImageChops, ImageDraw, ImageFilter
 
-from digitnet.strokes import PenDigit, draw_strokes, place_strokes
+from digitnet.learning.strokes import PenDigit, draw_strokes, place_strokes
 
 PHOTO_CONDITIONS = (
     "plain",

@@ -10,7 +10,7 @@ import torch
 import torch.nn.functional as F
 from tqdm import tqdm
 
-from digitnet.augment import AugmentConfig, augment
+from digitnet.learning.augment import AugmentConfig, augment
 from digitnet.model import DigitNet, normalize
 
 

@@ -15,7 +15,7 @@ import numpy as np
 from digitnet.constants import IMAGE_SIZE
 
 if TYPE_CHECKING:
-    from digitnet.predict import Predictor
+    from digitnet.reading.predictor import Predictor
 
 PATCH = 4  # pixels hidden at a time (a stroke is ~2-3 pixels wide at 28x28)
 STRIDE = 2

@@ -3,7 +3,7 @@
 Three splits: "train" (to train on), "val" (the same kinds from another seed stream, to choose the
 threshold) and "test" (kinds, fonts, letters and shapes never used by train or val: the honest
 measure). Letters and symbols come from the Hershey stroke fonts (package `hershey-fonts`, MIT),
-pictures and scribbles from `digitnet.doodles`, and in train/val also pen digits of the training
+pictures and scribbles from `digitnet.learning.doodles`, and in train/val also pen digits of the training
 writers drawn over each other or cut short. Only glyphs that look like no digit are used: no O, I, l,
 S, Z, B, b, g, q, D, G, T, ... Every drawing gets a wobbly pen (a smooth random displacement field)
 and a random slant and stretch.
@@ -17,10 +17,11 @@ from pathlib import Path
 
 import numpy as np
 
-from digitnet import doodles, sketches
-from digitnet.data import load_pendigits, resolve_data_dir
-from digitnet.preprocess import EmptyImageError, preprocess
-from digitnet.strokes import FIT_WRITERS, draw_strokes, place_strokes, random_placement, resample
+from digitnet.learning import doodles, sketches
+from digitnet.learning.data import load_pendigits, resolve_data_dir
+from digitnet.learning.strokes import FIT_WRITERS, draw_strokes, place_strokes, random_placement, resample
+from digitnet.reading.pixels import EmptyImageError
+from digitnet.reading.preprocess import preprocess
 
 SPLITS = ("train", "val", "test")
 Drawing = tuple[np.ndarray, ...]
@@ -39,7 +40,7 @@ TEST_GLYPHS = {
     "letter": [(f, "ANRWnrw") for f in ("cursive", "scriptc", "timesi", "rowmant")],
     "greek": [("greekc", "KNPRWXcgjklmpwx")],  # capital lambda, xi, pi, sigma, psi, omega; small gamma, eta, ...
 }
-# Generators of digitnet.doodles and (trained only: knot, wave, polygon, ...) digitnet.sketches, by name.
+# Generators of doodles.py and (trained only: knot, wave, polygon, ...) sketches.py, by name.
 # Scribbles have their own goal in the issue.
 TRAIN_SCRIBBLES = ("scribble", "zigzag", "spiral", "blob", "filled", "knot", "wave")
 TRAIN_DOODLES = (*TRAIN_SCRIBBLES, "smiley", "star", "cross", "grid", "arrow", "triangle", "square")
@@ -220,7 +221,7 @@ def place_drawing(strokes: Drawing, canvas_size: tuple[int, int], rng: np.random
 def negative_images(count: int, seed: int, split: str = "train", data_dir: Path | None = None) -> np.ndarray:
     """`count` non-digit drawings as (count, 28, 28) float32 model inputs, drawn on a 200 px canvas.
 
-    Brushes are 2-10% of the canvas, like `digitnet.data.render_drawn_digits`; drawings that
+    Brushes are 2-10% of the canvas, like `digitnet.learning.data.render_drawn_digits`; drawings that
     preprocessing refuses (a painted blob, a dot) are replaced by others. `data_dir` holds the pen digits
     that overlays and fragments are made of (default: $DIGITNET_DATA, else ./data; without them, none).
     """

@@ -10,9 +10,9 @@ from __future__ import annotations
 import numpy as np
 from PIL import Image
 
-from digitnet.photo_lines import INK_LEVEL, line_pixels
-from digitnet.preprocess import MIN_DIGIT_SIZE, EmptyImageError, SeveralMarksError, to_float
-from digitnet.segment import Box, group_pieces
+from digitnet.reading.boxes import Box, group_pieces, union_box
+from digitnet.reading.photo_lines import INK_LEVEL, line_pixels
+from digitnet.reading.pixels import MIN_DIGIT_SIZE, EmptyImageError, SeveralMarksError, to_float
 
 PHOTO_MIN_SIDE = 64  # opaque pictures (integer pixels) at least this large are photos or scans: the paper decides
 PHOTO_SIDE = 600  # photos are read at most this many pixels wide or tall (a pen's stroke stays >= 1 px)
@@ -146,7 +146,7 @@ def digit_marks(
     groups = _join_crossing([[big[i] for i in group] for group in group_pieces([boxes[i] for i in big])], boxes)
     marks = []
     for group in groups:
-        top, bottom, left, right = _group_box(group, boxes)
+        top, bottom, left, right = union_box(boxes[i] for i in group)
         inside = [
             i for i, size in enumerate(sizes) if 0 < size < smallest and _within(boxes[i], top, bottom, left, right)
         ]
@@ -198,24 +198,14 @@ def _on_sheet(labels: np.ndarray, count: int, paper: np.ndarray, sheet_edges: np
     return np.sign(inside - outside).reshape(-1)
 
 
-def _group_box(group: list[int], boxes: list[Box]) -> Box:
-    """The box around a group of marks."""
-    return (
-        min(boxes[i][0] for i in group),
-        max(boxes[i][1] for i in group),
-        min(boxes[i][2] for i in group),
-        max(boxes[i][3] for i in group),
-    )
-
-
 def _join_crossing(groups: list[list[int]], boxes: list[Box]) -> list[list[int]]:
     """Groups whose boxes overlap and that together are no wider than tall are one digit (a 4 drawn as an L
     and a bar that does not reach it); digits of a number written apart have boxes that do not overlap."""
     joined: list[list[int]] = []
     for group in groups:
         for other in joined:
-            a, b = _group_box(group, boxes), _group_box(other, boxes)
-            top, bottom, left, right = _group_box(group + other, boxes)
+            a, b = union_box(boxes[i] for i in group), union_box(boxes[i] for i in other)
+            top, bottom, left, right = union_box(boxes[i] for i in group + other)
             crossing = min(a[1], b[1]) > max(a[0], b[0]) and min(a[3], b[3]) > max(a[2], b[2])
             if crossing and right - left <= bottom - top:
                 other.extend(group)

@@ -21,7 +21,7 @@ from digitnet.constants import (
     CANVAS,  # Fabric's top canvas takes the pointer events
     PROJECT_ROOT,
 )
-from digitnet.present import NOT_A_DIGIT_WORDS, REHEARSAL
+from digitnet.ui.words import NOT_A_DIGIT_WORDS, REHEARSAL
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [

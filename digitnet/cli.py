@@ -1,0 +1,121 @@
+"""The `digitnet` command (also `python -m digitnet`): `predict IMAGE ... [--json] [--number]`, `corrections export`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from digitnet.constants import CHECKPOINT_ENV_VAR, DEFAULT_CHECKPOINT
+from digitnet.reading.images import ImageReadError, read_image
+from digitnet.reading.pixels import EmptyImageError, SeveralMarksError
+from digitnet.ui.words import NOT_A_DIGIT_WORDS, format_percent, is_doubtful
+
+TOP_K = 3
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    """Flags of the `predict` command."""
+    parser = argparse.ArgumentParser(prog="digitnet", description="Read handwritten digits in image files.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    predict = commands.add_parser(
+        "predict", help="print the digit in each image and its top 3 probabilities, or 'not a digit'"
+    )
+    predict.add_argument("images", nargs="+", type=Path, help="PNG, JPEG, WebP, BMP or GIF files, one digit each")
+    predict.add_argument("--json", action="store_true", help="print one JSON object per line instead of text")
+    predict.add_argument("--number", action="store_true", help="read each image as a number of several digits")
+    predict.add_argument(
+        "--checkpoint",
+        type=Path,
+        default=None,  # load_predictor's rule, the app's too: the flag, else the variable, else the committed one
+        help=f"model checkpoint (default: ${CHECKPOINT_ENV_VAR}, else {DEFAULT_CHECKPOINT})",
+    )
+    feedback = commands.add_parser("feedback", help="the drawings people corrected in the app")
+    feedback_commands = feedback.add_subparsers(dest="action", required=True)
+    export = feedback_commands.add_parser("export", help="write a zip of their PNGs with labels.csv and labels.json")
+    export.add_argument("out", type=Path, help="the zip file to write")
+    export.add_argument(
+        "--db",
+        type=Path,
+        default=None,
+        help="database (default: $DIGITNET_FEEDBACK_DB, else feedback/feedback.sqlite3)",
+    )
+    return parser.parse_args(argv)
+
+
+def export_feedback(out: Path, db: Path | None) -> int:
+    """Export the feedback database to a zip; return the exit status."""
+    from digitnet.storage.corrections import FeedbackError, FeedbackStore
+
+    store = FeedbackStore(db)
+    try:
+        count = store.export(out)
+    except (FeedbackError, OSError) as error:
+        where = f"{store.path}: " if isinstance(error, FeedbackError) else ""  # its messages name no paths
+        print(f"error: {where}{error}", file=sys.stderr)
+        return 1
+    print(f"wrote {count} drawings from {store.path} to {out}")
+    return 0
+
+
+def describe(path: Path, digit: int, probs: list[float], sure: bool, as_json: bool, is_digit: bool = True) -> str:
+    """One output line for a read image: no digit, a doubt (as the page says them), or the digit."""
+    top = sorted(range(len(probs)), key=lambda d: -probs[d])[:TOP_K]
+    if as_json:
+        return json.dumps(
+            {
+                "file": str(path),
+                "is_digit": is_digit,
+                "digit": digit,
+                "sure": sure,
+                "probs": [round(p, 6) for p in probs],
+                "top": [{"digit": d, "prob": round(probs[d], 6)} for d in top],
+            }
+        )
+    if not is_digit:  # a result, not an error: the exit status stays 0
+        return f"{path}: {NOT_A_DIGIT_WORDS}"
+    answer = str(digit) if sure else f"not sure: {top[0]} or {top[1]}?"
+    return f"{path}: {answer}   " + "  ".join(f"{d} {format_percent(probs[d])}" for d in top)
+
+
+def describe_number(path: Path, digits: list, as_json: bool) -> str:
+    """One output line for an image read as a number: the number, then each digit's probability."""
+    number = "".join(str(p.digit) for p in digits)
+    if as_json:
+        found = [{"digit": p.digit, "prob": round(p.confidence, 6)} for p in digits]
+        return json.dumps({"file": str(path), "number": number, "digits": found})
+    return f"{path}: {number}   " + "  ".join(f"{p.digit} {format_percent(p.confidence)}" for p in digits)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the CLI; return 0 if every file was read, 1 if some were not, 2 if the model could not be loaded."""
+    args = parse_args(argv)
+    if args.command == "feedback":
+        return export_feedback(args.out, args.db)
+    from digitnet.reading.predictor import load_predictor
+    from digitnet.storage.checkpoint import CheckpointError  # torch is imported only once arguments are valid
+
+    try:
+        predictor = load_predictor(args.checkpoint)
+    except CheckpointError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    failures = 0
+    for path in args.images:
+        try:
+            if args.number:
+                print(describe_number(path, predictor.predict_number(read_image(path), photo=True), args.json))
+                continue
+            prediction = predictor.predict(read_image(path))
+        except (ImageReadError, EmptyImageError) as error:
+            where = "" if isinstance(error, ImageReadError) else f"{path}: "  # an ImageReadError names the file
+            hint = " (--number reads it as a number)" if isinstance(error, SeveralMarksError) else ""
+            print(f"error: {where}{error}{hint}", file=sys.stderr)
+            if args.json:  # a script reading the output sees every file
+                print(json.dumps({"file": str(path), "error": f"{where}{error}"}))
+            failures += 1
+            continue
+        sure = not is_doubtful(prediction, predictor.doubt_threshold)
+        print(describe(path, prediction.digit, prediction.probs.tolist(), sure, args.json, prediction.is_digit))
+    return 1 if failures else 0

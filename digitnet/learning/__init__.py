@@ -1,0 +1,1 @@
+"""Learning: the data, who trains and who is only measured, augmentation, the training loop and its scores."""
