@@ -15,8 +15,8 @@ from streamlit.delta_generator import DeltaGenerator
 import digitnet
 from digitnet.constants import DEFAULT_BRUSH, NUM_CLASSES, RETRAIN_HINT
 from digitnet.reading.explain import occlusion_map, overlay
-from digitnet.reading.images import ImageReadError, read_image
-from digitnet.ui.widgets import clear_button, drawing_canvas, feedback_ui, rehearse_answer_once, reported_width
+from digitnet.reading.images import ImageDecodeError, decode_image
+from digitnet.ui.widgets import clear_button, corrections_ui, drawing_canvas, rehearse_answer_once, reported_width
 from digitnet.ui.words import (
     NOT_A_DIGIT_HEADLINE,
     NOT_A_DIGIT_WORDS,
@@ -47,7 +47,7 @@ def get_predictor() -> digitnet.Predictor:
 @st.cache_data(max_entries=256, show_spinner=False)
 def read_digit(image_bytes: bytes, name: str) -> digitnet.Prediction:
     """Decode and read an image file once; reruns with the same bytes reuse the answer."""
-    return get_predictor().predict(read_image(image_bytes, name))
+    return get_predictor().predict(decode_image(image_bytes, name))
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
@@ -130,12 +130,12 @@ def result_ui(image: tuple[bytes, str] | None, prompt: str, key: str) -> str:
         message = PICTURE_WORDS.get(error.kind, str(error)) if key == "upload" else str(error)
         st.info(message)
         return message
-    except ImageReadError as error:
+    except ImageDecodeError as error:
         st.error(str(error))
         return str(error)
     line = answer_ui(prediction, predictor.doubt_threshold, key)
     if key == "draw":
-        feedback_ui(image, prediction, predictor.version)
+        corrections_ui(image, prediction, predictor.version)
     seen, why = st.columns(2)
     seen.image(
         inline_png(enlarge_pixels(prediction.input28, 6)),
@@ -193,7 +193,7 @@ def read_number(image_bytes: bytes, name: str, photo: bool = False) -> tuple[lis
     """Segment and read a drawn number (or a photo of one) once: its digits left to right and how many dots
     were ignored."""
     predictor = get_predictor()
-    segmentation = predictor.segment(read_image(image_bytes, name), photo)
+    segmentation = predictor.segment(decode_image(image_bytes, name), photo)
     return predictor.predict_segments(segmentation), segmentation.ignored
 
 

@@ -20,7 +20,7 @@ import torch
 from digitnet.constants import DEFAULT_CHECKPOINT, NOT_A_DIGIT, NUM_CLASSES
 from digitnet.learning.augment import AugmentConfig, StrokeAugmentConfig
 from digitnet.learning.data import DataConfig, load_pendigits, load_unipen, resolve_data_dir
-from digitnet.learning.drawn import read_drawn
+from digitnet.learning.drawn import predict_drawn
 from digitnet.learning.extra import ExtraDataError, held_out_scores
 from digitnet.learning.metrics import (
     doubt_threshold,
@@ -33,11 +33,12 @@ from digitnet.learning.metrics import (
 from digitnet.learning.replacement import RefusedError, check_replacement, existing_model
 from digitnet.learning.splits import NEGATIVE_SPLITS, load_splits
 from digitnet.learning.strokes import TEST_WRITERS
-from digitnet.learning.training import TrainConfig, first_epoch_reaching, fit, pick_device, predict_logits, softmax_np
-from digitnet.model import DigitNet, ModelConfig, architecture, count_macs, count_parameters
+from digitnet.learning.training import TrainConfig, first_epoch_reaching, fit, pick_device, predict_logits
+from digitnet.model import DigitNet, ModelConfig, architecture, count_macs, count_parameters, softmax
+from digitnet.reading.pixels import to_uint8
 from digitnet.reading.predictor import Predictor
 from digitnet.storage.checkpoint import make_checkpoint, save_checkpoint
-from digitnet.storage.corrections import FeedbackError
+from digitnet.storage.corrections import CorrectionStoreError
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -99,7 +100,7 @@ def before_and_after(old: Predictor | None, new: Predictor, splits: dict) -> dic
 
 def mistake_records(images: torch.Tensor, labels: np.ndarray, probs: np.ndarray) -> list[dict]:
     """Every image read wrong: its index, truth, answer, probabilities and pixels (28x28 uint8 as hex)."""
-    pixels = (images[:, 0] * 255).round().to(torch.uint8).numpy()
+    pixels = to_uint8(images[:, 0].numpy())
     return [
         {
             "index": int(i),
@@ -121,10 +122,14 @@ def calibrate(model: DigitNet, splits: dict, device: torch.device) -> tuple[floa
     temperature = fit_temperature(
         torch.cat([digit_logits[n] for n in val_names]), torch.cat([splits[n][1] for n in val_names])
     )
+    as_float64 = {n: logits[n].double().numpy() for n in logits}
     report = {}
     for name in names:
         labels = splits[name][1].numpy()
-        raw, calibrated = softmax_np(digit_logits[name]), softmax_np(digit_logits[name], temperature)
+        raw, calibrated = (
+            softmax(as_float64[name][:, :NUM_CLASSES]),
+            softmax(as_float64[name][:, :NUM_CLASSES], temperature),
+        )
         report[name] = {
             **summarize(calibrated, labels),
             "ece_before": expected_calibration_error(raw, labels),
@@ -132,16 +137,16 @@ def calibrate(model: DigitNet, splits: dict, device: torch.device) -> tuple[floa
             "reliability_after": reliability(calibrated, labels),
         }
         report[name]["mistakes"] = mistake_records(splits[name][0], labels, calibrated)
-    val_probs = np.concatenate([softmax_np(digit_logits[n], temperature) for n in val_names])
+    val_probs = np.concatenate([softmax(as_float64[n][:, :NUM_CLASSES], temperature) for n in val_names])
     val_labels = np.concatenate([splits[n][1].numpy() for n in val_names])
     report["doubt_threshold"] = doubt_threshold(val_probs, val_labels)
     if "val_negatives" in logits:
-        not_digit = {n: softmax_np(logits[n], temperature)[:, NOT_A_DIGIT] for n in [*val_names, "val_negatives"]}
+        not_digit = {n: softmax(as_float64[n], temperature)[:, NOT_A_DIGIT] for n in [*val_names, "val_negatives"]}
         report["not_digit_threshold"] = not_digit_threshold(np.concatenate([not_digit[n] for n in val_names]))
         report["val_negatives_refused"] = float((not_digit["val_negatives"] >= report["not_digit_threshold"]).mean())
     if "extra_held_negatives" in logits:  # collected drawings people said are no digit: measured, never fitted on
         refused = (
-            softmax_np(logits["extra_held_negatives"], temperature)[:, NOT_A_DIGIT] >= report["not_digit_threshold"]
+            softmax(as_float64["extra_held_negatives"], temperature)[:, NOT_A_DIGIT] >= report["not_digit_threshold"]
         )
         report["extra_held_negatives"] = {"count": len(refused), "refused": float(refused.mean())}
     return temperature, report
@@ -155,7 +160,7 @@ def drawn_report(predictor: Predictor, data_dir: Path, smoke: bool) -> dict:
         digits = digits[: 64 if smoke else None]
         if not digits:
             continue
-        probs = read_drawn(predictor, digits)
+        probs = predict_drawn(predictor, digits)
         labels = np.array([d.label for d in digits])
         wrong_but_sure = (probs.argmax(1) != labels) & (probs.max(1) > 0.9)
         report[source] = {
@@ -284,5 +289,5 @@ if __name__ == "__main__":
     try:
         main()
     # Data missing or unusable, or a file at --out that must be kept: say so in one line, write nothing.
-    except (FileNotFoundError, RefusedError, ExtraDataError, FeedbackError) as error:
+    except (FileNotFoundError, RefusedError, ExtraDataError, CorrectionStoreError) as error:
         raise SystemExit(f"error: {error}") from None

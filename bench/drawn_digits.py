@@ -22,7 +22,7 @@ import numpy as np
 from bench.styles import STYLES, style_of
 from digitnet.constants import CANVAS_SIZE, DEFAULT_BRUSH
 from digitnet.learning.data import load_pendigits, load_unipen, resolve_data_dir
-from digitnet.learning.drawn import read_drawn
+from digitnet.learning.drawn import predict_drawn
 from digitnet.learning.metrics import expected_calibration_error
 from digitnet.learning.strokes import HELD_OUT_WRITERS, PenDigit
 from digitnet.learning.strokes import STYLES as CANVAS_STYLES
@@ -106,7 +106,7 @@ def sweep(predictor, digits: list[PenDigit], seed: int) -> dict[str, float]:
     print("\n| setting (all sources) | result |\n|---|---|")
     results = {}
     for name, options in settings:
-        probs = read_drawn(predictor, digits, seed=seed, **options)
+        probs = predict_drawn(predictor, digits, seed=seed, **options)
         results[name] = float((probs.argmax(1) == labels).mean())
         print(f"| {name} | {summary(probs, labels)} |")
     return results
@@ -119,7 +119,7 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
     start, results = time.perf_counter(), {}
     found = sources(resolve_data_dir(args.data_dir), args.writers)
     for name, digits in found.items():
-        probs = read_drawn(predictor, digits, seed=args.seed)
+        probs = predict_drawn(predictor, digits, seed=args.seed)
         labels = np.array([d.label for d in digits])
         print(
             f"\n## {name}: {len(digits)} digits by {len({d.writer for d in digits})} {args.writers} writers "

@@ -24,7 +24,7 @@ from bench.synth.scenes import digit_ink, photo_of_digit
 from digitnet.constants import CANVAS_SIZE, DEFAULT_BRUSH
 from digitnet.learning.strokes import PenDigit, draw_strokes, place_strokes
 from digitnet.reading.explain import occlusion_map
-from digitnet.reading.images import read_image
+from digitnet.reading.images import decode_image
 from digitnet.reading.predictor import load_predictor
 from digitnet.reading.preprocess import preprocess
 
@@ -93,7 +93,7 @@ def report(predictor, size: int, runs: int) -> None:
     ours, peer = paired_median_ms(lambda: predictor.predict(canvas), lambda: peer_predict(PEER, canvas), runs)
     print(f"  Predictor.predict(array)     {ours:.3f} ms")
     print(f"  peer: resize canvas + CNN    {peer:.3f} ms  -> ours / peer = {ours / peer:.2f}x (goal <= 0.8x)")
-    png_to_answer = median_ms(lambda: predictor.predict(read_image(png)), runs)
+    png_to_answer = median_ms(lambda: predictor.predict(decode_image(png)), runs)
     print(f"  PNG bytes -> prediction      {png_to_answer:.3f} ms  (what the app does per stroke)")
     seen = predictor.predict(canvas)
     why = median_ms(lambda: occlusion_map(predictor, seen.input28, seen.digit), max(runs // 20, 10))
@@ -104,11 +104,11 @@ def report_photo(predictor, runs: int) -> None:
     """Print the median time from the bytes of a 12-megapixel phone JPEG of a 7 to the answer."""
     ink_of = lambda height, width: digit_ink(PenDigit(7, 0, SEVEN), height, width)  # noqa: E731
     jpeg = photo_of_digit(ink_of, np.random.default_rng(0), "plain", size=PHOTO_SIZE)
-    image = read_image(jpeg)
+    image = decode_image(jpeg)
     print(f"{PHOTO_SIZE[0]}x{PHOTO_SIZE[1]} JPEG photo ({len(jpeg) / 1e6:.1f} MB), 1 thread, median of {runs}:")
-    print(f"  decode only                  {median_ms(lambda: read_image(jpeg), runs, 2):.1f} ms")
+    print(f"  decode only                  {median_ms(lambda: decode_image(jpeg), runs, 2):.1f} ms")
     print(f"  preprocess only              {median_ms(lambda: preprocess(image), runs, 2):.1f} ms")
-    answer = median_ms(lambda: predictor.predict(read_image(jpeg)), runs, 2)
+    answer = median_ms(lambda: predictor.predict(decode_image(jpeg)), runs, 2)
     print(f"  JPEG bytes -> prediction     {answer:.1f} ms  (an upload, or the CLI)")
 
 

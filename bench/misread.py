@@ -25,7 +25,7 @@ from drawn_digits import sources
 from PIL import Image, ImageDraw
 
 from digitnet.learning.data import resolve_data_dir
-from digitnet.learning.drawn import drawn_pictures, read_drawn
+from digitnet.learning.drawn import drawn_pictures, predict_drawn
 from digitnet.reading.predictor import load_predictor
 
 TILE = 160  # pixels a drawing is shown at
@@ -45,7 +45,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 
 def inks_of(digits: list, chosen: np.ndarray) -> dict[int, np.ndarray]:
-    """The canvas ink of the chosen digits, drawn as read_drawn drew them (the same seed, so the same place)."""
+    """The canvas ink of the chosen digits, drawn as predict_drawn drew them (the same seed, so the same place)."""
     wanted = set(chosen.tolist())
     return {i: picture[:, :, 3] for i, picture in enumerate(drawn_pictures(digits)) if i in wanted}
 
@@ -78,7 +78,7 @@ def write_sheets(args: argparse.Namespace) -> None:
     blind = []  # (ink, key entry)
     args.out.mkdir(parents=True, exist_ok=True)
     for name, digits in sources(resolve_data_dir(args.data_dir), "test").items():
-        probs = read_drawn(predictor, digits)
+        probs = predict_drawn(predictor, digits)
         labels, read = np.array([d.label for d in digits]), probs.argmax(1)
         wrong = np.flatnonzero(read != labels)
         right = rng.choice(np.flatnonzero(read == labels), len(wrong), replace=False)

@@ -3,7 +3,7 @@
 Digits from the MNIST test set and from held-out pen writers 21-30 (half each) are laid on paper and
 photographed (digitnet/scenes.py) under one condition per row on top of an ordinary photo (paper on a
 table seen at one edge or more, mild tilt, light, blur, noise and JPEG). Each picture is read the
-way the app and the CLI read an upload (bytes -> read_image -> Predictor.predict). A refusal (no
+way the app and the CLI read an upload (bytes -> decode_image -> Predictor.predict). A refusal (no
 digit found, or several marks) counts as not read right. Blank sheets and marks that are no digit
 measure the refusals; scan-like MNIST pictures measure scans. With --split tune the pictures are
 made from MNIST training digits and pen writers 17-20: thresholds are chosen on those, never here.
@@ -24,7 +24,7 @@ import numpy as np
 from bench.synth.scenes import PHOTO_CONDITIONS, digit_ink, photo_of_digit, scan_of_digit, scribble_ink
 from digitnet.learning.data import load_pendigits, resolve_data_dir
 from digitnet.learning.strokes import HELD_OUT_WRITERS
-from digitnet.reading.images import read_image
+from digitnet.reading.images import decode_image
 from digitnet.reading.pixels import EmptyImageError, SeveralMarksError
 from digitnet.reading.predictor import load_predictor
 
@@ -84,7 +84,7 @@ def load_digits(data_dir: Path, split: str) -> tuple[np.ndarray, np.ndarray, lis
 def read(predictor, picture: bytes, row: Row, label: int | None, keep: Path | None) -> None:
     """Read one picture the way the app does and count the outcome in `row`; keep it in `keep` if not right."""
     try:
-        prediction = predictor.predict(read_image(picture))
+        prediction = predictor.predict(decode_image(picture))
         outcome = "right" if prediction.digit == label else f"read-{prediction.digit}"
         row.doubtful += prediction.confidence < predictor.doubt_threshold
     except SeveralMarksError:

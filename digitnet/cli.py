@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from digitnet.constants import CHECKPOINT_ENV_VAR, DEFAULT_CHECKPOINT
-from digitnet.reading.images import ImageReadError, read_image
+from digitnet.reading.images import ImageDecodeError, decode_image
 from digitnet.reading.pixels import EmptyImageError, SeveralMarksError
 from digitnet.ui.words import NOT_A_DIGIT_WORDS, format_percent, is_doubtful
 
@@ -31,9 +31,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         default=None,  # load_predictor's rule, the app's too: the flag, else the variable, else the committed one
         help=f"model checkpoint (default: ${CHECKPOINT_ENV_VAR}, else {DEFAULT_CHECKPOINT})",
     )
-    feedback = commands.add_parser("feedback", help="the drawings people corrected in the app")
-    feedback_commands = feedback.add_subparsers(dest="action", required=True)
-    export = feedback_commands.add_parser("export", help="write a zip of their PNGs with labels.csv and labels.json")
+    corrections = commands.add_parser(
+        "corrections", aliases=["feedback"], help="the drawings people corrected in the app"
+    )
+    export = corrections.add_subparsers(dest="action", required=True).add_parser(
+        "export", help="write a zip of their PNGs with labels.csv and labels.json"
+    )
     export.add_argument("out", type=Path, help="the zip file to write")
     export.add_argument(
         "--db",
@@ -44,15 +47,15 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def export_feedback(out: Path, db: Path | None) -> int:
-    """Export the feedback database to a zip; return the exit status."""
-    from digitnet.storage.corrections import FeedbackError, FeedbackStore
+def export_corrections(out: Path, db: Path | None) -> int:
+    """Export the corrections database to a zip; return the exit status."""
+    from digitnet.storage.corrections import CorrectionStore, CorrectionStoreError
 
-    store = FeedbackStore(db)
+    store = CorrectionStore(db)
     try:
         count = store.export(out)
-    except (FeedbackError, OSError) as error:
-        where = f"{store.path}: " if isinstance(error, FeedbackError) else ""  # its messages name no paths
+    except (CorrectionStoreError, OSError) as error:
+        where = f"{store.path}: " if isinstance(error, CorrectionStoreError) else ""  # its messages name no paths
         print(f"error: {where}{error}", file=sys.stderr)
         return 1
     print(f"wrote {count} drawings from {store.path} to {out}")
@@ -91,8 +94,8 @@ def describe_number(path: Path, digits: list, as_json: bool) -> str:
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; return 0 if every file was read, 1 if some were not, 2 if the model could not be loaded."""
     args = parse_args(argv)
-    if args.command == "feedback":
-        return export_feedback(args.out, args.db)
+    if args.command in ("corrections", "feedback"):
+        return export_corrections(args.out, args.db)
     from digitnet.reading.predictor import load_predictor
     from digitnet.storage.checkpoint import CheckpointError  # torch is imported only once arguments are valid
 
@@ -105,11 +108,11 @@ def main(argv: list[str] | None = None) -> int:
     for path in args.images:
         try:
             if args.number:
-                print(describe_number(path, predictor.predict_number(read_image(path), photo=True), args.json))
+                print(describe_number(path, predictor.predict_number(decode_image(path), photo=True), args.json))
                 continue
-            prediction = predictor.predict(read_image(path))
-        except (ImageReadError, EmptyImageError) as error:
-            where = "" if isinstance(error, ImageReadError) else f"{path}: "  # an ImageReadError names the file
+            prediction = predictor.predict(decode_image(path))
+        except (ImageDecodeError, EmptyImageError) as error:
+            where = "" if isinstance(error, ImageDecodeError) else f"{path}: "  # an ImageDecodeError names the file
             hint = " (--number reads it as a number)" if isinstance(error, SeveralMarksError) else ""
             print(f"error: {where}{error}{hint}", file=sys.stderr)
             if args.json:  # a script reading the output sees every file

@@ -31,6 +31,11 @@ CANVAS_RESET = 'button[aria-label="Reset canvas & history"]'
 CANVAS = "canvas.upper-canvas"
 
 
+def path_setting(flag: str | Path | None, env_var: str, default: str | Path) -> Path:
+    """A path chosen by its flag if given, else by its environment variable, else the default."""
+    return Path(flag or os.environ.get(env_var) or default)
+
+
 def checkpoint_path(path: str | Path | None = None) -> Path:
     """The checkpoint to use: `path` if given, else $DIGITNET_CHECKPOINT, else the committed one."""
-    return Path(path or os.environ.get(CHECKPOINT_ENV_VAR) or DEFAULT_CHECKPOINT)
+    return path_setting(path, CHECKPOINT_ENV_VAR, DEFAULT_CHECKPOINT)

@@ -151,3 +151,10 @@ class FusedDigitNet(nn.Module):
                 x = F.max_pool2d(x, 2)  # before the ReLU, on a quarter of the values: the same result
             x = F.relu_(x)
         return F.linear(x.flatten(1), self.linear.weight, self.linear.bias)  # flatten keeps (C, H, W) order
+
+
+def softmax(logits: np.ndarray, temperature: float = 1.0) -> np.ndarray:
+    """Softmax of `logits / temperature` over the last axis, shifted by the maximum so that it never overflows."""
+    scaled = logits / temperature if temperature != 1.0 else logits
+    exp = np.exp(scaled - scaled.max(axis=-1, keepdims=True))
+    return exp / exp.sum(axis=-1, keepdims=True)

@@ -12,7 +12,7 @@ import pandas as pd
 import streamlit as st
 
 from digitnet.constants import RETRAIN_HINT
-from digitnet.storage.corrections import FeedbackError, FeedbackStore
+from digitnet.storage.corrections import CorrectionStore, CorrectionStoreError
 from digitnet.ui.report import (
     confusion_records,
     curve_records,
@@ -176,7 +176,7 @@ def export_enabled() -> bool:
 def corrections_zip() -> bytes:
     """The collected drawings as a zip, built only when the download is clicked."""
     archive = io.BytesIO()
-    FeedbackStore().export(archive)
+    CorrectionStore().export(archive)
     return archive.getvalue()
 
 
@@ -184,13 +184,13 @@ def corrections_ui() -> None:
     """The drawings people corrected: counted for everyone, downloadable only where the operator enabled it."""
     st.subheader("Drawings people corrected")
     try:
-        count = FeedbackStore().count()
-    except FeedbackError as error:
+        count = CorrectionStore().count()
+    except CorrectionStoreError as error:
         st.warning(str(error))
         return
     st.write(
         f"{count} collected. They stay on this server for improving the model; other visitors cannot see them. "
-        "Whoever runs the server exports them with `python -m digitnet feedback export corrections.zip`."
+        "Whoever runs the server exports them with `digitnet corrections export corrections.zip`."
     )
     if count and export_enabled():
         st.download_button(

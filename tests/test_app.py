@@ -225,9 +225,9 @@ def test_correcting_a_drawing_twice_then_confirming_it_keeps_one_record_with_the
     app: AppTest, tiny_checkpoint: Path
 ):
     from digitnet import load_predictor
-    from digitnet.storage.corrections import FeedbackStore
+    from digitnet.storage.corrections import CorrectionStore
 
-    store = FeedbackStore(tiny_checkpoint.parent / "feedback.sqlite3")
+    store = CorrectionStore(tiny_checkpoint.parent / "feedback.sqlite3")
     draw(app, draw_seven(size=320))
     assert app.caption[0].value.startswith("0 drawings collected")
     wrong_control(app).set_value(3).run()
@@ -246,27 +246,27 @@ def test_correcting_a_drawing_twice_then_confirming_it_keeps_one_record_with_the
 
 
 def test_a_drawing_read_as_a_digit_can_be_marked_as_no_digit(app: AppTest, tiny_checkpoint: Path):
-    from digitnet.storage.corrections import FeedbackStore
+    from digitnet.storage.corrections import CorrectionStore
 
     draw(app, draw_seven(size=320))
     assert wrong_control(app).options == [*"0123456789", "not a digit"]
     wrong_control(app).set_value(NOT_A_DIGIT).run()
     assert not app.exception and "Saved as not a digit" in app.success[0].value
-    (saved,) = FeedbackStore(tiny_checkpoint.parent / "feedback.sqlite3").records()
+    (saved,) = CorrectionStore(tiny_checkpoint.parent / "feedback.sqlite3").records()
     assert (saved.label, saved.confirmed) == (NOT_A_DIGIT, False)
 
 
 def test_a_new_drawing_gets_empty_feedback_controls_and_the_old_choice_stays_with_the_old(
     app: AppTest, tiny_checkpoint: Path
 ):
-    from digitnet.storage.corrections import FeedbackStore
+    from digitnet.storage.corrections import CorrectionStore
 
     draw(app, draw_seven(size=320))
     wrong_control(app).set_value(4).run()
     draw(app, draw_seven(size=320, offset=(30, 0), width=30))
     assert wrong_control(app).value is None and not app.success  # nothing saved yet for this one
     wrong_control(app).set_value(1).run()
-    first, second = FeedbackStore(tiny_checkpoint.parent / "feedback.sqlite3").records()
+    first, second = CorrectionStore(tiny_checkpoint.parent / "feedback.sqlite3").records()
     assert (first.label, second.label) == (4, 1) and first.canvas_png != second.canvas_png
 
 

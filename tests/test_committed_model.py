@@ -11,7 +11,7 @@ from conftest import held_out_pen_digits, mnist_or_skip, skip_or_fail
 from digitnet import load_predictor
 from digitnet.constants import DEFAULT_CHECKPOINT
 from digitnet.learning.data import resolve_data_dir
-from digitnet.learning.drawn import read_drawn
+from digitnet.learning.drawn import predict_drawn
 from digitnet.learning.metrics import expected_calibration_error
 
 pytestmark = pytest.mark.data
@@ -48,7 +48,7 @@ def test_the_recorded_metrics_are_what_the_checkpoint_scores(mnist_test_probs):
 def test_drawings_by_held_out_writers_are_read_at_least_98_percent(predictor):
     digits = held_out_pen_digits()
     sample = digits[::5]  # every fifth: all ten writers, all digits, ~500 drawings in a few seconds
-    probs = read_drawn(predictor, sample, seed=0)
+    probs = predict_drawn(predictor, sample, seed=0)
     assert (probs.argmax(1) == np.array([d.label for d in sample])).mean() >= 0.98
 
 
@@ -59,6 +59,6 @@ def test_drawings_from_held_out_unipen_sites_are_read_at_least_98_percent(predic
     if not digits:
         skip_or_fail(f"No UNIPEN digits under {resolve_data_dir(None)}: set DIGITNET_DATA to the data root.")
     sample = digits[::5]  # every fifth: both held-out sites, 413 drawings by 51 writers in a few seconds
-    probs = read_drawn(predictor, sample, seed=0)
+    probs = predict_drawn(predictor, sample, seed=0)
     # The issue asks for 98.5%; the committed model reads 98.06% of this sample (98.69% of all 2,061): README.
     assert (probs.argmax(1) == np.array([d.label for d in sample])).mean() >= 0.98

@@ -14,14 +14,14 @@ from test_images_and_cli import EPS
 
 from digitnet.constants import PROJECT_ROOT
 from digitnet.learning.extra import ExtraDataError, load_extra
-from digitnet.storage.corrections import FeedbackStore
+from digitnet.storage.corrections import CorrectionStore
 from test_train import feedback_db
 
 
 @pytest.fixture
 def export(tmp_path: Path) -> Path:
     """An export zip of three collected drawings."""
-    FeedbackStore(feedback_db(tmp_path / "fb.sqlite3", 3)).export(tmp_path / "fb.zip")
+    CorrectionStore(feedback_db(tmp_path / "fb.sqlite3", 3)).export(tmp_path / "fb.zip")
     return tmp_path / "fb.zip"
 
 
@@ -54,7 +54,7 @@ def first_id(export: Path) -> str:
         ("label seven", r"labels.csv line 2: the label 'seven' is neither a digit"),
         ("eps", r"labels.csv line 2: its picture is not an image that can be read \(PNG"),
         ("56x56", r"labels.csv line 2: its picture is 56x56 pixels, not 28x28"),
-        ("missing", r"has no input28/\d+\.png: make the zip with `python -m digitnet feedback export`"),
+        ("missing", r"has no input28/\d+\.png: make the zip with `digitnet corrections export`"),
         ("no labels", r"has no labels.csv"),
         ("11 MB", r"input28/\d+\.png is larger than 10 MB"),
     ],

@@ -12,7 +12,7 @@ from PIL import Image
 
 from conftest import draw_seven
 from digitnet.cli import main as cli
-from digitnet.reading.images import MAX_PIXELS, ImageReadError, read_image
+from digitnet.reading.images import MAX_PIXELS, ImageDecodeError, decode_image
 
 
 def png_bytes(image: Image.Image, fmt: str = "PNG", **options) -> bytes:
@@ -26,37 +26,37 @@ SEVEN = Image.fromarray(draw_seven(ink=(0, 0, 0, 255), background=(255, 255, 255
 
 @pytest.mark.parametrize("fmt", ["PNG", "JPEG", "WEBP", "BMP", "GIF"])
 def test_common_formats_are_read(fmt):
-    assert read_image(png_bytes(SEVEN, fmt)).size == (400, 400)
+    assert decode_image(png_bytes(SEVEN, fmt)).size == (400, 400)
 
 
 def test_not_an_image_is_reported():
-    with pytest.raises(ImageReadError, match="not an image"):
-        read_image(b"%PDF-1.7 this is a renamed PDF", "upload.png")
+    with pytest.raises(ImageDecodeError, match="not an image"):
+        decode_image(b"%PDF-1.7 this is a renamed PDF", "upload.png")
 
 
 def test_truncated_jpeg_is_reported():
-    with pytest.raises(ImageReadError, match="damaged or truncated"):
-        read_image(png_bytes(SEVEN, "JPEG")[:3000])
+    with pytest.raises(ImageDecodeError, match="damaged or truncated"):
+        decode_image(png_bytes(SEVEN, "JPEG")[:3000])
 
 
 def test_huge_image_is_refused_before_decoding():
     bomb = png_bytes(Image.new("1", (10_000, 10_000)))  # 100 megapixels in a few kB
     assert MAX_PIXELS < 10_000 * 10_000
-    with pytest.raises(ImageReadError, match="10000x10000 pixels"):
-        read_image(bomb)
+    with pytest.raises(ImageDecodeError, match="10000x10000 pixels"):
+        decode_image(bomb)
 
 
 def test_exif_rotation_is_applied():
     tall = Image.new("RGB", (100, 200), "white")
     exif = Image.Exif()
     exif[0x0112] = 6  # "rotate 90 degrees clockwise to display"
-    assert read_image(png_bytes(tall, "JPEG", exif=exif)).size == (200, 100)
+    assert decode_image(png_bytes(tall, "JPEG", exif=exif)).size == (200, 100)
 
 
 def test_animated_gif_gives_its_first_frame():
     frames = [Image.new("L", (50, 50), shade) for shade in (10, 250)]
     data = png_bytes(frames[0], "GIF", save_all=True, append_images=frames[1:])
-    assert np.asarray(read_image(data).convert("L")).mean() < 50
+    assert np.asarray(decode_image(data).convert("L")).mean() < 50
 
 
 def test_cli_prints_digit_and_top_three_and_reports_bad_files(tmp_path, tiny_checkpoint, capsys):
@@ -109,15 +109,15 @@ def test_an_eps_named_png_never_reaches_pillows_eps_plugin(monkeypatch):
 
     opened = []
     monkeypatch.setattr(EpsImagePlugin.EpsImageFile, "_open", lambda self: opened.append(self))  # would run Ghostscript
-    with pytest.raises(ImageReadError, match=r"not an image that can be read \(PNG, JPEG"):
-        read_image(EPS, "digit.png")
+    with pytest.raises(ImageDecodeError, match=r"not an image that can be read \(PNG, JPEG"):
+        decode_image(EPS, "digit.png")
     assert not opened
 
 
 def test_a_tiff_named_png_is_refused_by_the_reader_and_the_cli(tmp_path, tiny_checkpoint, capsys):
     tiff = png_bytes(SEVEN, "TIFF")
-    with pytest.raises(ImageReadError, match="not an image that can be read"):
-        read_image(tiff, "digit.png")
+    with pytest.raises(ImageDecodeError, match="not an image that can be read"):
+        decode_image(tiff, "digit.png")
     (tmp_path / "digit.png").write_bytes(tiff)
     assert cli(["predict", str(tmp_path / "digit.png"), "--checkpoint", str(tiny_checkpoint)]) == 1
     assert "not an image that can be read" in capsys.readouterr().err
@@ -139,7 +139,7 @@ def test_cli_says_when_it_is_not_sure_and_json_gives_every_file_a_line(tmp_path,
     good, corrupt = tmp_path / "seven.png", tmp_path / "corrupt.png"
     good.write_bytes(png_bytes(SEVEN))
     corrupt.write_bytes(png_bytes(SEVEN)[:100])
-    expected = load_predictor(tiny_checkpoint).predict(read_image(good))
+    expected = load_predictor(tiny_checkpoint).predict(decode_image(good))
     assert expected.confidence < 0.9  # the untrained tiny model is unsure of everything (its threshold: 0.9)
     assert cli(["predict", str(good), "--checkpoint", str(tiny_checkpoint)]) == 0
     assert capsys.readouterr().out.startswith(f"{good}: not sure: {expected.digit} or {expected.runner_up()}?")

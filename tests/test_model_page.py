@@ -87,23 +87,22 @@ def test_mistake_pixels_round_trip_from_training_to_the_gallery(smoke_run):
 
 
 def test_the_collected_drawings_are_an_operators_download_built_only_when_asked(monkeypatch, smoke_run, tmp_path):
-    from digitnet.storage.corrections import FeedbackStore
-    from test_feedback import drawing
+    from test_corrections import drawing
+
+    from digitnet.storage.corrections import CorrectionStore
 
     checkpoint, _ = smoke_run
     db = tmp_path / "fb.sqlite3"
     monkeypatch.setenv("DIGITNET_FEEDBACK_DB", str(db))
     assert open_page(monkeypatch, checkpoint).markdown[-1].value.startswith("0 collected")
     for seed in range(3):
-        FeedbackStore(db).save(drawing(seed=seed))
+        CorrectionStore(db).save(drawing(seed=seed))
     exports = []
-    real_export = FeedbackStore.export
-    monkeypatch.setattr(FeedbackStore, "export", lambda self, out: exports.append(out) or real_export(self, out))
+    real_export = CorrectionStore.export
+    monkeypatch.setattr(CorrectionStore, "export", lambda self, out: exports.append(out) or real_export(self, out))
     visitor = open_page(monkeypatch, checkpoint)  # no secrets.toml: the default
     assert visitor.markdown[-1].value.startswith("3 collected") and not visitor.get("download_button")
-    assert (
-        "python -m digitnet feedback export" in visitor.markdown[-1].value and str(db) not in visitor.markdown[-1].value
-    )
+    assert "digitnet corrections export" in visitor.markdown[-1].value and str(db) not in visitor.markdown[-1].value
     operator = AppTest.from_file(PAGE, default_timeout=60)
     operator.secrets["feedback_export"] = True
     operator.run()

@@ -9,7 +9,7 @@ from PIL import Image
 
 from conftest import draw_seven
 from digitnet.constants import NOT_A_DIGIT
-from digitnet.storage.corrections import FeedbackStore
+from digitnet.storage.corrections import CorrectionStore
 from digitnet.ui.words import IF_A_DIGIT, NOT_A_DIGIT_HEADLINE, NOT_A_DIGIT_WORDS
 from test_app import canvas_value, draw, open_page
 
@@ -20,7 +20,7 @@ def test_a_drawing_that_is_no_digit_gets_no_answer_but_can_be_corrected(monkeypa
     assert not [m for m in page.metric if m.label == "Prediction"] and not page.success
     chart = page.get("vega_lite_chart")[0]  # the Draw tab's (the Upload tab's waits empty beside it)
     assert json.loads(chart.proto.spec)["title"] == IF_A_DIGIT
-    store = FeedbackStore(refusing_checkpoint.parent / "feedback.sqlite3")
+    store = CorrectionStore(refusing_checkpoint.parent / "feedback.sqlite3")
     next(b for b in page.button if b.label == "Right!").click().run()  # agreeing: it is no digit
     assert not page.exception and "Saved as not a digit" in page.success[0].value
     assert [(d.label, d.confirmed) for d in store.records()] == [(NOT_A_DIGIT, True)]

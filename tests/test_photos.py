@@ -9,7 +9,7 @@ from scipy import ndimage
 from bench.synth.scenes import digit_ink, photo_of_digit
 from digitnet.cli import main as cli
 from digitnet.learning.strokes import PenDigit
-from digitnet.reading.images import read_image
+from digitnet.reading.images import decode_image
 from digitnet.reading.ink import ink_map
 from digitnet.reading.pixels import EmptyImageError, SeveralMarksError
 from digitnet.reading.preprocess import preprocess
@@ -50,20 +50,20 @@ REFERENCE = preprocess(seven_ink(300, 0.06))  # the 7's ink alone, as a drawing
     ],
 )
 def test_a_photographed_seven_gives_the_input_of_the_seven_itself(condition):
-    picture = read_image(photo_of_digit(seven_ink, np.random.default_rng(1), condition, size=SIZE))
+    picture = decode_image(photo_of_digit(seven_ink, np.random.default_rng(1), condition, size=SIZE))
     assert similarity(preprocess(picture), REFERENCE) > 0.8
 
 
 @pytest.mark.parametrize("condition", ["plain", "table at 2-4 edges", "cast shadow", "ruled paper", "squared paper"])
 def test_a_blank_sheet_has_no_digit(condition):
-    picture = read_image(photo_of_digit(None, np.random.default_rng(2), condition, size=SIZE))
+    picture = decode_image(photo_of_digit(None, np.random.default_rng(2), condition, size=SIZE))
     with pytest.raises(EmptyImageError, match="can't find a digit") as raised:
         preprocess(picture)
     assert not isinstance(raised.value, SeveralMarksError)
 
 
 def test_a_blank_sheet_under_a_shadow_a_hotspot_and_noise_has_no_digit():
-    picture = read_image(photo_of_digit(None, np.random.default_rng(10), "everything at once", size=SIZE))
+    picture = decode_image(photo_of_digit(None, np.random.default_rng(10), "everything at once", size=SIZE))
     with pytest.raises(EmptyImageError, match="can't find a digit"):
         preprocess(picture)
 
@@ -76,7 +76,7 @@ def test_light_ink_on_dark_paper_is_read_too():
 
 
 def test_several_marks_are_offered_to_the_number_reader():
-    picture = read_image(photo_of_digit(two_digits_ink, np.random.default_rng(3), "plain", size=SIZE))
+    picture = decode_image(photo_of_digit(two_digits_ink, np.random.default_rng(3), "plain", size=SIZE))
     with pytest.raises(SeveralMarksError, match="2 separate marks"):
         preprocess(picture)
     assert len(segment_digits(picture, photo=True).crops) == 2
@@ -125,7 +125,7 @@ def test_the_lit_part_of_a_sheet_in_shadow_is_no_light_ink():
 
 def test_a_four_drawn_as_an_l_and_a_bar_that_misses_it_is_one_mark():
     four = PenDigit(4, 0, (np.float32([[60, 20], [40, 200], [160, 200]]), np.float32([[165, 90], [215, 330]])))
-    picture = read_image(photo_of_digit(lambda h, w: digit_ink(four, h, w), np.random.default_rng(4), "plain", SIZE))
+    picture = decode_image(photo_of_digit(lambda h, w: digit_ink(four, h, w), np.random.default_rng(4), "plain", SIZE))
     assert similarity(preprocess(picture), preprocess(digit_ink(four, 300, 0.06))) > 0.8
 
 
@@ -154,7 +154,7 @@ def test_squared_lines_blotchy_in_print_are_lines_and_a_thin_stroke_across_them_
 @pytest.mark.parametrize("seed", [13, 18])
 def test_a_shaded_corner_of_the_sheet_beside_the_table_is_no_thick_stroke(seed):
     # Under everything at once, these sheets have a shaded part wider than the paper window next to the table.
-    picture = read_image(photo_of_digit(seven_ink, np.random.default_rng(seed), "everything at once", size=SIZE))
+    picture = decode_image(photo_of_digit(seven_ink, np.random.default_rng(seed), "everything at once", size=SIZE))
     assert similarity(preprocess(picture), REFERENCE) > 0.6
 
 
@@ -171,14 +171,14 @@ def test_a_grain_line_on_a_light_table_beside_a_sheet_seen_whole_is_no_second_di
 def test_a_lit_wedge_of_table_at_the_sheets_corner_is_no_part_of_the_digit():
     # Seed 444 of everything at once: a shadow's edge meets the sheet's top edge near the 7, leaving a lit
     # wedge of table narrower than the paper window, which the paper's brightness spills into.
-    picture = read_image(photo_of_digit(seven_ink, np.random.default_rng(444), "everything at once", size=SIZE))
+    picture = decode_image(photo_of_digit(seven_ink, np.random.default_rng(444), "everything at once", size=SIZE))
     assert similarity(preprocess(picture), REFERENCE) > 0.8
 
 
 def test_a_patch_of_shade_the_wide_window_lifts_is_no_thick_stroke():
     # Seed 143 of everything at once: a blank sheet whose shadow leaves a patch only a step darker than the
     # paper around it, narrower than the thick-stroke window; taken for a thick stroke, it was read as a digit.
-    picture = read_image(photo_of_digit(None, np.random.default_rng(143), "everything at once", size=SIZE))
+    picture = decode_image(photo_of_digit(None, np.random.default_rng(143), "everything at once", size=SIZE))
     with pytest.raises(EmptyImageError, match="can't find a digit"):
         preprocess(picture)
 

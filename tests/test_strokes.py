@@ -12,10 +12,10 @@ from digitnet.learning.augment import StrokeAugmentConfig, distort_strokes
 from digitnet.learning.strokes import (
     UNIPEN_TEST_SITES,
     draw_strokes,
+    parse_pendigits,
+    parse_unipen,
     parse_unipen_sample,
     place_strokes,
-    read_pendigits,
-    read_unipen,
     split_unipen,
 )
 
@@ -28,7 +28,7 @@ TWO_STROKE_FOUR = (
 def test_parse_labels_writers_strokes_and_flip_y(tmp_path):
     path = tmp_path / "pen.tra"
     path.write_text('.INCLUDE x\n.LEXICON "0"\n' + PEN_SEVEN.format(writer=3) + TWO_STROKE_FOUR)
-    seven, four = read_pendigits(path)
+    seven, four = parse_pendigits(path)
     assert (seven.label, seven.writer, len(seven.strokes)) == (7, 3, 1)
     assert (four.label, four.writer, len(four.strokes)) == (4, 23, 2)
     assert seven.strokes[0].tolist() == [[100, 100], [300, 100], [200, 400]]  # y = 500 - y: the bar is on top
@@ -78,7 +78,7 @@ def test_unipen_refuses_empty_one_point_and_non_digit_samples_and_reads_the_rest
             parse_unipen_sample(bad)
     path = tmp_path / "unipen.jsonl"
     path.write_text("\n".join(lines) + "\n\n")
-    digits, refused = read_unipen(path)
+    digits, refused = parse_unipen(path)
     assert [d.label for d in digits] == [3, 0] and refused == 4
 
 
@@ -108,6 +108,6 @@ def test_an_empty_stroke_is_skipped_and_the_rest_of_the_digit_kept(tmp_path):
     path = tmp_path / "pen.tra"
     empty_stroke_first = TWO_STROKE_FOUR.replace(".PEN_DOWN\n 100 400", ".PEN_DOWN\n.PEN_UP\n.PEN_DOWN\n 100 400", 1)
     path.write_text(empty_stroke_first + PEN_SEVEN.format(writer=3))
-    four, seven = read_pendigits(path)
+    four, seven = parse_pendigits(path)
     assert (four.label, len(four.strokes), len(four.strokes[0])) == (4, 2, 3)
     assert (seven.label, len(seven.strokes)) == (7, 1)

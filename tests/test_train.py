@@ -72,11 +72,11 @@ def test_missing_pen_digits_say_where_to_get_them(data_root: Path, tmp_path: Pat
 
 def feedback_db(path: Path, count: int, no_digits: int = 0) -> Path:
     """A feedback database of synthetic corrected drawings, and `no_digits` speckled ones marked as not a digit."""
-    from digitnet.storage.corrections import Drawing, FeedbackStore
+    from digitnet.storage.corrections import CorrectionStore, Drawing
 
     images, labels = synthetic_digits(count, seed=5)
     speckles = (np.random.default_rng(5).random((no_digits, 28, 28)) < 0.2).astype(np.uint8) * 255
-    store = FeedbackStore(path)
+    store = CorrectionStore(path)
     for image, label in [*zip(images, labels, strict=True), *((s, NOT_A_DIGIT) for s in speckles)]:
         store.save(Drawing(int(label), False, 0, [0.1] * 10, "test", image.tobytes(), image.astype(np.float32) / 255))
     return path
@@ -173,11 +173,11 @@ def test_a_drawing_never_changes_side_as_more_are_collected(tmp_path: Path):
     db = tmp_path / "fb.sqlite3"
     feedback_db(db, 30)
     first = sides(load_extra(db)[0])
-    from digitnet.storage.corrections import Drawing, FeedbackStore
+    from digitnet.storage.corrections import CorrectionStore, Drawing
 
     images, labels = synthetic_digits(170, seed=6)
     for image, label in zip(images, labels, strict=True):
-        FeedbackStore(db).save(Drawing(int(label), False, 0, [0.1] * 10, "t", image.tobytes(), image / 255))
+        CorrectionStore(db).save(Drawing(int(label), False, 0, [0.1] * 10, "t", image.tobytes(), image / 255))
     later = sides(load_extra(db)[0])
     assert len(later) - len(first) > 100  # (identical synthetic pictures count once)
     assert all(later[key] == side for key, side in first.items())
@@ -186,10 +186,10 @@ def test_a_drawing_never_changes_side_as_more_are_collected(tmp_path: Path):
 
 def test_the_export_zip_gives_the_same_drawings_as_the_database(tmp_path: Path):
     from digitnet.learning.extra import load_extra
-    from digitnet.storage.corrections import FeedbackStore
+    from digitnet.storage.corrections import CorrectionStore
 
     db = feedback_db(tmp_path / "fb.sqlite3", 6, no_digits=2)
-    FeedbackStore(db).export(tmp_path / "fb.zip")
+    CorrectionStore(db).export(tmp_path / "fb.zip")
     from_db, from_zip = load_extra(db), load_extra(tmp_path / "fb.zip")
     assert torch.equal(from_db[1], from_zip[1]) and torch.allclose(from_db[0], from_zip[0])
     assert (from_zip[1] == NOT_A_DIGIT).sum() == 2

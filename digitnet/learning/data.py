@@ -2,23 +2,22 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import torch
 
-from digitnet.constants import DATA_ENV_VAR, DEFAULT_DATA_DIR
+from digitnet.constants import DATA_ENV_VAR, DEFAULT_DATA_DIR, path_setting
 from digitnet.learning.augment import StrokeAugmentConfig, distort_strokes
 from digitnet.learning.strokes import (
     PENDIGITS_FILE,
     UNIPEN_FILE,
     PenDigit,
     draw_strokes,
+    parse_pendigits,
+    parse_unipen,
     random_placement,
-    read_pendigits,
-    read_unipen,
     split_unipen,
 )
 from digitnet.reading.pixels import EmptyImageError
@@ -40,7 +39,7 @@ class DataConfig:
 
 def resolve_data_dir(flag: str | Path | None) -> Path:
     """The data root: the flag if given, else $DIGITNET_DATA, else ./data (downloaded on first use)."""
-    return Path(flag or os.environ.get(DATA_ENV_VAR) or DEFAULT_DATA_DIR)
+    return path_setting(flag, DATA_ENV_VAR, DEFAULT_DATA_DIR)
 
 
 def load_mnist(data_dir: Path, train: bool) -> tuple[torch.Tensor, torch.Tensor]:
@@ -77,7 +76,7 @@ def load_pendigits(data_dir: Path, writers: range) -> list[PenDigit]:
             f"No pen-drawn digits at {path}. Get pendigits-orig.tra from {PENDIGITS_SOURCE} "
             "(uncompress it) and put it there, or train on MNIST alone with --drawn-copies 0."
         )
-    return [d for d in read_pendigits(path) if d.writer in writers]
+    return [d for d in parse_pendigits(path) if d.writer in writers]
 
 
 UNIPEN_SOURCE = "https://doi.org/10.5281/zenodo.1195803"
@@ -88,7 +87,7 @@ def load_unipen(data_dir: Path, role: str) -> list[PenDigit]:
     path = data_dir / UNIPEN_FILE
     if not path.is_file():
         return []
-    digits, _refused = read_unipen(path)
+    digits, _refused = parse_unipen(path)
     return split_unipen(digits)[role]
 
 

@@ -32,7 +32,7 @@ def drawn_pictures(
         yield render_on_canvas(digit, canvas, brush, rng, style)
 
 
-def read_drawn(
+def predict_drawn(
     predictor: Predictor,
     digits: list[PenDigit],
     canvas: int = CANVAS_SIZE,

@@ -13,14 +13,15 @@ import numpy as np
 import torch
 
 from digitnet.constants import IMAGE_SIZE, NOT_A_DIGIT
-from digitnet.reading.images import MAX_FILE_BYTES, ImageReadError, read_image
-from digitnet.storage.corrections import FeedbackStore
+from digitnet.reading.images import MAX_FILE_BYTES, ImageDecodeError, decode_image
+from digitnet.reading.pixels import from_uint8, to_uint8
+from digitnet.storage.corrections import CorrectionStore
 
 if TYPE_CHECKING:  # the training run passes its models in; loading one is not this module's job
     from digitnet.reading.predictor import Predictor
 
 HELD_OUT = 0.2  # share of the collected drawings kept aside to measure before and after
-EXPORT_HINT = "python -m digitnet feedback export"
+EXPORT_HINT = "digitnet corrections export"
 
 
 class ExtraDataError(ValueError):
@@ -34,7 +35,7 @@ def load_extra(path: Path) -> tuple[torch.Tensor, torch.Tensor]:
     else:
         if not Path(path).is_file():
             raise FileNotFoundError(f"No collected drawings at {path}.")
-        drawings = FeedbackStore(path).records()
+        drawings = CorrectionStore(path).records()
         images = [d.input28 for d in drawings]
         labels = [d.label for d in drawings]
     stacked = np.stack(images) if images else np.zeros((0, IMAGE_SIZE, IMAGE_SIZE), np.float32)
@@ -81,18 +82,18 @@ def _member(archive: zipfile.ZipFile, name: str, path: Path) -> bytes:
 def _input28(data: bytes, entry: str) -> np.ndarray:
     """A 28x28 gray input from PNG bytes, through the same safe reader as uploads."""
     try:
-        picture = read_image(data, "its picture")
-    except ImageReadError as error:
+        picture = decode_image(data, "its picture")
+    except ImageDecodeError as error:
         raise ExtraDataError(f"{entry}: {error}") from error
     if picture.size != (IMAGE_SIZE, IMAGE_SIZE):
         width, height = picture.size
         raise ExtraDataError(f"{entry}: its picture is {width}x{height} pixels, not {IMAGE_SIZE}x{IMAGE_SIZE}.")
-    return np.asarray(picture.convert("L"), np.float32) / 255
+    return from_uint8(np.asarray(picture.convert("L")))
 
 
 def is_held_out(input28: torch.Tensor, salt: int = 0) -> bool:
     """Whether a drawing is kept aside, from a hash of its pixels: it stays on its side as more are collected."""
-    pixels = (input28 * 255).round().to(torch.uint8).numpy().tobytes()
+    pixels = to_uint8(input28.numpy()).tobytes()
     digest = hashlib.sha256(salt.to_bytes(8, "little") + pixels).digest()
     return int.from_bytes(digest[:8], "little") < HELD_OUT * 2**64
 

@@ -45,7 +45,7 @@ class PenDigit:
     site: str = "pendigits"  # UNIPEN: the lab that recorded it (one tablet, one population)
 
 
-def read_pendigits(path: Path) -> list[PenDigit]:
+def parse_pendigits(path: Path) -> list[PenDigit]:
     """Parse a UNIPEN pendigits file into PenDigits, flipping y so that it points down."""
     digits: list[PenDigit] = []
     label = writer = None
@@ -98,7 +98,7 @@ def smooth(stroke: np.ndarray) -> np.ndarray:
     return np.concatenate([stroke[:1], inner, stroke[-1:]]).astype(np.float32)
 
 
-def read_unipen(path: Path) -> tuple[list[PenDigit], int]:
+def parse_unipen(path: Path) -> tuple[list[PenDigit], int]:
     """Every valid digit of a UNIPEN JSONL file, and how many samples were refused (empty, one point, bad label)."""
     digits, refused = [], 0
     for line in Path(path).read_text().splitlines():

@@ -5,7 +5,6 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-import numpy as np
 import torch
 import torch.nn.functional as F
 from tqdm import tqdm
@@ -128,8 +127,3 @@ def fit(
 def first_epoch_reaching(history: list[dict], accuracy: float) -> int | None:
     """The first epoch whose validation accuracy is at least `accuracy`, or None."""
     return next((h["epoch"] for h in history if h["val_acc"] >= accuracy), None)
-
-
-def softmax_np(logits: torch.Tensor, temperature: float = 1.0) -> np.ndarray:
-    """Probabilities as float64 numpy, from logits and a temperature."""
-    return torch.softmax(logits / temperature, dim=1).double().numpy()

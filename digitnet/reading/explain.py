@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from digitnet.constants import IMAGE_SIZE
+from digitnet.reading.pixels import to_uint8
 
 if TYPE_CHECKING:
     from digitnet.reading.predictor import Predictor
@@ -50,4 +51,4 @@ def overlay(input28: np.ndarray, heat: np.ndarray, scale: int = 6) -> np.ndarray
     """An RGB picture (uint8) of the input in grey with the heat map in red on top, enlarged."""
     grey = 0.45 * input28
     rgb = np.stack([np.maximum(grey, heat), grey * (1 - heat), grey * (1 - heat)], axis=-1)
-    return (np.kron(rgb, np.ones((scale, scale, 1))) * 255).round().astype(np.uint8)
+    return to_uint8(np.kron(rgb, np.ones((scale, scale, 1))))

@@ -24,6 +24,16 @@ class SeveralMarksError(EmptyImageError):
     """A photo holds several separate digit-sized marks: perhaps a number, for the Number reader."""
 
 
+def to_uint8(pixels: np.ndarray) -> np.ndarray:
+    """Pixels in [0, 1] as uint8, rounded: how 28x28 inputs are stored and drawn."""
+    return (np.asarray(pixels) * 255).round().astype(np.uint8)
+
+
+def from_uint8(pixels: np.ndarray) -> np.ndarray:
+    """Stored uint8 pixels back to float32 in [0, 1] (the inverse of `to_uint8`)."""
+    return np.asarray(pixels).astype(np.float32) / 255
+
+
 def to_float(array: np.ndarray) -> np.ndarray:
     """Scale any numeric array to float32 in [0, 1], always as a new array (preprocess works on it in place)."""
     if array.dtype == np.bool_:

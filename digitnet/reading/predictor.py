@@ -12,7 +12,7 @@ import torch
 from PIL import Image
 
 from digitnet.constants import NOT_A_DIGIT, NUM_CLASSES, checkpoint_path
-from digitnet.model import DigitNet, FusedDigitNet, normalize
+from digitnet.model import DigitNet, FusedDigitNet, normalize, softmax
 from digitnet.reading.pixels import EmptyImageError
 from digitnet.reading.preprocess import preprocess
 from digitnet.reading.segment import Segmentation, segment_digits
@@ -133,12 +133,6 @@ class Predictor:
         """Read a drawn number (`photo`: a photo of one) of one or more digits, left to right; raises
         EmptyImageError if blank."""
         return self.predict_segments(self.segment(image, photo))
-
-
-def softmax(logits: np.ndarray) -> np.ndarray:
-    """Softmax over the last axis, shifted by the maximum so that it never overflows."""
-    exp = np.exp(logits - logits.max(axis=-1, keepdims=True))
-    return exp / exp.sum(axis=-1, keepdims=True)
 
 
 def readable_inputs(crops: list[np.ndarray]) -> tuple[list[np.ndarray], list[int]]:

@@ -13,7 +13,6 @@ import csv
 import hashlib
 import io
 import json
-import os
 import sqlite3
 import time
 import zipfile
@@ -26,10 +25,12 @@ from typing import BinaryIO
 
 import numpy as np
 
-from digitnet.constants import IMAGE_SIZE, NOT_A_DIGIT
+from digitnet.constants import IMAGE_SIZE, NOT_A_DIGIT, path_setting
+from digitnet.reading.images import encode_png
+from digitnet.reading.pixels import from_uint8, to_uint8
 
-FEEDBACK_ENV_VAR = "DIGITNET_FEEDBACK_DB"
-DEFAULT_FEEDBACK_DB = Path("feedback") / "feedback.sqlite3"
+CORRECTIONS_ENV_VAR = "DIGITNET_FEEDBACK_DB"
+DEFAULT_CORRECTIONS_DB = Path("feedback") / "feedback.sqlite3"
 BUSY_TIMEOUT = 30.0  # seconds a writer waits for another one to finish
 SETUP_TRIES = 20  # a new file's set-up, when connections race to make it (0.05 s, 0.1 s, ... apart)
 LABEL_CHECK = f"CHECK (label BETWEEN 0 AND {NOT_A_DIGIT})"
@@ -81,8 +82,8 @@ SQLITE_WORDS = {
 }
 
 
-class FeedbackError(RuntimeError):
-    """The feedback database cannot be written or read; the message says why, for a person, without paths."""
+class CorrectionStoreError(RuntimeError):
+    """The corrections database cannot be written or read; the message says why, for a person, without paths."""
 
 
 @dataclass(frozen=True)
@@ -109,20 +110,20 @@ class Drawing:
         return hashlib.sha256(self.session.encode() + b"\0" + self.canvas_png).hexdigest()
 
 
-def feedback_path(path: str | Path | None = None) -> Path:
+def corrections_path(path: str | Path | None = None) -> Path:
     """The database: `path` if given, else $DIGITNET_FEEDBACK_DB, else feedback/feedback.sqlite3."""
-    return Path(path or os.environ.get(FEEDBACK_ENV_VAR) or DEFAULT_FEEDBACK_DB)
+    return path_setting(path, CORRECTIONS_ENV_VAR, DEFAULT_CORRECTIONS_DB)
 
 
-class FeedbackStore:
+class CorrectionStore:
     """The drawings people corrected or confirmed, in one SQLite file."""
 
     def __init__(self, path: str | Path | None = None) -> None:
-        self.path = feedback_path(path)
+        self.path = corrections_path(path)
 
     @contextmanager
     def _open(self, failure: str) -> Iterator[sqlite3.Connection]:
-        """A connection with the schema in place, always closed; a database error becomes FeedbackError."""
+        """A connection with the schema in place, always closed; a database error becomes CorrectionStoreError."""
         connection = None
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -130,13 +131,13 @@ class FeedbackStore:
             _prepare(connection)
             yield connection
         except (sqlite3.Error, OSError) as error:
-            raise FeedbackError(f"{failure}: {_why(error)}.") from error
+            raise CorrectionStoreError(f"{failure}: {_why(error)}.") from error
         finally:
             if connection is not None:
                 connection.close()
 
     def check_writable(self) -> None:
-        """Raise FeedbackError, saying why, if drawings cannot be saved here (creates the database if needed)."""
+        """Raise CorrectionStoreError, saying why, if drawings cannot be saved here (creates the database if needed)."""
         with self._open(CANNOT_SAVE) as connection:
             connection.execute("BEGIN IMMEDIATE")  # takes the write lock: fails on a read-only file
             connection.rollback()
@@ -150,7 +151,7 @@ class FeedbackStore:
             json.dumps(drawing.probs),
             drawing.model_version,
             drawing.canvas_png,
-            (drawing.input28 * 255).round().astype(np.uint8).tobytes(),
+            to_uint8(drawing.input28).tobytes(),
             *(drawing.canvas_size or (None, None)),
             drawing.brush,
             json.dumps(drawing.strokes) if drawing.strokes is not None else None,
@@ -172,7 +173,7 @@ class FeedbackStore:
             return int(connection.execute("SELECT COUNT(*) FROM drawings").fetchone()[0])
 
     def records(self) -> list[Drawing]:
-        """Every stored drawing, oldest first; a damaged row is a FeedbackError naming it."""
+        """Every stored drawing, oldest first; a damaged row is a CorrectionStoreError naming it."""
         if not self.path.exists():
             return []
         with self._open(CANNOT_READ) as connection:
@@ -182,7 +183,7 @@ class FeedbackStore:
             try:
                 drawings.append(_drawing(row))
             except (ValueError, TypeError) as error:  # bytes of the wrong size, text that is not JSON, ...
-                raise FeedbackError(f"{CANNOT_READ}: drawing {row[0]} is damaged ({error}).") from error
+                raise CorrectionStoreError(f"{CANNOT_READ}: drawing {row[0]} is damaged ({error}).") from error
         return drawings
 
     def export(self, out: str | Path | BinaryIO) -> int:
@@ -203,7 +204,7 @@ class FeedbackStore:
         with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
             for d in drawings:
                 archive.writestr(f"canvas/{d.id}.png", d.canvas_png)
-                archive.writestr(f"input28/{d.id}.png", _png((d.input28 * 255).round().astype(np.uint8)))
+                archive.writestr(f"input28/{d.id}.png", encode_png(to_uint8(d.input28)))
             text = io.StringIO()
             writer = csv.DictWriter(text, fieldnames=list(table[0]) if table else ["id", "label"])
             writer.writeheader()
@@ -272,7 +273,7 @@ def _why(error: Exception) -> str:
 def _drawing(row: tuple) -> Drawing:
     """A database row back into a Drawing."""
     (id_, created, label, confirmed, predicted, probs, version, png, input28, width, height, brush, strokes) = row
-    pixels = np.frombuffer(input28, np.uint8).reshape(IMAGE_SIZE, IMAGE_SIZE).astype(np.float32) / 255
+    pixels = from_uint8(np.frombuffer(input28, np.uint8).reshape(IMAGE_SIZE, IMAGE_SIZE))
     return Drawing(
         label,
         bool(confirmed),
@@ -288,12 +289,3 @@ def _drawing(row: tuple) -> Drawing:
         created,
         id_,
     )
-
-
-def _png(pixels: np.ndarray) -> bytes:
-    """PNG bytes of a uint8 gray image."""
-    from PIL import Image
-
-    buffer = io.BytesIO()
-    Image.fromarray(pixels).save(buffer, "PNG")
-    return buffer.getvalue()

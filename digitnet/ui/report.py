@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from digitnet.constants import IMAGE_SIZE, checkpoint_path
+from digitnet.reading.pixels import from_uint8
 from digitnet.ui.words import a_digit
 
 # Each part of the page, and the fields of the JSON it reads: dotted paths, "*" for every entry of a list.
@@ -62,7 +63,7 @@ def mistake_pictures(mistakes: list[dict]) -> list[tuple[np.ndarray, str]]:
             continue
         pixels = np.frombuffer(bytes.fromhex(m["pixels"]), np.uint8).reshape(IMAGE_SIZE, IMAGE_SIZE)
         caption = f"{a_digit(m['label'])}, read {m['predicted']} ({max(m['probs']):.0%})"
-        pictures.append((pixels.astype(np.float32) / 255, caption))
+        pictures.append((from_uint8(pixels), caption))
     return pictures
 
 

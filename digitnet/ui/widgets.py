@@ -25,8 +25,8 @@ import numpy as np
 import streamlit as st
 
 from digitnet.constants import CANVAS, CANVAS_RESET, CANVAS_SIZE, INK_HEX, NOT_A_DIGIT
-from digitnet.storage.corrections import Drawing, FeedbackError, FeedbackStore
-from digitnet.ui.words import REHEARSAL, count_of, feedback_prompt, inline_png, label_words, option_words
+from digitnet.storage.corrections import CorrectionStore, CorrectionStoreError, Drawing
+from digitnet.ui.words import REHEARSAL, correction_prompt, count_of, inline_png, label_words, option_words
 
 if TYPE_CHECKING:  # torch is imported when the model loads, not with the page's widgets
     from streamlit_drawable_canvas import CanvasResult
@@ -145,23 +145,23 @@ def reported_width(key: str) -> int | None:
 
 
 @st.cache_resource
-def get_feedback_store() -> FeedbackStore:
+def correction_store() -> CorrectionStore:
     """The corrections database ($DIGITNET_FEEDBACK_DB, else feedback/feedback.sqlite3), shared by all sessions."""
-    return FeedbackStore()
+    return CorrectionStore()
 
 
 @st.cache_data(ttl=10, show_spinner=False)
-def feedback_state(path: str) -> tuple[int, str]:
+def correction_state(path: str) -> tuple[int, str]:
     """(drawings stored, "") or (0, why none can be saved here); refreshed every 10 s and after each save."""
-    store = FeedbackStore(path)
+    store = CorrectionStore(path)
     try:
         store.check_writable()
         return store.count(), ""
-    except FeedbackError as error:
+    except CorrectionStoreError as error:
         return 0, str(error)
 
 
-def save_feedback(
+def save_correction(
     image: tuple[bytes, str], prediction: Prediction, model_version: str, label: int | None, confirmed: bool
 ) -> None:
     """Store the drawing with the label the person gave; remember the outcome for the page to show."""
@@ -181,16 +181,16 @@ def save_feedback(
         session=st.session_state.setdefault("feedback-session", uuid.uuid4().hex),  # one record per drawing
     )
     try:
-        get_feedback_store().save(drawing)  # a second answer for this drawing replaces the first
+        correction_store().save(drawing)  # a second answer for this drawing replaces the first
         st.session_state["feedback-saved"] = label
         if confirmed:
             st.session_state["draw-wrong"] = None  # "Right!" takes back a correction
-    except FeedbackError as error:
+    except CorrectionStoreError as error:
         st.session_state["feedback-error"] = str(error)
-    feedback_state.clear()
+    correction_state.clear()
 
 
-def feedback_ui(image: tuple[bytes, str], prediction: Prediction, model_version: str) -> None:
+def corrections_ui(image: tuple[bytes, str], prediction: Prediction, model_version: str) -> None:
     """'Wrong? It's…' and 'Right!': the person's answer becomes training data; a counter and a privacy line."""
     # Fixed keys, emptied for each new drawing: a key per drawing left every old widget (and the drawing
     # its callback held) in the session, since a fragment's rerun never drops them: ~10 KB a stroke.
@@ -199,19 +199,19 @@ def feedback_ui(image: tuple[bytes, str], prediction: Prediction, model_version:
         st.session_state["feedback-drawing"] = drawing_id
         st.session_state["draw-wrong"] = None
         st.session_state["feedback-saved"] = None
-    count, problem = feedback_state(str(get_feedback_store().path))
+    count, problem = correction_state(str(correction_store().path))
     problem = st.session_state.pop("feedback-error", None) or problem
     if problem:  # said once, instead of buttons that cannot work
         st.info(f"{problem} Drawing and reading still work.")
         return
     # "not a digit" is a choice where the page named a digit; where it said "not a digit", Right! says so
     st.segmented_control(
-        feedback_prompt(prediction),
+        correction_prompt(prediction),
         options=[*range(10), *([NOT_A_DIGIT] if prediction.is_digit else [])],
         format_func=option_words,
         key="draw-wrong",
         wrap=True,  # eleven buttons do not fit a phone or half a screen in one row
-        on_change=lambda: save_feedback(
+        on_change=lambda: save_correction(
             image, prediction, model_version, st.session_state["draw-wrong"], confirmed=False
         ),
     )
@@ -219,7 +219,7 @@ def feedback_ui(image: tuple[bytes, str], prediction: Prediction, model_version:
     st.button(
         "Right!",
         key="draw-right",
-        on_click=lambda: save_feedback(image, prediction, model_version, shown, confirmed=True),
+        on_click=lambda: save_correction(image, prediction, model_version, shown, confirmed=True),
     )
     if st.session_state.get("feedback-saved") is not None:  # what is stored for this drawing now
         st.success(f"Saved as {label_words(st.session_state['feedback-saved'])}. Thank you!")

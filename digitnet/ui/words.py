@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import base64
-import io
 from typing import TYPE_CHECKING
 
 import numpy as np
-from PIL import Image
+
+from digitnet.reading.images import encode_png
+from digitnet.reading.pixels import to_uint8
 
 if TYPE_CHECKING:  # the page imports this before torch is loaded
     from digitnet.reading.predictor import Prediction
@@ -90,7 +91,7 @@ def not_digit_sentence(prediction: Prediction) -> str:
     )
 
 
-def feedback_prompt(prediction: Prediction) -> str:
+def correction_prompt(prediction: Prediction) -> str:
     """The corrections control's label: a refused drawing may still be a digit its author meant."""
     return "Wrong? It's…" if prediction.is_digit else "Meant a digit? It's a…"
 
@@ -114,7 +115,7 @@ def is_doubtful(prediction: Prediction, doubt_threshold: float) -> bool:
 
 def enlarge_pixels(input28: np.ndarray, scale: int = 8) -> np.ndarray:
     """Nearest-neighbour enlargement to uint8, so every one of the 28x28 pixels stays visible."""
-    return (np.kron(input28, np.ones((scale, scale), np.float32)) * 255).round().astype(np.uint8)
+    return to_uint8(np.kron(input28, np.ones((scale, scale), np.float32)))
 
 
 def inline_png(pixels: np.ndarray) -> str:
@@ -123,9 +124,7 @@ def inline_png(pixels: np.ndarray) -> str:
     Pictures given to st.image as arrays become files on the server, and a fragment's rerun never
     frees them: one per stroke for the life of the session. An inline picture goes with its message.
     """
-    buffer = io.BytesIO()
-    Image.fromarray(pixels).save(buffer, format="PNG")
-    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+    return "data:image/png;base64," + base64.b64encode(encode_png(pixels)).decode("ascii")
 
 
 def probability_chart(probs: list[float], height: int = 220, greyed: bool = False) -> dict:

@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 
 from digitnet.constants import NOT_A_DIGIT, PROJECT_ROOT
-from digitnet.storage.corrections import LABEL_CHECK, SCHEMA, Drawing, FeedbackError, FeedbackStore
+from digitnet.storage.corrections import LABEL_CHECK, SCHEMA, CorrectionStore, CorrectionStoreError, Drawing
 
 
 def drawing(label: int = 7, seed: int = 0) -> Drawing:
@@ -38,7 +38,7 @@ def drawing(label: int = 7, seed: int = 0) -> Drawing:
 
 
 def test_a_drawing_comes_back_as_it_was_saved(tmp_path):
-    store = FeedbackStore(tmp_path / "fb" / "db.sqlite3")
+    store = CorrectionStore(tmp_path / "fb" / "db.sqlite3")
     original = drawing()
     saved_id = store.save(original)
     (back,) = store.records()
@@ -59,7 +59,7 @@ def test_a_drawing_comes_back_as_it_was_saved(tmp_path):
 
 
 def test_eight_threads_saving_fifty_each_keep_all_four_hundred(tmp_path):
-    store = FeedbackStore(tmp_path / "db.sqlite3")
+    store = CorrectionStore(tmp_path / "db.sqlite3")
     errors = []
 
     def worker(n: int) -> None:
@@ -79,9 +79,9 @@ def test_eight_threads_saving_fifty_each_keep_all_four_hundred(tmp_path):
 
 
 WRITER = """
-from test_feedback import drawing
-from digitnet.storage.corrections import FeedbackStore
-store = FeedbackStore({db!r})
+from test_corrections import drawing
+from digitnet.storage.corrections import CorrectionStore
+store = CorrectionStore({db!r})
 for i in range(100000):
     print(store.save(drawing(seed=i)), flush=True)
 """
@@ -99,31 +99,31 @@ def test_a_process_killed_while_writing_leaves_every_acknowledged_record(tmp_pat
         acknowledged.append(int(writer.stdout.readline()))
     os.kill(writer.pid, signal.SIGKILL)  # mid-write, with no chance to clean up
     writer.wait()
-    stored = {d.id for d in FeedbackStore(db).records()}
+    stored = {d.id for d in CorrectionStore(db).records()}
     assert len(acknowledged) == 30 and set(acknowledged) <= stored
 
 
 def test_a_database_that_cannot_be_written_says_why_without_the_servers_paths(tmp_path):
     not_a_folder = tmp_path / "file"
     not_a_folder.write_text("a file where the folder should be")  # unwritable even for root, unlike chmod
-    store = FeedbackStore(not_a_folder / "db.sqlite3")
+    store = CorrectionStore(not_a_folder / "db.sqlite3")
     for attempt in (store.check_writable, lambda: store.save(drawing())):
-        with pytest.raises(FeedbackError) as caught:
+        with pytest.raises(CorrectionStoreError) as caught:
             attempt()
         assert str(caught.value).startswith("Corrections cannot be saved on this server: its folder cannot be made")
         assert str(tmp_path) not in str(caught.value) and "Errno" not in str(caught.value)
 
 
 def test_the_write_check_passes_where_drawings_can_be_saved_and_fails_on_a_damaged_file(tmp_path):
-    FeedbackStore(tmp_path / "new" / "db.sqlite3").check_writable()  # a writable place raises nothing
-    assert (tmp_path / "new" / "db.sqlite3").is_file() and FeedbackStore(tmp_path / "new" / "db.sqlite3").count() == 0
+    CorrectionStore(tmp_path / "new" / "db.sqlite3").check_writable()  # a writable place raises nothing
+    assert (tmp_path / "new" / "db.sqlite3").is_file() and CorrectionStore(tmp_path / "new" / "db.sqlite3").count() == 0
     (tmp_path / "damaged.sqlite3").write_bytes(b"not a database" * 100)
-    with pytest.raises(FeedbackError, match="cannot be saved on this server: its database file is damaged"):
-        FeedbackStore(tmp_path / "damaged.sqlite3").check_writable()
+    with pytest.raises(CorrectionStoreError, match="cannot be saved on this server: its database file is damaged"):
+        CorrectionStore(tmp_path / "damaged.sqlite3").check_writable()
 
 
 def test_answering_twice_for_one_drawing_keeps_one_record_with_the_last_label(tmp_path):
-    store = FeedbackStore(tmp_path / "db.sqlite3")
+    store = CorrectionStore(tmp_path / "db.sqlite3")
     first = store.save(replace(drawing(label=3), session="visitor-a"))
     assert store.save(replace(drawing(label=5), session="visitor-a")) == first
     confirmed = replace(drawing(label=7), session="visitor-a", confirmed=True, predicted=7)
@@ -135,7 +135,7 @@ def test_answering_twice_for_one_drawing_keeps_one_record_with_the_last_label(tm
     assert [d.label for d in store.records()] == [7, 5, 5]
 
 
-def database_of_the_code_before(path, schema: str) -> FeedbackStore:
+def database_of_the_code_before(path, schema: str) -> CorrectionStore:
     """A database made by earlier code with `schema`, holding one drawing labelled 2; and a store on it now."""
     import sqlite3
 
@@ -147,7 +147,7 @@ def database_of_the_code_before(path, schema: str) -> FeedbackStore:
             (bytes(784),),
         )
     old.close()
-    return FeedbackStore(path)
+    return CorrectionStore(path)
 
 
 def test_a_database_from_before_drawing_keys_is_upgraded_and_keeps_its_rows(tmp_path):
@@ -163,7 +163,7 @@ def test_a_database_of_digits_only_is_upgraded_to_take_not_a_digit_and_keeps_its
     )
     store.save(drawing(label=NOT_A_DIGIT))
     assert [d.label for d in store.records()] == [2, NOT_A_DIGIT]
-    with pytest.raises(FeedbackError, match="CHECK constraint failed"):
+    with pytest.raises(CorrectionStoreError, match="CHECK constraint failed"):
         store.save(drawing(label=NOT_A_DIGIT + 1, seed=1))
     store.save(drawing(label=5))  # the same drawing again: the key's unique index came through, one record updated
     assert [d.label for d in store.records()] == [2, 5]
@@ -175,12 +175,12 @@ def test_a_damaged_row_is_a_feedback_error_and_the_cli_says_it_in_one_line(tmp_p
     from digitnet.cli import main as cli
 
     db = tmp_path / "db.sqlite3"
-    FeedbackStore(db).save(drawing())
+    CorrectionStore(db).save(drawing())
     with sqlite3.connect(db) as connection:
         connection.execute("UPDATE drawings SET input28 = x'0102'")  # 2 bytes where 784 belong
     connection.close()
-    with pytest.raises(FeedbackError, match="drawing 1 is damaged"):
-        FeedbackStore(db).records()
+    with pytest.raises(CorrectionStoreError, match="drawing 1 is damaged"):
+        CorrectionStore(db).records()
     assert cli(["feedback", "export", str(tmp_path / "out.zip"), "--db", str(db)]) == 1
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and err.startswith(f"error: {db}: ") and "drawing 1 is damaged" in err
@@ -204,14 +204,18 @@ def test_no_connection_is_left_open_when_the_first_statement_fails(tmp_path, mon
     )
     db = tmp_path / "damaged.sqlite3"
     db.write_bytes(b"not a database" * 100)  # fails at the first PRAGMA
-    for attempt in (FeedbackStore(db).count, FeedbackStore(db).records, lambda: FeedbackStore(db).save(drawing())):
-        with pytest.raises(FeedbackError, match="its database file is damaged"):
+    for attempt in (
+        CorrectionStore(db).count,
+        CorrectionStore(db).records,
+        lambda: CorrectionStore(db).save(drawing()),
+    ):
+        with pytest.raises(CorrectionStoreError, match="its database file is damaged"):
             attempt()
     assert len(opened) == 3 and all(connection.is_closed for connection in opened)
 
 
 def test_export_writes_pngs_and_a_csv_matching_the_records(tmp_path):
-    store = FeedbackStore(tmp_path / "db.sqlite3")
+    store = CorrectionStore(tmp_path / "db.sqlite3")
     for i in range(5):
         store.save(drawing(label=i, seed=i))
     out = tmp_path / "export.zip"
@@ -227,7 +231,7 @@ def test_the_cli_exports_the_database(tmp_path, capsys):
     from digitnet.cli import main as cli
 
     db = tmp_path / "db.sqlite3"
-    FeedbackStore(db).save(drawing())
+    CorrectionStore(db).save(drawing())
     assert cli(["feedback", "export", str(tmp_path / "out.zip"), "--db", str(db)]) == 0
     assert "wrote 1 drawings" in capsys.readouterr().out
     assert cli(["feedback", "export", str(tmp_path / "no" / "such" / "dir.zip"), "--db", str(db)]) == 1
@@ -237,8 +241,8 @@ def test_the_cli_exports_the_database(tmp_path, capsys):
 def test_a_damaged_database_gives_a_clear_message(tmp_path):
     db = tmp_path / "db.sqlite3"
     db.write_bytes(b"this is not a database" * 100)
-    with pytest.raises(FeedbackError, match="cannot be read: its database file is damaged"):
-        FeedbackStore(db).count()
+    with pytest.raises(CorrectionStoreError, match="cannot be read: its database file is damaged"):
+        CorrectionStore(db).count()
 
 
 def test_setting_up_a_new_file_that_another_connection_holds_is_tried_again(tmp_path):
