@@ -16,23 +16,19 @@ import digitnet
 from digitnet.constants import DEFAULT_BRUSH, NUM_CLASSES, RETRAIN_HINT
 from digitnet.reading.explain import occlusion_map, overlay
 from digitnet.reading.images import ImageDecodeError, decode_image
+from digitnet.ui.charts import enlarge_pixels, inline_png, probability_chart
+from digitnet.ui.layout import PAGE_CSS, digit_canvas_size, number_canvas_size
 from digitnet.ui.widgets import clear_button, corrections_ui, drawing_canvas, rehearse_answer_once, reported_width
-from digitnet.ui.words import (
+from digitnet.words import (
     NOT_A_DIGIT_HEADLINE,
     NOT_A_DIGIT_WORDS,
-    PAGE_CSS,
     PICTURE_WORDS,
     a_digit,
     confidence_sentence,
-    digit_canvas_size,
-    enlarge_pixels,
     format_percent,
-    inline_png,
     is_doubtful,
     not_digit_sentence,
-    number_canvas_size,
     number_text,
-    probability_chart,
 )
 
 WHOLE_PAGE = "whole-page"  # session state: whether the last full run drew the whole page (page_shown)

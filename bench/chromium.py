@@ -21,7 +21,8 @@ from digitnet.constants import (
     CANVAS,  # Fabric's top canvas takes the pointer events
     PROJECT_ROOT,
 )
-from digitnet.ui.words import NOT_A_DIGIT_WORDS, REHEARSAL
+from digitnet.ui.layout import REHEARSAL
+from digitnet.words import NOT_A_DIGIT_WORDS
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [

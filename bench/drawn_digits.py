@@ -20,12 +20,13 @@ from pathlib import Path
 import numpy as np
 
 from bench.styles import STYLES, style_of
+from bench.synth.pen import HELD_OUT_WRITERS
 from digitnet.constants import CANVAS_SIZE, DEFAULT_BRUSH
 from digitnet.learning.data import load_pendigits, load_unipen, resolve_data_dir
 from digitnet.learning.drawn import predict_drawn
 from digitnet.learning.metrics import expected_calibration_error
-from digitnet.learning.strokes import HELD_OUT_WRITERS, PenDigit
 from digitnet.learning.strokes import STYLES as CANVAS_STYLES
+from digitnet.learning.strokes import PenDigit
 from digitnet.reading.predictor import load_predictor
 
 BRUSHES = (8, 12, 16, 20, 28, 36)  # pixels, thin pen to thick finger

@@ -1,7 +1,7 @@
 """The photo benchmark: digits photographed on paper as people take them, and scans; made here, seeded.
 
 Digits from the MNIST test set and from held-out pen writers 21-30 (half each) are laid on paper and
-photographed (digitnet/scenes.py) under one condition per row on top of an ordinary photo (paper on a
+photographed (bench/synth/scenes.py) under one condition per row on top of an ordinary photo (paper on a
 table seen at one edge or more, mild tilt, light, blur, noise and JPEG). Each picture is read the
 way the app and the CLI read an upload (bytes -> decode_image -> Predictor.predict). A refusal (no
 digit found, or several marks) counts as not read right. Blank sheets and marks that are no digit
@@ -21,9 +21,9 @@ from pathlib import Path
 
 import numpy as np
 
+from bench.synth.pen import HELD_OUT_WRITERS
 from bench.synth.scenes import PHOTO_CONDITIONS, digit_ink, photo_of_digit, scan_of_digit, scribble_ink
 from digitnet.learning.data import load_pendigits, resolve_data_dir
-from digitnet.learning.strokes import HELD_OUT_WRITERS
 from digitnet.reading.images import decode_image
 from digitnet.reading.pixels import EmptyImageError, SeveralMarksError
 from digitnet.reading.predictor import load_predictor

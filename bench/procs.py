@@ -24,7 +24,7 @@ def process_ids(pattern: str) -> list[int]:
 
 
 def server_pid(url: str) -> int:
-    """The process of the `streamlit run` serving `url` (started by tests/browser.streamlit_server)."""
+    """The process of the `streamlit run` serving `url` (started by bench.chromium.streamlit_server)."""
     return process_ids(f"--server.port={url.rsplit(':', 1)[1]}")[0]
 
 

@@ -17,9 +17,10 @@ import time
 
 import numpy as np
 
+from bench.synth.pen import HELD_OUT_WRITERS, compose_number
 from digitnet.constants import DEFAULT_BRUSH
 from digitnet.learning.data import load_pendigits, load_unipen, resolve_data_dir
-from digitnet.learning.strokes import HELD_OUT_WRITERS, STYLES, compose_number, draw_strokes
+from digitnet.learning.strokes import STYLES, draw_strokes
 from digitnet.reading.pixels import EmptyImageError
 from digitnet.reading.predictor import load_predictor
 

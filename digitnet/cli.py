@@ -10,7 +10,7 @@ from pathlib import Path
 from digitnet.constants import CHECKPOINT_ENV_VAR, DEFAULT_CHECKPOINT
 from digitnet.reading.images import ImageDecodeError, decode_image
 from digitnet.reading.pixels import EmptyImageError, SeveralMarksError
-from digitnet.ui.words import NOT_A_DIGIT_WORDS, format_percent, is_doubtful
+from digitnet.words import NOT_A_DIGIT_WORDS, format_percent, is_doubtful
 
 TOP_K = 3
 

@@ -13,6 +13,7 @@ import streamlit as st
 
 from digitnet.constants import RETRAIN_HINT
 from digitnet.storage.corrections import CorrectionStore, CorrectionStoreError
+from digitnet.ui.charts import enlarge_pixels
 from digitnet.ui.report import (
     confusion_records,
     curve_records,
@@ -22,7 +23,6 @@ from digitnet.ui.report import (
     mistake_pictures,
     reliability_records,
 )
-from digitnet.ui.words import enlarge_pixels
 
 GALLERY_COLUMNS = 6
 # `feedback_export = true` in .streamlit/secrets.toml lets this page offer every visitor's drawings as a zip:

@@ -15,7 +15,7 @@ from streamlit.testing.v1 import AppTest
 
 from conftest import draw_dot, draw_seven
 from digitnet.constants import NOT_A_DIGIT, PROJECT_ROOT
-from digitnet.ui.words import REHEARSAL
+from digitnet.ui.layout import REHEARSAL
 
 APP = str(PROJECT_ROOT / "app.py")
 EMPTY_PROMPT = "Draw a digit on the canvas"

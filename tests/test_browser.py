@@ -206,8 +206,8 @@ def test_the_model_page_opens(chromium, url, tmp_path):
 
 
 def test_a_three_digit_number_is_read_on_the_number_tab(chromium, url):
+    from bench.synth.pen import compose_number
     from digitnet import load_predictor
-    from digitnet.learning.strokes import compose_number
 
     page = new_page(chromium, viewport={"width": 1280, "height": 1000})
     page.goto(url)

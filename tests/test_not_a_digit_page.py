@@ -10,7 +10,7 @@ from PIL import Image
 from conftest import draw_seven
 from digitnet.constants import NOT_A_DIGIT
 from digitnet.storage.corrections import CorrectionStore
-from digitnet.ui.words import IF_A_DIGIT, NOT_A_DIGIT_HEADLINE, NOT_A_DIGIT_WORDS
+from digitnet.words import IF_A_DIGIT, NOT_A_DIGIT_HEADLINE, NOT_A_DIGIT_WORDS
 from test_app import canvas_value, draw, open_page
 
 

@@ -8,9 +8,10 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
+from bench.synth.pen import compose_number
 from conftest import held_out_pen_digits
 from digitnet import EmptyImageError, load_predictor
-from digitnet.learning.strokes import STYLES, compose_number, draw_strokes
+from digitnet.learning.strokes import STYLES, draw_strokes
 from digitnet.reading.segment import segment_digits
 
 

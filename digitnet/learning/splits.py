@@ -28,7 +28,7 @@ from digitnet.learning.data import (
 )
 from digitnet.learning.extra import load_extra, split_extra
 from digitnet.learning.strokes import FIT_WRITERS, TUNE_WRITERS, UNIPEN_FILE
-from digitnet.ui.words import count_of
+from digitnet.words import count_of
 
 Split = tuple[torch.Tensor, torch.Tensor]  # images (N, 1, 28, 28) in [0, 1], labels (N,)
 SMOKE_SIZES = {"train": 512, "val": 256, "test": 256}  # images per MNIST split with --smoke

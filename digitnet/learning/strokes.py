@@ -23,7 +23,6 @@ TABLET_SIZE = 500  # pendigits coordinates lie in a 500x500 box, y pointing up
 FIT_WRITERS = range(1, 17)  # pendigits writers whose digits may be trained on
 TUNE_WRITERS = range(17, 21)  # pendigits validation writers: calibration and thresholds are chosen on them
 TEST_WRITERS = range(21, 31)  # pendigits writers only ever measured, never trained or tuned on
-HELD_OUT_WRITERS = {"test": TEST_WRITERS, "tune": TUNE_WRITERS}  # the benches' --writers choices
 UNIPEN_TEST_SITES = ("ced", "apa")  # whole UNIPEN sites (a tablet and a population) only ever measured
 UNIPEN_TUNE_SHARE = 5  # one in this many writers of every other site chooses things; the rest train
 SUPERSAMPLE = 2  # PIL draws aliased lines: draw twice as large and average down
@@ -193,27 +192,3 @@ def render_on_canvas(
     ink, background = STYLES[style]
     strokes = random_placement(digit.strokes, (canvas, canvas), rng)
     return draw_strokes(strokes, (canvas, canvas), brush_width, ink, background)
-
-
-def compose_number(
-    digits: list[PenDigit], rng: np.random.Generator, height: int = 300, touching: bool = False
-) -> tuple[list[np.ndarray], tuple[int, int]]:
-    """Lay pen digits out left to right as a person writes a number: size, slant, baseline and spacing vary.
-
-    With `touching`, neighbours overlap slightly instead of leaving a gap. Returns strokes in canvas
-    pixels and the canvas size (width, height).
-    """
-    base = height * rng.uniform(0.45, 0.65)
-    slant = rng.uniform(-0.15, 0.15)  # x shift per pixel of height: italic or upright
-    strokes, x = [], height * 0.15
-    for digit in digits:
-        placed = place_strokes(digit.strokes, height, base * rng.uniform(0.85, 1.15) / height, (0.0, 0.0))
-        placed = [s + np.float32([0, height / 2 + rng.uniform(-0.05, 0.05) * height]) for s in placed]
-        placed = [
-            s + np.stack([slant * (height / 2 - s[:, 1]), np.zeros(len(s))], axis=1).astype(np.float32) for s in placed
-        ]
-        every = np.concatenate(placed)
-        strokes += [s + np.float32([x - every[:, 0].min(), 0]) for s in placed]
-        gap = -rng.uniform(0.02, 0.08) if touching else rng.uniform(0.15, 0.45)
-        x += float(np.ptp(every[:, 0])) + gap * base
-    return strokes, (int(x + height * 0.15), height)

@@ -1,6 +1,6 @@
 """Ruled and squared lines of a photographed sheet: long, nearly straight, faint runs of ink that are no digit.
 
-Pure functions of numpy arrays, used by digitnet/photo.py: a grid is looked for in fainter ink than the
+Pure functions of numpy arrays, used by photo.py: a grid is looked for in fainter ink than the
 digit's marks, so that its print is found whole, and a pen's stroke crossing it keeps its pixels.
 """
 

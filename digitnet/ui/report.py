@@ -9,7 +9,7 @@ import numpy as np
 
 from digitnet.constants import IMAGE_SIZE, checkpoint_path
 from digitnet.reading.pixels import from_uint8
-from digitnet.ui.words import a_digit
+from digitnet.words import a_digit
 
 # Each part of the page, and the fields of the JSON it reads: dotted paths, "*" for every entry of a list.
 SECTIONS = {

@@ -26,7 +26,9 @@ import streamlit as st
 
 from digitnet.constants import CANVAS, CANVAS_RESET, CANVAS_SIZE, INK_HEX, NOT_A_DIGIT
 from digitnet.storage.corrections import CorrectionStore, CorrectionStoreError, Drawing
-from digitnet.ui.words import REHEARSAL, correction_prompt, count_of, inline_png, label_words, option_words
+from digitnet.ui.charts import inline_png
+from digitnet.ui.layout import REHEARSAL
+from digitnet.words import correction_prompt, count_of, label_words, option_words
 
 if TYPE_CHECKING:  # torch is imported when the model loads, not with the page's widgets
     from streamlit_drawable_canvas import CanvasResult

@@ -9,18 +9,9 @@ import numpy as np
 from PIL import Image
 
 from digitnet.reading.predictor import Prediction
-from digitnet.ui.words import (
-    a_digit,
-    confidence_sentence,
-    count_of,
-    digit_canvas_size,
-    enlarge_pixels,
-    format_percent,
-    inline_png,
-    is_doubtful,
-    number_canvas_size,
-    probability_chart,
-)
+from digitnet.ui.charts import enlarge_pixels, inline_png, probability_chart
+from digitnet.ui.layout import digit_canvas_size, number_canvas_size
+from digitnet.words import a_digit, confidence_sentence, count_of, format_percent, is_doubtful
 
 
 def prediction(probs: dict[int, float]) -> Prediction:

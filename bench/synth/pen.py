@@ -1,0 +1,33 @@
+"""Pen digits as the benches take them: which writers a --writers choice means, and numbers composed of them."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from digitnet.learning.strokes import TEST_WRITERS, TUNE_WRITERS, PenDigit, place_strokes
+
+HELD_OUT_WRITERS = {"test": TEST_WRITERS, "tune": TUNE_WRITERS}  # the benches' --writers choices: never trained on
+
+
+def compose_number(
+    digits: list[PenDigit], rng: np.random.Generator, height: int = 300, touching: bool = False
+) -> tuple[list[np.ndarray], tuple[int, int]]:
+    """Lay pen digits out left to right as a person writes a number: size, slant, baseline and spacing vary.
+
+    With `touching`, neighbours overlap slightly instead of leaving a gap. Returns strokes in canvas
+    pixels and the canvas size (width, height).
+    """
+    base = height * rng.uniform(0.45, 0.65)
+    slant = rng.uniform(-0.15, 0.15)  # x shift per pixel of height: italic or upright
+    strokes, x = [], height * 0.15
+    for digit in digits:
+        placed = place_strokes(digit.strokes, height, base * rng.uniform(0.85, 1.15) / height, (0.0, 0.0))
+        placed = [s + np.float32([0, height / 2 + rng.uniform(-0.05, 0.05) * height]) for s in placed]
+        placed = [
+            s + np.stack([slant * (height / 2 - s[:, 1]), np.zeros(len(s))], axis=1).astype(np.float32) for s in placed
+        ]
+        every = np.concatenate(placed)
+        strokes += [s + np.float32([x - every[:, 0].min(), 0]) for s in placed]
+        gap = -rng.uniform(0.02, 0.08) if touching else rng.uniform(0.15, 0.45)
+        x += float(np.ptp(every[:, 0])) + gap * base
+    return strokes, (int(x + height * 0.15), height)

@@ -1,0 +1,34 @@
+"""The page's sizes and style: the canvases for the width a screen has, and the CSS for phones."""
+
+from __future__ import annotations
+
+from digitnet.constants import CANVAS_SIZE
+
+# A big answer; on a phone (where Streamlit stacks the columns, under 640 px) the answer in one line above
+# the canvas, in a slot that always holds a line, so the canvas never moves under the finger.
+REHEARSAL = "answer-rehearsal"  # the key of the hidden container that lays out an answer's elements once (widgets)
+PAGE_CSS = f"""<style>
+[data-testid='stMetricValue'] {{font-size: 4.5rem; line-height: 1.1;}}
+.st-key-{REHEARSAL} {{display: none;}}
+[class*='-answer-line'] {{display: none;}}
+@media (max-width: 640px) {{
+  [data-testid='stMainBlockContainer'] {{padding-top: 3rem;}}
+  [class*='-answer-line'] {{display: flex; min-height: 3.5rem; justify-content: center;}}
+  [class*='-answer-line'] p {{font-size: 1.25rem; line-height: 1.4;}}
+}}
+</style>"""
+NUMBER_ASPECT = 3  # the Number canvas is three times as wide as it is tall
+NUMBER_MAX_WIDTH = NUMBER_ASPECT * CANVAS_SIZE  # pixels: 960x320 on a wide screen
+NUMBER_MIN_HEIGHT = 100  # pixels: four digits still fit a phone held upright (~350 px wide)
+
+
+def digit_canvas_size(available_width: int | None) -> tuple[int, int]:
+    """The Draw canvas: square, 320 px or the width its column has if that is less (a 1024 px window)."""
+    side = min(available_width or CANVAS_SIZE, CANVAS_SIZE)
+    return side, side
+
+
+def number_canvas_size(available_width: int | None) -> tuple[int, int]:
+    """The Number canvas's width and height for the width the page has (a phone's 320 px until it says)."""
+    width = min(available_width or CANVAS_SIZE, NUMBER_MAX_WIDTH)
+    return width, max(width // NUMBER_ASPECT, NUMBER_MIN_HEIGHT)
