@@ -17,7 +17,9 @@ import numpy as np
 import pytest
 
 from digitnet.constants import NOT_A_DIGIT, PROJECT_ROOT
-from digitnet.storage.corrections import LABEL_CHECK, SCHEMA, CorrectionStore, CorrectionStoreError, Drawing
+from digitnet.storage import corrections_schema
+from digitnet.storage.corrections import CorrectionStore, CorrectionStoreError, Drawing
+from digitnet.storage.corrections_schema import FIRST_TABLE, KEY_INDEX, LABEL_CHECK, LATEST_VERSION, SCHEMA
 
 
 def drawing(label: int = 7, seed: int = 0) -> Drawing:
@@ -169,6 +171,74 @@ def test_a_database_of_digits_only_is_upgraded_to_take_not_a_digit_and_keeps_its
     assert [d.label for d in store.records()] == [2, 5]
 
 
+def schema_and_version(path) -> tuple[list[tuple], int, list[tuple]]:
+    """What a database's tables and indexes are (quotes aside), its user_version, and its rows."""
+    import sqlite3
+
+    with sqlite3.connect(path) as connection:
+        tables = connection.execute("SELECT type, name, replace(sql, '\"', '') FROM sqlite_master ORDER BY name")
+        shape = tables.fetchall()
+        version = connection.execute("PRAGMA user_version").fetchone()[0]
+        rows = connection.execute("SELECT id, label, drawing_key FROM drawings ORDER BY id").fetchall()
+    connection.close()
+    return shape, version, rows
+
+
+def test_a_new_database_ends_at_the_latest_version_and_each_migration_runs_once(tmp_path, monkeypatch):
+    import sqlite3
+
+    CorrectionStore(tmp_path / "new.sqlite3").check_writable()
+    assert schema_and_version(tmp_path / "new.sqlite3")[1] == LATEST_VERSION
+    counted = (*corrections_schema.MIGRATIONS, ("CREATE TABLE IF NOT EXISTS runs (n)", "INSERT INTO runs VALUES (1)"))
+    monkeypatch.setattr(corrections_schema, "MIGRATIONS", counted)
+    monkeypatch.setattr(corrections_schema, "LATEST_VERSION", len(counted))
+    store = CorrectionStore(tmp_path / "new.sqlite3")
+    store.save(drawing())
+    assert store.count() == 1 and [d.label for d in store.records()] == [7]  # three more openings
+    with sqlite3.connect(tmp_path / "new.sqlite3") as connection:
+        assert connection.execute("SELECT COUNT(*) FROM runs").fetchone() == (1,)
+        assert connection.execute("PRAGMA user_version").fetchone() == (len(counted),)
+    connection.close()
+
+
+@pytest.mark.parametrize(
+    "schema",
+    [FIRST_TABLE, SCHEMA.replace(LABEL_CHECK, "CHECK (label BETWEEN 0 AND 9)"), SCHEMA],
+    ids=["first", "keys", "not-a-digit"],
+)
+def test_a_database_of_every_earlier_code_ends_like_a_new_one(tmp_path, schema):
+    import sqlite3
+
+    store = database_of_the_code_before(tmp_path / "old.sqlite3", schema)
+    if "drawing_key" in schema:  # the code that added keys made their index at once
+        with sqlite3.connect(tmp_path / "old.sqlite3") as connection:
+            connection.execute(KEY_INDEX)
+        connection.close()
+    store.save(drawing(label=4))
+    CorrectionStore(tmp_path / "new.sqlite3").check_writable()
+    old_shape, old_version, rows = schema_and_version(tmp_path / "old.sqlite3")
+    new_shape, new_version, _ = schema_and_version(tmp_path / "new.sqlite3")
+    assert (old_shape, old_version) == (new_shape, new_version) and [row[1] for row in rows] == [2, 4]
+
+
+def test_a_database_with_the_latest_table_but_no_version_is_stamped_and_left_as_it_is(tmp_path):
+    import sqlite3
+
+    db = tmp_path / "db.sqlite3"
+    database_of_the_code_before(db, SCHEMA)
+    with sqlite3.connect(db) as connection:
+        connection.execute(KEY_INDEX)
+        table = "SELECT rootpage, sql FROM sqlite_master WHERE name = 'drawings'"
+        before = connection.execute(table).fetchone()  # another root page would mean the table was copied
+    connection.close()
+    shape, _, rows = schema_and_version(db)
+    assert CorrectionStore(db).count() == 1
+    with sqlite3.connect(db) as connection:
+        assert connection.execute(table).fetchone() == before
+    connection.close()
+    assert schema_and_version(db) == (shape, LATEST_VERSION, rows)
+
+
 def test_a_damaged_row_is_a_feedback_error_and_the_cli_says_it_in_one_line(tmp_path, capsys):
     import sqlite3
 
@@ -259,6 +329,9 @@ def test_setting_up_a_new_file_that_another_connection_holds_is_tried_again(tmp_
                 self.refusals -= 1
                 raise sqlite3.OperationalError("database is locked")
             return self.connection.execute(sql, *args)
+
+        def __getattr__(self, name: str):  # commit, rollback: the connection's own
+            return getattr(self.connection, name)
 
     connection = LockedTwice(sqlite3.connect(tmp_path / "db.sqlite3"))
     feedback._prepare(connection)

@@ -25,35 +25,15 @@ from typing import BinaryIO
 
 import numpy as np
 
-from digitnet.constants import IMAGE_SIZE, NOT_A_DIGIT, path_setting
+from digitnet.constants import IMAGE_SIZE, path_setting
 from digitnet.reading.images import encode_png
 from digitnet.reading.pixels import from_uint8, to_uint8
+from digitnet.storage.corrections_schema import migrate
 
 CORRECTIONS_ENV_VAR = "DIGITNET_FEEDBACK_DB"
 DEFAULT_CORRECTIONS_DB = Path("feedback") / "feedback.sqlite3"
 BUSY_TIMEOUT = 30.0  # seconds a writer waits for another one to finish
 SETUP_TRIES = 20  # a new file's set-up, when connections race to make it (0.05 s, 0.1 s, ... apart)
-LABEL_CHECK = f"CHECK (label BETWEEN 0 AND {NOT_A_DIGIT})"
-DIGITS_ONLY_CHECK = "CHECK (label BETWEEN 0 AND 9)"  # databases from before "not a digit" could be said
-SCHEMA = f"""
-CREATE TABLE IF NOT EXISTS drawings (
-    id INTEGER PRIMARY KEY,
-    created TEXT NOT NULL,
-    label INTEGER NOT NULL {LABEL_CHECK},
-    confirmed INTEGER NOT NULL,
-    predicted INTEGER NOT NULL,
-    probs TEXT NOT NULL,
-    model_version TEXT NOT NULL,
-    canvas_png BLOB NOT NULL,
-    input28 BLOB NOT NULL,
-    canvas_width INTEGER,
-    canvas_height INTEGER,
-    brush INTEGER,
-    strokes TEXT,
-    drawing_key TEXT
-)
-"""
-KEY_INDEX = "CREATE UNIQUE INDEX IF NOT EXISTS drawings_by_key ON drawings (drawing_key)"
 UPDATED_ON_CONFLICT = ("label", "confirmed", "predicted", "probs", "model_version")
 COLUMNS = (
     "label",
@@ -215,52 +195,18 @@ class CorrectionStore:
 
 
 def _prepare(connection: sqlite3.Connection) -> None:
-    """WAL, full sync, the schema and the key column. Switching a new file to WAL fails at once, without
-    waiting, while another connection is setting it up (SQLite calls no busy handler there): try again."""
+    """WAL, full sync and the latest schema. Switching a new file to WAL fails at once, without waiting,
+    while another connection is setting it up (SQLite calls no busy handler there): try again."""
     for attempt in range(SETUP_TRIES):
         try:
             connection.execute("PRAGMA journal_mode=WAL")
             connection.execute("PRAGMA synchronous=FULL")
-            connection.execute(SCHEMA)
-            _add_key_column(connection)
-            _allow_not_a_digit(connection)
+            migrate(connection)
             return
         except sqlite3.OperationalError as error:
             if "locked" not in str(error) or attempt == SETUP_TRIES - 1:
                 raise
             time.sleep(0.05 * (attempt + 1))
-
-
-def _add_key_column(connection: sqlite3.Connection) -> None:
-    """Give a database from before drawings had keys its key column and unique index."""
-    if "drawing_key" not in {column[1] for column in connection.execute("PRAGMA table_info(drawings)")}:
-        try:
-            connection.execute("ALTER TABLE drawings ADD COLUMN drawing_key TEXT")
-        except sqlite3.OperationalError as error:
-            if "duplicate column" not in str(error):  # another session added it first
-                raise
-    connection.execute(KEY_INDEX)
-
-
-def _allow_not_a_digit(connection: sqlite3.Connection) -> None:
-    """Let a database whose labels were digits only store NOT_A_DIGIT: SQLite cannot change a CHECK, so the
-    table is copied into one with the new schema, in one transaction that other sessions wait for."""
-    table_sql = "SELECT sql FROM sqlite_master WHERE name = 'drawings'"
-    if DIGITS_ONLY_CHECK not in connection.execute(table_sql).fetchone()[0]:
-        return
-    connection.execute("BEGIN IMMEDIATE")
-    try:
-        if DIGITS_ONLY_CHECK in connection.execute(table_sql).fetchone()[0]:  # not done by another session meanwhile
-            columns = ", ".join(("id", "created", "drawing_key", *COLUMNS))
-            connection.execute(SCHEMA.replace("IF NOT EXISTS drawings", "drawings_upgraded"))
-            connection.execute(f"INSERT INTO drawings_upgraded ({columns}) SELECT {columns} FROM drawings")
-            connection.execute("DROP TABLE drawings")
-            connection.execute("ALTER TABLE drawings_upgraded RENAME TO drawings")
-            connection.execute(KEY_INDEX)
-        connection.commit()
-    except BaseException:
-        connection.rollback()
-        raise
 
 
 def _why(error: Exception) -> str:
