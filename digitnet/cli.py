@@ -6,11 +6,15 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from digitnet.constants import CHECKPOINT_ENV_VAR, DEFAULT_CHECKPOINT
 from digitnet.reading.images import ImageDecodeError, decode_image
 from digitnet.reading.pixels import EmptyImageError, SeveralMarksError
-from digitnet.words import NOT_A_DIGIT_WORDS, format_percent, is_doubtful
+from digitnet.words import answer_line, is_doubtful, number_line, number_text
+
+if TYPE_CHECKING:  # torch is imported only once the arguments are valid
+    from digitnet.reading.predictor import Prediction
 
 TOP_K = 3
 
@@ -62,33 +66,33 @@ def export_corrections(out: Path, db: Path | None) -> int:
     return 0
 
 
-def describe(path: Path, digit: int, probs: list[float], sure: bool, as_json: bool, is_digit: bool = True) -> str:
-    """One output line for a read image: no digit, a doubt (as the page says them), or the digit."""
+def describe(path: Path, prediction: Prediction, doubt_threshold: float, as_json: bool) -> str:
+    """One output line for a read image: the digit, a doubt or no digit, in the page's words or as JSON.
+
+    A refusal has no digit ("digit": null) and is not sure of one.
+    """
+    if not as_json:
+        return f"{path}: {answer_line(prediction, doubt_threshold)}"
+    probs = prediction.probs.tolist()
     top = sorted(range(len(probs)), key=lambda d: -probs[d])[:TOP_K]
-    if as_json:
-        return json.dumps(
-            {
-                "file": str(path),
-                "is_digit": is_digit,
-                "digit": digit,
-                "sure": sure,
-                "probs": [round(p, 6) for p in probs],
-                "top": [{"digit": d, "prob": round(probs[d], 6)} for d in top],
-            }
-        )
-    if not is_digit:  # a result, not an error: the exit status stays 0
-        return f"{path}: {NOT_A_DIGIT_WORDS}"
-    answer = str(digit) if sure else f"not sure: {top[0]} or {top[1]}?"
-    return f"{path}: {answer}   " + "  ".join(f"{d} {format_percent(probs[d])}" for d in top)
+    return json.dumps(
+        {
+            "file": str(path),
+            "is_digit": prediction.is_digit,
+            "digit": prediction.digit if prediction.is_digit else None,
+            "sure": prediction.is_digit and not is_doubtful(prediction, doubt_threshold),
+            "probs": [round(p, 6) for p in probs],
+            "top": [{"digit": d, "prob": round(probs[d], 6)} for d in top],
+        }
+    )
 
 
-def describe_number(path: Path, digits: list, as_json: bool) -> str:
-    """One output line for an image read as a number: the number, then each digit's probability."""
-    number = "".join(str(p.digit) for p in digits)
+def describe_number(path: Path, digits: list[Prediction], as_json: bool) -> str:
+    """One output line for an image read as a number: the page's number ("?" for a piece that is no digit)."""
     if as_json:
-        found = [{"digit": p.digit, "prob": round(p.confidence, 6)} for p in digits]
-        return json.dumps({"file": str(path), "number": number, "digits": found})
-    return f"{path}: {number}   " + "  ".join(f"{p.digit} {format_percent(p.confidence)}" for p in digits)
+        found = [{"digit": p.digit if p.is_digit else None, "prob": round(p.confidence, 6)} for p in digits]
+        return json.dumps({"file": str(path), "number": number_text(digits), "digits": found})
+    return f"{path}: {number_line(digits)}"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -119,6 +123,5 @@ def main(argv: list[str] | None = None) -> int:
                 print(json.dumps({"file": str(path), "error": f"{where}{error}"}))
             failures += 1
             continue
-        sure = not is_doubtful(prediction, predictor.doubt_threshold)
-        print(describe(path, prediction.digit, prediction.probs.tolist(), sure, args.json, prediction.is_digit))
+        print(describe(path, prediction, predictor.doubt_threshold, args.json))
     return 1 if failures else 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # the page imports this before torch is loaded
@@ -9,7 +10,8 @@ if TYPE_CHECKING:  # the page imports this before torch is loaded
 
 from digitnet.constants import NOT_A_DIGIT
 
-SURE = 0.99  # above this the page says it is sure
+SURE = 0.99  # at or above this the page says it is sure
+VERY_LIKELY = 0.9  # at or above this (and below SURE) "very likely": "probably" beside 98% reads as a doubt
 NOT_A_DIGIT_HEADLINE = "That doesn't look like a digit to me"
 NOT_A_DIGIT_WORDS = "not a digit"  # the CLI's answer and a Number piece's caption
 IF_A_DIGIT = "If it were a digit"
@@ -17,16 +19,44 @@ UNKNOWN_PIECE = "?"  # a piece of a drawn number that is no digit
 
 
 def confidence_sentence(prediction: Prediction, doubt_threshold: float) -> str:
-    """Plain words for how sure the model is; below the threshold it names the two likeliest digits."""
+    """Plain words for how sure the model is, that agree with the percentage beside them (format_percent).
+
+    Below the threshold it names the two likeliest digits.
+    """
     top, second = prediction.digit, prediction.runner_up()
     percent = format_percent(prediction.confidence)
+    if is_doubtful(prediction, doubt_threshold):
+        return f"I'm not sure: {a_digit(top)} or {a_digit(second)}? ({_versus(prediction)})"
     if prediction.confidence >= SURE:
         return f"I'm sure it's {a_digit(top)} ({percent})."
-    if prediction.confidence >= doubt_threshold:
-        return f"Probably {a_digit(top)} ({percent}), maybe {a_digit(second)}."
-    return (
-        f"I'm not sure: {a_digit(top)} or {a_digit(second)}? ({percent} vs {format_percent(prediction.probs[second])})"
+    if prediction.confidence >= VERY_LIKELY:
+        return f"Very likely {a_digit(top)} ({percent}); if not, {a_digit(second)}."
+    return f"Probably {a_digit(top)} ({percent}), maybe {a_digit(second)}."
+
+
+def answer_line(prediction: Prediction, doubt_threshold: float) -> str:
+    """The answer in one line for the command line: '7 (over 99.9%; then 1, 9)', a doubt, or 'not a digit'."""
+    if not prediction.is_digit:
+        return NOT_A_DIGIT_WORDS
+    top, second = prediction.digit, prediction.runner_up()
+    if is_doubtful(prediction, doubt_threshold):
+        return f"not sure: {top} or {second}? ({_versus(prediction)})"
+    third = int(prediction.probs.argsort()[-3])
+    return f"{top} ({format_percent(prediction.confidence)}; then {second}, {third})"
+
+
+def _versus(prediction: Prediction) -> str:
+    """The two likeliest digits' percentages: '48% vs 40%'."""
+    return f"{format_percent(prediction.confidence)} vs {format_percent(prediction.probs[prediction.runner_up()])}"
+
+
+def number_line(predictions: list[Prediction]) -> str:
+    """A number read at the command line: '2?26 (2: 99.5%, ?: not a digit, 2: 98%, 6: over 99.9%)'."""
+    pieces = (
+        f"{p.digit}: {format_percent(p.confidence)}" if p.is_digit else f"{UNKNOWN_PIECE}: {NOT_A_DIGIT_WORDS}"
+        for p in predictions
     )
+    return f"{number_text(predictions)} ({', '.join(pieces)})"
 
 
 # EmptyImageError's kinds, worded for an uploaded picture rather than a drawing.
@@ -59,11 +89,8 @@ def count_of(count: int | str, noun: str) -> str:
 
 
 def not_digit_sentence(prediction: Prediction) -> str:
-    """What a refused drawing would be read as, said as a guess, not an answer."""
-    return (
-        "It looks like none of the ten digits. If it were one, it would most likely be "
-        f"{a_digit(prediction.digit)} ({format_percent(prediction.confidence)})."
-    )
+    """What a refused drawing would be read as, said as a guess (no percentage: a high one sounds certain)."""
+    return f"It looks like none of the ten digits. If I had to guess a digit, I'd say {a_digit(prediction.digit)}."
 
 
 def correction_prompt(prediction: Prediction) -> str:
@@ -77,10 +104,19 @@ def number_text(predictions: list[Prediction]) -> str:
 
 
 def format_percent(probability: float) -> str:
-    """A percentage that never rounds a doubt away: 0.9996 is 'over 99.9%', not '100%'."""
+    """A percentage rounded down, so that it never claims more than the model said: 0.9996 is 'over 99.9%',
+    0.986 is '98%' (beside 'very likely', never '99%' beside a doubt)."""
     if probability > 0.999:
         return "over 99.9%"
-    return f"{probability:.1%}" if probability >= SURE else f"{probability:.0%}"
+    if probability >= SURE:
+        return f"{_floor(probability * 100, 1):.1f}%"
+    return f"{_floor(probability * 100, 0):.0f}%"
+
+
+def _floor(value: float, decimals: int) -> float:
+    """`value` rounded down to `decimals` places, ignoring float noise (0.29 * 100 is 28.999...)."""
+    scale = 10**decimals
+    return math.floor(value * scale + 1e-6) / scale
 
 
 def is_doubtful(prediction: Prediction, doubt_threshold: float) -> bool:

@@ -65,7 +65,18 @@ def test_the_cli_says_not_a_digit_as_a_result(tmp_path, refusing_checkpoint, cap
     assert capsys.readouterr().out == f"{path}: not a digit\n"
     assert cli(["predict", str(path), "--json", "--checkpoint", str(refusing_checkpoint)]) == 0
     record = json.loads(capsys.readouterr().out)
-    assert record["is_digit"] is False and len(record["probs"]) == 10 and record["digit"] == 4
+    assert record["is_digit"] is False and len(record["probs"]) == 10
+    assert record["digit"] is None and record["sure"] is False  # a refusal names no digit and is sure of none
+    assert record["top"][0]["digit"] == 4  # what it would be, if it were a digit
+
+
+def test_the_cli_number_shows_a_refused_piece_as_the_page_does(tmp_path, refusing_checkpoint, capsys):
+    path = png_file(tmp_path, np.concatenate([SEVEN, SEVEN], axis=1))
+    assert cli(["predict", str(path), "--number", "--checkpoint", str(refusing_checkpoint)]) == 0
+    assert capsys.readouterr().out == f"{path}: ?? (?: not a digit, ?: not a digit)\n"
+    assert cli(["predict", str(path), "--number", "--json", "--checkpoint", str(refusing_checkpoint)]) == 0
+    record = json.loads(capsys.readouterr().out)
+    assert record["number"] == "??" and [piece["digit"] for piece in record["digits"]] == [None, None]
 
 
 def test_the_cli_json_says_a_digit_is_one(tmp_path, tiny_checkpoint, capsys):

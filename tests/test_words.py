@@ -6,12 +6,22 @@ import base64
 import io
 
 import numpy as np
+import pytest
 from PIL import Image
 
 from digitnet.reading.predictor import Prediction
 from digitnet.ui.charts import enlarge_pixels, inline_png, probability_chart
 from digitnet.ui.layout import digit_canvas_size, number_canvas_size
-from digitnet.words import a_digit, confidence_sentence, count_of, format_percent, is_doubtful
+from digitnet.words import (
+    a_digit,
+    answer_line,
+    confidence_sentence,
+    count_of,
+    format_percent,
+    is_doubtful,
+    not_digit_sentence,
+    number_line,
+)
 
 
 def prediction(probs: dict[int, float]) -> Prediction:
@@ -37,8 +47,41 @@ def test_below_the_threshold_it_says_it_is_not_sure_and_names_two_digits():
     assert confidence_sentence(doubtful, 0.6) == "I'm not sure: a 4 or a 9? (50% vs 45%)"
 
 
-def test_percentages():
-    assert [format_percent(p) for p in (0.42, 0.995, 0.9991)] == ["42%", "99.5%", "over 99.9%"]
+def test_percentages_round_down_so_they_never_claim_more_than_the_model_said():
+    shown = [format_percent(p) for p in (0.42, 0.29, 0.986, 0.8999, 0.995, 0.99449, 0.9991)]
+    assert shown == ["42%", "29%", "98%", "89%", "99.5%", "99.4%", "over 99.9%"]
+
+
+def test_a_nearly_sure_answer_is_not_called_probable_beside_99_percent():
+    """A Greek lambda read "Probably a 1 (99%), maybe a 2": the words and the number must agree."""
+    lambda_like = prediction({1: 0.986, 2: 0.01, 7: 0.004})
+    assert confidence_sentence(lambda_like, 0.6) == "Very likely a 1 (98%); if not, a 2."
+
+
+@pytest.mark.parametrize("confidence", np.linspace(0.54, 0.9999, 400))
+def test_the_words_always_agree_with_the_percentage_shown(confidence):
+    sentence = confidence_sentence(prediction({3: confidence, 5: 1 - confidence}), 0.537)
+    shown = sentence[sentence.index("(") + 1 : sentence.index("%")].removeprefix("over ")
+    if sentence.startswith("I'm sure"):
+        assert float(shown) >= 99
+    elif sentence.startswith("Very likely"):
+        assert 90 <= float(shown) < 99
+    else:
+        assert sentence.startswith("Probably") and float(shown) < 90
+
+
+def test_a_refused_drawing_gets_a_guess_not_a_certainty():
+    refused = Prediction(4, np.eye(10)[4] * 0.9996 + 0.00004, np.zeros((28, 28), np.float32), is_digit=False)
+    sentence = not_digit_sentence(refused)
+    assert "guess" in sentence and "a 4" in sentence and "%" not in sentence
+
+
+def test_the_command_line_answer_reads_at_a_glance():
+    assert answer_line(prediction({7: 0.9996, 1: 0.0003, 9: 0.0001}), 0.6) == "7 (over 99.9%; then 1, 9)"
+    assert answer_line(prediction({4: 0.5, 9: 0.45, 7: 0.05}), 0.6) == "not sure: 4 or 9? (50% vs 45%)"
+    refused = Prediction(4, np.eye(10)[4], np.zeros((28, 28), np.float32), is_digit=False)
+    assert answer_line(refused, 0.6) == "not a digit"
+    assert number_line([prediction({2: 0.995, 3: 0.005}), refused]) == "2? (2: 99.5%, ?: not a digit)"
 
 
 def test_enlarged_pixels_are_uniform_blocks():
