@@ -6,6 +6,7 @@ Run with `streamlit run app.py`.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 
 import pyarrow as pa
@@ -13,13 +14,14 @@ import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
 import digitnet
-from digitnet.constants import DEFAULT_BRUSH, NUM_CLASSES, RETRAIN_HINT
+from digitnet.constants import DEFAULT_BRUSH, NUM_CLASSES
 from digitnet.reading.explain import occlusion_map, overlay
 from digitnet.reading.images import ImageDecodeError, decode_image
 from digitnet.ui.charts import enlarge_pixels, inline_png, probability_chart
 from digitnet.ui.layout import PAGE_CSS, digit_canvas_size, number_canvas_size
 from digitnet.ui.widgets import clear_button, corrections_ui, drawing_canvas, rehearse_answer_once, reported_width
 from digitnet.words import (
+    NO_MODEL,
     NOT_A_DIGIT_HEADLINE,
     NOT_A_DIGIT_WORDS,
     PICTURE_WORDS,
@@ -31,6 +33,7 @@ from digitnet.words import (
     number_text,
 )
 
+LOG = logging.getLogger("digitnet.app")
 WHOLE_PAGE = "whole-page"  # session state: whether the last full run drew the whole page (page_shown)
 
 
@@ -93,12 +96,12 @@ def upload_ui() -> tuple[bytes, str] | None:
 
 
 def model_ui() -> None:
-    """Load the model, or say clearly why it cannot be loaded and how to make one."""
+    """Load the model, or say that it cannot be loaded: in words to visitors, with its path and remedy in the log."""
     try:
         get_predictor()
     except digitnet.CheckpointError as error:
-        st.error(f"The model could not be loaded. {error}")
-        st.code(RETRAIN_HINT, language="bash")
+        LOG.error("The model could not be loaded. %s", error)
+        st.error(NO_MODEL)
 
 
 def result_ui(image: tuple[bytes, str] | None, prompt: str, key: str) -> str:

@@ -16,6 +16,10 @@ NOT_A_DIGIT_HEADLINE = "That doesn't look like a digit to me"
 NOT_A_DIGIT_WORDS = "not a digit"  # the CLI's answer and a Number piece's caption
 IF_A_DIGIT = "If it were a digit"
 UNKNOWN_PIECE = "?"  # a piece of a drawn number that is no digit
+# Visitors never see server paths or commands: the details go to the server's log (issue 28, item 8).
+IN_THE_LOG = "Whoever runs this server will find the details in its log."
+NO_MODEL = f"The neural network could not be loaded, so nothing can be read right now. {IN_THE_LOG}"
+NO_REPORT = f"There is no report for this model yet. {IN_THE_LOG}"
 
 
 def confidence_sentence(prediction: Prediction, doubt_threshold: float) -> str:

@@ -6,6 +6,7 @@ Layout only; everything shown was stored by train.py, nothing is recomputed here
 from __future__ import annotations
 
 import io
+import logging
 
 import altair as alt
 import pandas as pd
@@ -23,7 +24,9 @@ from digitnet.ui.report import (
     mistake_pictures,
     reliability_records,
 )
+from digitnet.words import NO_REPORT
 
+LOG = logging.getLogger("digitnet.model_page")
 GALLERY_COLUMNS = 6
 # `feedback_export = true` in .streamlit/secrets.toml lets this page offer every visitor's drawings as a zip:
 # for an operator's own server, never a public demo.
@@ -208,7 +211,8 @@ def main() -> None:
     st.title("The model")
     metrics, path = load_metrics()
     if not metrics:
-        st.error(f"No metrics at {path}. Train a model with `{RETRAIN_HINT}`; it writes them there.")
+        LOG.error("No metrics at %s. Train a model with `%s`; it writes them there.", path, RETRAIN_HINT)
+        st.error(NO_REPORT)
         return
     for section_ui in (headline_ui, curves_ui, confusion_ui, reliability_ui, mistakes_ui, architecture_ui):
         section_ui(metrics)

@@ -12,6 +12,7 @@ from streamlit.testing.v1 import AppTest
 import train
 from digitnet.constants import PROJECT_ROOT
 from digitnet.ui.report import curve_records, mistake_pictures
+from digitnet.words import NO_REPORT
 
 PAGE = str(PROJECT_ROOT / "pages" / "1_The_model.py")
 
@@ -71,9 +72,10 @@ def test_nested_fields_missing_are_named_and_the_rest_is_shown(monkeypatch, smok
     assert len(page.get("vega_lite_chart")) == 1 and len(page.dataframe) == 1  # confusion matrix and scores
 
 
-def test_no_metrics_file_says_how_to_make_one(monkeypatch, tmp_path):
+def test_no_metrics_file_is_said_in_words_and_its_path_and_remedy_only_in_the_log(monkeypatch, tmp_path, caplog):
     page = open_page(monkeypatch, tmp_path / "none.pt")
-    assert "No metrics at" in page.error[0].value and ".venv/bin/python train.py" in page.error[0].value
+    assert page.error[0].value == NO_REPORT and str(tmp_path) not in page.error[0].value
+    assert f"No metrics at {tmp_path / 'none.json'}" in caplog.text and ".venv/bin/python train.py" in caplog.text
 
 
 def test_mistake_pixels_round_trip_from_training_to_the_gallery(smoke_run):
