@@ -14,9 +14,9 @@ import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
 import digitnet
-from digitnet.constants import DEFAULT_BRUSH, NUM_CLASSES
+from digitnet.constants import DEFAULT_BRUSH, IMAGE_SIZE, NUM_CLASSES
 from digitnet.reading.explain import occlusion_map, overlay
-from digitnet.reading.images import ImageDecodeError, decode_image
+from digitnet.reading.images import MAX_FILE_BYTES, UPLOAD_LIMIT, ImageDecodeError, decode_image
 from digitnet.ui.charts import enlarge_pixels, inline_png, probability_chart
 from digitnet.ui.layout import PAGE_CSS, digit_canvas_size, number_canvas_size
 from digitnet.ui.widgets import clear_button, corrections_ui, drawing_canvas, rehearse_answer_once, reported_width
@@ -31,9 +31,11 @@ from digitnet.words import (
     is_doubtful,
     not_digit_sentence,
     number_text,
+    ordinal,
 )
 
 LOG = logging.getLogger("digitnet.app")
+SEEN_SCALE = 5  # what the model sees: each of its 28x28 pixels 5 screen pixels wide
 WHOLE_PAGE = "whole-page"  # session state: whether the last full run drew the whole page (page_shown)
 
 
@@ -60,8 +62,8 @@ def header_ui() -> None:
     """Title and one sentence for someone who has never met a neural network."""
     st.title("DigitNet")
     st.write(
-        "Draw a digit from 0 to 9. A small neural network, trained on 60,000 handwritten digits, "
-        "reads it as you draw and shows how sure it is of every possible answer."
+        "Draw a digit from 0 to 9. A small neural network, which learned from tens of thousands of example "
+        "pictures, reads it as you draw and shows how sure it is of every possible answer."
     )
 
 
@@ -91,7 +93,11 @@ def upload_ui() -> tuple[bytes, str] | None:
     Any file is passed on, so that one that cannot be read replaces the last answer with a message
     (digitnet.reading.images says why); a file the picker refused itself would leave the old answer standing.
     """
-    upload = st.file_uploader("A photo or scan of one digit", key="upload")
+    upload = st.file_uploader(
+        f"A photo or scan of one digit: {UPLOAD_LIMIT}",
+        key="upload",
+        max_upload_size=MAX_FILE_BYTES // 2**20,  # the picker states the real limit (the server admits more)
+    )
     return (upload.getvalue(), upload.name) if upload is not None else None
 
 
@@ -123,7 +129,7 @@ def result_ui(image: tuple[bytes, str] | None, prompt: str, key: str) -> str:
     except digitnet.SeveralMarksError as error:  # a photo of a number: offer the Number reader
         st.info(str(error))
         if st.toggle("Read it as a number", key=f"{key}-as-number"):
-            number_result_ui(image, photo=True)
+            number_result_ui(image, key, photo=True)
         return str(error)
     except digitnet.EmptyImageError as error:
         message = PICTURE_WORDS.get(error.kind, str(error)) if key == "upload" else str(error)
@@ -132,36 +138,32 @@ def result_ui(image: tuple[bytes, str] | None, prompt: str, key: str) -> str:
     except ImageDecodeError as error:
         st.error(str(error))
         return str(error)
-    line = answer_ui(prediction, predictor.doubt_threshold, key)
+    line = answer_ui(image, prediction, predictor.doubt_threshold, key)
     if key == "draw":
         corrections_ui(image, prediction, predictor.version)
-    seen, why = st.columns(2)
-    seen.image(
-        inline_png(enlarge_pixels(prediction.input28, 6)),
-        caption=f"What the model sees: your {'picture' if key == 'upload' else 'drawing'} centred and shrunk to "
-        "28×28 pixels, as the training digits were.",
-        width=168,
-    )
-    if prediction.is_digit:  # a drawing that is no digit has no answer to explain
-        with why:
-            why_ui(image, prediction.digit, key)
     return line
 
 
-def answer_ui(prediction: digitnet.Prediction, threshold: float, key: str) -> str:
-    """The big answer and its words, or that it is no digit; then the chart ("if it were a digit" if not).
+def answer_ui(image: tuple[bytes, str], prediction: digitnet.Prediction, threshold: float, key: str) -> str:
+    """The big answer beside what the model saw, its words, then the chart ("if it were a digit" if not).
 
-    Returns the answer in one line, for the phone's answer line above the canvas.
+    Compact, so that all of it is on the first screen of a laptop. Returns the answer in one line, for the
+    phone's answer line above the canvas.
     """
+    answer, seen = st.columns(2)
     if prediction.is_digit:
-        st.metric("Prediction", str(prediction.digit))
+        answer.metric("Prediction", str(prediction.digit))
         sentence = confidence_sentence(prediction, threshold)
-        (st.warning if is_doubtful(prediction, threshold) else st.success)(sentence)
         line = f"**{prediction.digit}**: {sentence}"
     else:
-        st.subheader(NOT_A_DIGIT_HEADLINE, anchor=False)
-        st.info(not_digit_sentence(prediction))
+        answer.subheader(NOT_A_DIGIT_HEADLINE, anchor=False)
         line = NOT_A_DIGIT_HEADLINE
+    with seen:
+        seen_ui(image, prediction, key)
+    if prediction.is_digit:
+        (st.warning if is_doubtful(prediction, threshold) else st.success)(sentence)
+    else:
+        st.info(not_digit_sentence(prediction))
     chart_ui(st, probability_chart(prediction.probs.tolist(), greyed=not prediction.is_digit), f"{key}-chart")
     return line
 
@@ -177,14 +179,18 @@ def chart_ui(container: DeltaGenerator, spec: dict, key: str | None = None) -> N
     container.vega_lite_chart(rows, spec=layout, width="stretch", key=key)
 
 
-def why_ui(image: tuple[bytes, str], digit: int, key: str) -> None:
-    """On request, the pixels the answer rests on, in red over the model's input."""
-    if st.toggle("Why this answer?", key=f"{key}-why", help="Hides each small patch in turn and re-reads."):
-        st.image(
-            explanation_picture(*image),
-            caption=f"Red: the strokes that, when hidden, make it least sure it is {a_digit(digit)}.",
-            width=168,
-        )
+def seen_ui(image: tuple[bytes, str], prediction: digitnet.Prediction, key: str) -> None:
+    """What the model sees; on request, in the same place, in red the strokes the answer rests on."""
+    why = prediction.is_digit and st.session_state.get(f"{key}-why", False)  # the toggle below, as last set
+    if why:
+        picture = explanation_picture(*image)
+        caption = f"Red: the strokes that, when hidden, make it least sure it is {a_digit(prediction.digit)}."
+    else:
+        picture = inline_png(enlarge_pixels(prediction.input28, SEEN_SCALE))
+        caption = f"What the model sees: your {'picture' if key == 'upload' else 'drawing'} shrunk to 28×28 pixels."
+    st.image(picture, caption=caption, width=IMAGE_SIZE * SEEN_SCALE)
+    if prediction.is_digit:  # a drawing that is no digit has no answer to explain
+        st.toggle("Why this answer?", key=f"{key}-why", help="Hides each small patch in turn and re-reads.")
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
@@ -196,8 +202,12 @@ def read_number(image_bytes: bytes, name: str, photo: bool = False) -> tuple[lis
     return predictor.predict_segments(segmentation), segmentation.ignored
 
 
-def number_result_ui(image: tuple[bytes, str] | None, photo: bool = False) -> None:
-    """The number read, then each digit as the model saw it with its probabilities (small multiples)."""
+def number_result_ui(image: tuple[bytes, str] | None, key: str, photo: bool = False) -> None:
+    """The number read, each digit as the model saw it, then one digit's chart at a readable size.
+
+    Four charts side by side in half a page had merged labels and 1 px bars: the chart is of the digit
+    chosen below the pictures (at first the one it doubts most).
+    """
     if image is None:
         st.info("Write a number of several digits on the wide canvas, left to right, with a little space between them.")
         return
@@ -217,13 +227,22 @@ def number_result_ui(image: tuple[bytes, str] | None, photo: bool = False) -> No
         column.image(inline_png(enlarge_pixels(prediction.input28, 3)), caption=caption)
         if prediction.is_digit and is_doubtful(prediction, threshold):
             column.warning(f"{prediction.digit} or {prediction.runner_up()}?")
-        chart_ui(column, probability_chart(prediction.probs.tolist(), height=200, greyed=not prediction.is_digit))
+    least_sure = min(range(len(digits)), key=lambda i: (digits[i].is_digit, digits[i].confidence))
+    chosen = st.segmented_control(
+        "Chart of the digit",
+        range(len(digits)),
+        default=least_sure,
+        format_func=lambda i: f"{number_text(digits[i : i + 1])} ({ordinal(i + 1)})",
+        key=f"{key}-chart-of",
+    )
+    shown = digits[least_sure if chosen is None else chosen]
+    chart_ui(st, probability_chart(shown.probs.tolist(), greyed=not shown.is_digit), f"{key}-number-chart")
 
 
 @st.fragment
 def number_tab_ui() -> None:
     """The wide canvas for whole numbers, as wide as the page has room for, its result below."""
-    number_result_ui(canvas_ui("number", number_canvas_size(reported_width("number-clear"))))
+    number_result_ui(canvas_ui("number", number_canvas_size(reported_width("number-clear"))), "number")
 
 
 def main() -> None:
@@ -261,7 +280,7 @@ def draw_page() -> None:
     with number_tab:
         number_tab_ui()
     with upload_tab:
-        tab_ui(upload_ui, "Upload a PNG, JPEG, WebP, BMP or GIF picture of one digit.", "upload")
+        tab_ui(upload_ui, "Upload a picture of one digit: the answer appears here.", "upload")
     with model_status:  # filled last: the canvas, then the rest of the page, then the model loads
         model_ui()
 

@@ -28,6 +28,8 @@ INK_HEX = "#{:02x}{:02x}{:02x}".format(*INK_RGB)  # the same, as the canvas take
 # Parts of streamlit-drawable-canvas 0.13 in the page (the pinned version): the Clear button presses its reset,
 # and the browser tests draw on Fabric's top canvas, made once the component is drawable.
 CANVAS_RESET = 'button[aria-label="Reset canvas & history"]'
+CANVAS_TOOLBAR = ".dc-toolbar"  # hidden by the page (widgets.py): it lay over the canvas's top-right corner
+CANVAS_ROOT = ".canvas-root"  # the component's own box, in its shadow root before its code has run
 CANVAS = "canvas.upper-canvas"
 
 

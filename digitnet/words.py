@@ -97,6 +97,11 @@ def not_digit_sentence(prediction: Prediction) -> str:
     return f"It looks like none of the ten digits. If I had to guess a digit, I'd say {a_digit(prediction.digit)}."
 
 
+def correction_button(prediction: Prediction) -> str:
+    """The button that opens the corrections: a refused drawing may still be a digit its author meant."""
+    return "Wrong?" if prediction.is_digit else "Meant a digit?"
+
+
 def correction_prompt(prediction: Prediction) -> str:
     """The corrections control's label: a refused drawing may still be a digit its author meant."""
     return "Wrong? It's…" if prediction.is_digit else "Meant a digit? It's a…"
@@ -105,6 +110,12 @@ def correction_prompt(prediction: Prediction) -> str:
 def number_text(predictions: list[Prediction]) -> str:
     """The digits of a number left to right, with "?" for a piece that is no digit."""
     return "".join(str(p.digit) if p.is_digit else UNKNOWN_PIECE for p in predictions)
+
+
+def ordinal(n: int) -> str:
+    """1st, 2nd, 3rd, 4th, ... 11th, 12th, 13th, 21st."""
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
 
 
 def format_percent(probability: float) -> str:

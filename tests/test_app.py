@@ -16,7 +16,7 @@ from streamlit.testing.v1 import AppTest
 from conftest import draw_dot, draw_seven
 from digitnet.constants import NOT_A_DIGIT, PROJECT_ROOT
 from digitnet.ui.layout import REHEARSAL
-from digitnet.words import NO_MODEL
+from digitnet.words import NO_MODEL, format_percent
 
 APP = str(PROJECT_ROOT / "app.py")
 EMPTY_PROMPT = "Draw a digit on the canvas"
@@ -98,7 +98,7 @@ def test_a_drawing_shows_the_prediction_chart_and_what_the_model_sees(app: AppTe
     assert app.metric[0].label == "Prediction" and app.metric[0].value == str(expected.digit)
     assert len(app.get("vega_lite_chart")) == 2 and len(app.get("image")) == 1  # and the Upload tab's empty chart
     words = (app.success or app.warning)[0].value
-    assert f"{expected.confidence:.0%}" in words
+    assert format_percent(expected.confidence) in words
 
 
 def test_a_doubtful_prediction_names_the_two_likeliest_digits(app: AppTest, tiny_checkpoint: Path):
@@ -195,11 +195,12 @@ def test_a_one_pixel_or_truncated_upload_is_explained(app: AppTest):
     assert not app.exception and "damaged or truncated" in app.error[0].value
 
 
-def test_why_this_answer_shows_the_heat_map_on_request(app: AppTest):
+def test_why_this_answer_shows_the_heat_map_on_request_where_the_model_input_was(app: AppTest):
     draw(app, draw_seven(size=320))
-    assert len(app.get("image")) == 1
+    (seen,) = app.get("image")
     app.toggle(key="draw-why").set_value(True).run()
-    assert not app.exception and len(app.get("image")) == 2
+    (why,) = app.get("image")
+    assert not app.exception and why.proto.imgs[0].caption.startswith("Red:") and seen.proto != why.proto
 
 
 def test_the_number_tab_reads_every_digit_left_to_right(app: AppTest, tiny_checkpoint: Path):
@@ -220,6 +221,13 @@ def test_the_number_tab_reads_every_digit_left_to_right(app: AppTest, tiny_check
     assert number.value == expected and len(expected) == 3
     assert "Ignored 1 dot" in app.caption[0].value
     assert len(app.get("image")) == 3  # each digit as the model saw it
+    # one chart at a readable size (with the other tabs' two), of the digit chosen below the pictures
+    chooser = next(w for w in app.button_group if w.label == "Chart of the digit")
+    assert chooser.options == [f"{d} ({n})" for d, n in zip(expected, ("1st", "2nd", "3rd"), strict=True)]
+    assert len(app.get("vega_lite_chart")) == 3
+    chooser.set_value(2).run()
+    chart = json.loads(app.get("vega_lite_chart")[-1].proto.spec)
+    assert not app.exception and chart["height"] >= 200
 
 
 def wrong_control(page: AppTest):
@@ -325,4 +333,4 @@ def test_a_blank_photo_is_worded_as_a_picture_and_the_preview_says_picture(app: 
     assert not app.exception and "your picture: it looks blank" in app.info[-1].value
     photo = Image.fromarray(draw_seven(ink=(20, 20, 20, 255), background=(240, 240, 230, 255))).convert("RGB")
     app.file_uploader(key="upload").set_value(("seven.png", png(photo), "image/png")).run()
-    assert "your picture centred" in app.get("image")[0].proto.imgs[0].caption
+    assert "your picture shrunk" in app.get("image")[0].proto.imgs[0].caption

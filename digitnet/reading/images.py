@@ -13,6 +13,9 @@ from digitnet.reading.photo import PHOTO_SIDE
 
 MAX_FILE_BYTES = 10 * 1024 * 1024  # 10 MB: a phone photo fits, a disk-filling upload does not
 MAX_PIXELS = 40_000_000  # 40 megapixels, checked from the header before any pixel is decoded
+UPLOAD_LIMIT = (
+    f"PNG, JPEG, WebP, BMP or GIF, up to {MAX_FILE_BYTES // 2**20} MB and {MAX_PIXELS // 1_000_000} megapixels"
+)
 MIN_SIDE = 8  # pixels; a smaller picture cannot hold a readable digit (MNIST's are 28x28)
 # The only decoders ever used: Pillow would otherwise try every plugin it has, and some (EPS) run
 # external programs such as Ghostscript on the file.

@@ -6,12 +6,13 @@ Clearing from the server (a new key remounts the canvas, a new `initial_drawing`
 only after a round trip, and a stroke begun in the meantime is lost with the old drawing: 6 of 20
 strokes drawn right after Clear vanished. This button presses the canvas's own reset (the bin of
 streamlit-drawable-canvas 0.13's toolbar) in the page, which empties the canvas before the next
-pointer event and sends the empty drawing itself. The width it reports, once the canvas is drawable,
-lets the Number canvas take the width it has, and the run its report starts draws the rest of the page
-and the answer's rehearsal. Requires the pinned streamlit-drawable-canvas (its reset button:
-`constants.CANVAS_RESET`).
+pointer event and sends the empty drawing itself. The toolbar is hidden (it swallowed strokes begun under
+it, and its pencil turned strokes into drags); its reset button, hidden with it, still works. The width
+it reports, once the canvas is drawable, lets the Number canvas take the width it has, and the run its
+report starts draws the rest of the page and the answer's rehearsal. Requires the pinned
+streamlit-drawable-canvas (its parts: `constants.CANVAS_RESET`, `CANVAS_TOOLBAR`, `CANVAS_ROOT`).
 
-"Wrong? It's…" (a digit, or not a digit) and "Right!" store the drawing with the person's label
+"Right!" and "Wrong?" (a digit, or not a digit) store the drawing with the person's label
 (digitnet.storage.corrections).
 """
 
@@ -24,11 +25,11 @@ from typing import TYPE_CHECKING
 import numpy as np
 import streamlit as st
 
-from digitnet.constants import CANVAS, CANVAS_RESET, CANVAS_SIZE, INK_HEX, NOT_A_DIGIT
+from digitnet.constants import CANVAS, CANVAS_RESET, CANVAS_ROOT, CANVAS_SIZE, CANVAS_TOOLBAR, INK_HEX, NOT_A_DIGIT
 from digitnet.storage.corrections import CorrectionStore, CorrectionStoreError, Drawing
 from digitnet.ui.charts import inline_png
 from digitnet.ui.layout import REHEARSAL
-from digitnet.words import correction_prompt, count_of, label_words, option_words
+from digitnet.words import correction_button, correction_prompt, count_of, label_words, option_words
 
 if TYPE_CHECKING:  # torch is imported when the model loads, not with the page's widgets
     from streamlit_drawable_canvas import CanvasResult
@@ -51,22 +52,35 @@ _CSS = """
 }
 """
 # The canvas sits in the same block as this button (or a block above it): its parts are found there.
-# The first width is reported only once the canvas is drawable, since that report draws the rest of the
-# page (app.page_shown), whose code would otherwise be fetched and run before the canvas's.
+# Its toolbar is hidden: invisible until hovered (never, on a phone), it lay over the canvas's top-right
+# corner and swallowed the strokes begun there, and its "edit" pencil turned the next stroke into a drag.
+# Hidden, its reset button still works, and Clear presses it. The first width is reported only once the
+# canvas is drawable, since that report draws the rest of the page (app.page_shown), whose code would
+# otherwise be fetched and run before the canvas's.
 _JS = f"""
 const observers = new WeakMap();
 export default function ({{ parentElement, setStateValue }}) {{
   const host = parentElement.host;
-  const canvasPart = selector => {{
+  const canvasRoot = () => {{
     for (let block = host.parentElement; block; block = block.parentElement) {{
       for (const component of block.querySelectorAll('[data-testid="stBidiComponentIsolated"]')) {{
-        const part = component.shadowRoot?.querySelector(selector);
-        if (part) return part;
+        if (component.shadowRoot?.querySelector('{CANVAS_ROOT}')) return component.shadowRoot;
       }}
     }}
     return null;
   }};
+  const canvasPart = selector => {{
+    const root = canvasRoot();
+    if (root && !root.querySelector("style.digitnet-no-toolbar")) {{
+      const style = document.createElement("style");
+      style.className = "digitnet-no-toolbar";
+      style.textContent = "{CANVAS_TOOLBAR} {{ display: none !important; }}";
+      root.append(style);
+    }}
+    return root?.querySelector(selector) ?? null;
+  }};
   parentElement.querySelector("button").onclick = () => canvasPart('{CANVAS_RESET}')?.click();
+  canvasPart("{CANVAS}");  // the toolbar hidden as soon as the canvas's box is in the page
   if (observers.has(parentElement)) return;  // one observer per button, however often the page re-renders it
   let sent = null, timer = null;
   const giveUp = performance.now() + {CANVAS_WAIT_MS};
@@ -133,11 +147,12 @@ def rehearse_answer_once(width_key: str) -> None:
     with st.container(key=REHEARSAL):
         st.metric("Prediction", "0")
         st.success("Rehearsal")
-        st.segmented_control("Rehearsal", list(range(10)), key=f"{REHEARSAL}-choice", label_visibility="collapsed")
-        st.button("Rehearsal", key=f"{REHEARSAL}-button")
         left, right = st.columns(2)
         left.image(inline_png(np.zeros((28, 28), np.uint8)), width=28)
         right.toggle("Rehearsal", key=f"{REHEARSAL}-toggle")
+        left.button("Rehearsal", key=f"{REHEARSAL}-button")
+        with right.popover("Rehearsal"):
+            st.segmented_control("Rehearsal", list(range(10)), key=f"{REHEARSAL}-choice", label_visibility="collapsed")
 
 
 def reported_width(key: str) -> int | None:
@@ -206,23 +221,27 @@ def corrections_ui(image: tuple[bytes, str], prediction: Prediction, model_versi
     if problem:  # said once, instead of buttons that cannot work
         st.info(f"{problem} Drawing and reading still work.")
         return
-    # "not a digit" is a choice where the page named a digit; where it said "not a digit", Right! says so
-    st.segmented_control(
-        correction_prompt(prediction),
-        options=[*range(10), *([NOT_A_DIGIT] if prediction.is_digit else [])],
-        format_func=option_words,
-        key="draw-wrong",
-        wrap=True,  # eleven buttons do not fit a phone or half a screen in one row
-        on_change=lambda: save_correction(
-            image, prediction, model_version, st.session_state["draw-wrong"], confirmed=False
-        ),
-    )
+    # One row under the chart: "Right!", and "Wrong?" that opens the digits (0-9 in one row) in a popover,
+    # so that the answer, its chart and what the model saw keep the first screen.
+    right, wrong = st.columns(2)
     shown = prediction.digit if prediction.is_digit else NOT_A_DIGIT  # the answer the page gave
-    st.button(
+    right.button(
         "Right!",
         key="draw-right",
+        width="stretch",
         on_click=lambda: save_correction(image, prediction, model_version, shown, confirmed=True),
     )
+    with wrong.popover(correction_button(prediction), width="stretch"):
+        # "not a digit" is a choice where the page named a digit; where it said "not a digit", Right! says so
+        st.segmented_control(
+            correction_prompt(prediction),
+            options=[*range(10), *([NOT_A_DIGIT] if prediction.is_digit else [])],
+            format_func=option_words,
+            key="draw-wrong",
+            on_change=lambda: save_correction(
+                image, prediction, model_version, st.session_state["draw-wrong"], confirmed=False
+            ),
+        )
     if st.session_state.get("feedback-saved") is not None:  # what is stored for this drawing now
         st.success(f"Saved as {label_words(st.session_state['feedback-saved'])}. Thank you!")
     st.caption(
