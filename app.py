@@ -19,7 +19,14 @@ from digitnet.reading.explain import occlusion_map, overlay
 from digitnet.reading.images import MAX_FILE_BYTES, UPLOAD_LIMIT, ImageDecodeError, decode_image
 from digitnet.ui.charts import enlarge_pixels, inline_png, probability_chart
 from digitnet.ui.layout import PAGE_CSS, digit_canvas_size, number_canvas_size
-from digitnet.ui.widgets import clear_button, corrections_ui, drawing_canvas, rehearse_answer_once, reported_width
+from digitnet.ui.widgets import (
+    clear_button,
+    corrections_note_ui,
+    corrections_ui,
+    drawing_canvas,
+    rehearse_answer_once,
+    reported_width,
+)
 from digitnet.words import (
     NO_MODEL,
     NOT_A_DIGIT_HEADLINE,
@@ -35,6 +42,7 @@ from digitnet.words import (
 )
 
 LOG = logging.getLogger("digitnet.app")
+ANSWER_CHART = 180  # pixels high: the chart of an answer still fits a 768 px high screen below it
 SEEN_SCALE = 5  # what the model sees: each of its 28x28 pixels 5 screen pixels wide
 WHOLE_PAGE = "whole-page"  # session state: whether the last full run drew the whole page (page_shown)
 
@@ -118,7 +126,7 @@ def result_ui(image: tuple[bytes, str] | None, prompt: str, key: str) -> str:
     if image is None:
         st.info(prompt)
         if page_shown():  # after the canvas: the chart's library loaded before the first answer, not the canvas
-            chart_ui(st, probability_chart([0.0] * NUM_CLASSES), f"{key}-chart")
+            chart_ui(st, probability_chart([0.0] * NUM_CLASSES, height=ANSWER_CHART), f"{key}-chart")
             rehearse_answer_once(f"{key}-clear")  # the Draw tab's first answer finds its elements laid out
         return prompt
     try:
@@ -138,34 +146,38 @@ def result_ui(image: tuple[bytes, str] | None, prompt: str, key: str) -> str:
     except ImageDecodeError as error:
         st.error(str(error))
         return str(error)
-    line = answer_ui(image, prediction, predictor.doubt_threshold, key)
-    if key == "draw":
-        corrections_ui(image, prediction, predictor.version)
-    return line
-
-
-def answer_ui(image: tuple[bytes, str], prediction: digitnet.Prediction, threshold: float, key: str) -> str:
-    """The big answer beside what the model saw, its words, then the chart ("if it were a digit" if not).
-
-    Compact, so that all of it is on the first screen of a laptop. Returns the answer in one line, for the
-    phone's answer line above the canvas.
-    """
     answer, seen = st.columns(2)
-    if prediction.is_digit:
-        answer.metric("Prediction", str(prediction.digit))
-        sentence = confidence_sentence(prediction, threshold)
-        line = f"**{prediction.digit}**: {sentence}"
-    else:
-        answer.subheader(NOT_A_DIGIT_HEADLINE, anchor=False)
-        line = NOT_A_DIGIT_HEADLINE
     with seen:
         seen_ui(image, prediction, key)
-    if prediction.is_digit:
-        (st.warning if is_doubtful(prediction, threshold) else st.success)(sentence)
-    else:
-        st.info(not_digit_sentence(prediction))
-    chart_ui(st, probability_chart(prediction.probs.tolist(), greyed=not prediction.is_digit), f"{key}-chart")
+    with answer:
+        line = answer_ui(prediction, predictor.doubt_threshold)
+        count = corrections_ui(image, prediction, predictor.version) if key == "draw" else None
+    words_ui(prediction, predictor.doubt_threshold, key)
+    if count is not None:
+        corrections_note_ui(count)
     return line
+
+
+def answer_ui(prediction: digitnet.Prediction, threshold: float) -> str:
+    """The big answer, or that it is no digit; returns it in one line, for the phone's line above the canvas.
+
+    Beside it what the model saw, and below its words and chart (words_ui): all of it on a laptop's first screen.
+    """
+    if prediction.is_digit:
+        st.metric("Prediction", str(prediction.digit))
+        return f"**{prediction.digit}**: {confidence_sentence(prediction, threshold)}"
+    st.subheader(NOT_A_DIGIT_HEADLINE, anchor=False)
+    return NOT_A_DIGIT_HEADLINE
+
+
+def words_ui(prediction: digitnet.Prediction, threshold: float, key: str) -> None:
+    """How sure it is, in words, then the chart of every digit ("if it were a digit" for a refused drawing)."""
+    if not prediction.is_digit:
+        st.info(not_digit_sentence(prediction))
+    else:
+        (st.warning if is_doubtful(prediction, threshold) else st.success)(confidence_sentence(prediction, threshold))
+    chart = probability_chart(prediction.probs.tolist(), height=ANSWER_CHART, greyed=not prediction.is_digit)
+    chart_ui(st, chart, f"{key}-chart")
 
 
 def chart_ui(container: DeltaGenerator, spec: dict, key: str | None = None) -> None:
@@ -187,10 +199,10 @@ def seen_ui(image: tuple[bytes, str], prediction: digitnet.Prediction, key: str)
         caption = f"Red: the strokes that, when hidden, make it least sure it is {a_digit(prediction.digit)}."
     else:
         picture = inline_png(enlarge_pixels(prediction.input28, SEEN_SCALE))
-        caption = f"What the model sees: your {'picture' if key == 'upload' else 'drawing'} shrunk to 28×28 pixels."
+        caption = "What the model sees: 28×28 pixels"
     st.image(picture, caption=caption, width=IMAGE_SIZE * SEEN_SCALE)
     if prediction.is_digit:  # a drawing that is no digit has no answer to explain
-        st.toggle("Why this answer?", key=f"{key}-why", help="Hides each small patch in turn and re-reads.")
+        st.toggle("Why?", key=f"{key}-why", help="Why this answer? Hides each small patch in turn and re-reads.")
 
 
 @st.cache_data(max_entries=64, show_spinner=False)

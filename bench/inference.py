@@ -97,7 +97,7 @@ def report(predictor, size: int, runs: int) -> None:
     print(f"  PNG bytes -> prediction      {png_to_answer:.3f} ms  (what the app does per stroke)")
     seen = predictor.predict(canvas)
     why = median_ms(lambda: occlusion_map(predictor, seen.input28, seen.digit), max(runs // 20, 10))
-    print(f"  'Why this answer?' heat map  {why:.3f} ms  (occlusion, when the toggle is on)")
+    print(f"  'Why?' heat map  {why:.3f} ms  (occlusion, when the toggle is on)")
 
 
 def report_photo(predictor, runs: int) -> None:

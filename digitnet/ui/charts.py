@@ -10,7 +10,7 @@ from digitnet.reading.images import encode_png
 from digitnet.reading.pixels import to_uint8
 from digitnet.words import IF_A_DIGIT
 
-SMALL_CHART = 220  # pixels high (the Draw tab's chart); lower ones (the Number tab's, per digit) get smaller labels
+SMALL_CHART = 160  # pixels high; a lower chart gets smaller digit labels
 WINNER_COLOR, OTHER_COLOR = "#e4572e", "#9ca3af"  # the answer's bar in the theme's colour, the others grey
 GREYED_COLOR = "#d1d5db"  # bars of a drawing that is no digit (its likeliest in OTHER_COLOR): "if it were"
 

@@ -7,12 +7,16 @@ from digitnet.constants import CANVAS_SIZE
 # A big answer; on a phone (where Streamlit stacks the columns, under 640 px) the answer in one line above
 # the canvas, in a slot that always holds a line, so the canvas never moves under the finger.
 REHEARSAL = "answer-rehearsal"  # the key of the hidden container that lays out an answer's elements once (widgets)
+# On a laptop (1280x800, 1024x768 with the sidebar open) the answer, its words, its chart and what the model
+# saw must fit the first screen: less of Streamlit's padding above and beside the page, a smaller title.
 PAGE_CSS = f"""<style>
 [data-testid='stMetricValue'] {{font-size: 4.5rem; line-height: 1.1;}}
+[data-testid='stMainBlockContainer'] {{padding: 1.5rem 3rem 4rem;}}
+h1 {{font-size: 2.25rem; padding-top: 0;}}
 .st-key-{REHEARSAL} {{display: none;}}
 [class*='-answer-line'] {{display: none;}}
 @media (max-width: 640px) {{
-  [data-testid='stMainBlockContainer'] {{padding-top: 3rem;}}
+  [data-testid='stMainBlockContainer'] {{padding: 3rem 1rem 4rem;}}
   [class*='-answer-line'] {{display: flex; min-height: 3.5rem; justify-content: center;}}
   [class*='-answer-line'] p {{font-size: 1.25rem; line-height: 1.4;}}
 }}

@@ -207,8 +207,12 @@ def save_correction(
     correction_state.clear()
 
 
-def corrections_ui(image: tuple[bytes, str], prediction: Prediction, model_version: str) -> None:
-    """'Wrong? It's…' and 'Right!': the person's answer becomes training data; a counter and a privacy line."""
+def corrections_ui(image: tuple[bytes, str], prediction: Prediction, model_version: str) -> int | None:
+    """'Right!' and 'Wrong?' (the digits 0-9 in one row, in a popover): the person's answer becomes training data.
+
+    Two buttons, so that they fit beside the answer on the first screen. Returns how many drawings are
+    stored, or None where none can be saved (said instead of the buttons).
+    """
     # Fixed keys, emptied for each new drawing: a key per drawing left every old widget (and the drawing
     # its callback held) in the session, since a fragment's rerun never drops them: ~10 KB a stroke.
     drawing_id = hashlib.md5(image[0]).hexdigest()
@@ -220,18 +224,15 @@ def corrections_ui(image: tuple[bytes, str], prediction: Prediction, model_versi
     problem = st.session_state.pop("feedback-error", None) or problem
     if problem:  # said once, instead of buttons that cannot work
         st.info(f"{problem} Drawing and reading still work.")
-        return
-    # One row under the chart: "Right!", and "Wrong?" that opens the digits (0-9 in one row) in a popover,
-    # so that the answer, its chart and what the model saw keep the first screen.
-    right, wrong = st.columns(2)
+        return None
     shown = prediction.digit if prediction.is_digit else NOT_A_DIGIT  # the answer the page gave
-    right.button(
+    st.button(
         "Right!",
         key="draw-right",
         width="stretch",
         on_click=lambda: save_correction(image, prediction, model_version, shown, confirmed=True),
     )
-    with wrong.popover(correction_button(prediction), width="stretch"):
+    with st.popover(correction_button(prediction), width="stretch"):
         # "not a digit" is a choice where the page named a digit; where it said "not a digit", Right! says so
         st.segmented_control(
             correction_prompt(prediction),
@@ -242,7 +243,12 @@ def corrections_ui(image: tuple[bytes, str], prediction: Prediction, model_versi
                 image, prediction, model_version, st.session_state["draw-wrong"], confirmed=False
             ),
         )
-    if st.session_state.get("feedback-saved") is not None:  # what is stored for this drawing now
+    return count
+
+
+def corrections_note_ui(count: int) -> None:
+    """What is stored for this drawing now, and what is kept and who can see it."""
+    if st.session_state.get("feedback-saved") is not None:
         st.success(f"Saved as {label_words(st.session_state['feedback-saved'])}. Thank you!")
     st.caption(
         f"{count_of(count, 'drawing')} collected. What you correct or confirm is kept on this server to improve "
