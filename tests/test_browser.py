@@ -206,7 +206,7 @@ def test_the_model_page_opens(chromium, url, tmp_path):
 
 
 def test_a_three_digit_number_is_read_on_the_number_tab(chromium, url):
-    from bench.synth.pen import compose_number
+    from bench.synth.pen import number_read_right
     from digitnet import load_predictor
 
     page = new_page(chromium, viewport={"width": 1280, "height": 1000})
@@ -214,14 +214,10 @@ def test_a_three_digit_number_is_read_on_the_number_tab(chromium, url):
     page.get_by_role("tab", name="Number").click()
     page.wait_for_function(NUMBER_CANVAS_FILLS_JS, timeout=TIMEOUT_MS)  # after a first, narrow draw
     box = page.locator(f"{CANVAS} >> visible=true").first.bounding_box()
-    predictor, digits, rng = load_predictor(), held_out_pen_digits(), np.random.default_rng(3)
-    while True:  # a number the package reads right offline: the page must then read the same
-        number = [digits[i] for i in rng.choice(len(digits), 3, replace=False)]
-        strokes, size = compose_number(number, rng, height=int(box["height"]))
-        truth = "".join(str(d.label) for d in number)
-        offline = predictor.predict_number(draw_strokes(strokes, size, DEFAULT_BRUSH, *STYLES["transparent"]))
-        if size[0] <= box["width"] and "".join(str(p.digit) for p in offline) == truth:
-            break
+    rng = np.random.default_rng(3)  # a number the package reads right offline: the page must then read the same
+    strokes, truth = number_read_right(
+        load_predictor(), held_out_pen_digits(), rng, 3, int(box["height"]), box["width"]
+    )
     origin = canvas_origin(page)
     for stroke in strokes:
         mouse_stroke(page, stroke, origin)

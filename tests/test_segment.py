@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
-from bench.synth.pen import compose_number
+from bench.synth.pen import NUMBER_TRIES, compose_number, number_read_right
 from conftest import held_out_pen_digits
 from digitnet import EmptyImageError, load_predictor
-from digitnet.learning.strokes import STYLES, draw_strokes
+from digitnet.learning.strokes import STYLES, PenDigit, draw_strokes
 from digitnet.reading.segment import segment_digits
 
 
@@ -175,3 +175,19 @@ def test_the_model_cuts_touching_real_digits_better_than_the_ink_alone():
         by_model += [p.digit for p in predictor.predict_number(image)] == truth
         by_ink += [p.digit for p in predictor.predict_segments(segment_digits(image))] == truth
     assert by_model >= by_ink + 8 and by_model >= 20
+
+
+def test_the_search_for_a_number_read_right_gives_up_instead_of_looping_for_ever():
+    class ReadsNothing:
+        calls = 0
+
+        def predict_number(self, image):
+            self.calls += 1
+            return []
+
+    bar = (np.float32([[0, 0], [0, 100]]),)
+    digits = [PenDigit(label, 1, bar) for label in range(10)]
+    predictor = ReadsNothing()
+    with pytest.raises(RuntimeError, match="none of"):
+        number_read_right(predictor, digits, np.random.default_rng(0), 3, 100, max_width=10_000)
+    assert predictor.calls == NUMBER_TRIES

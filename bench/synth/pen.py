@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from digitnet.learning.strokes import TEST_WRITERS, TUNE_WRITERS, PenDigit, place_strokes
+from digitnet.constants import DEFAULT_BRUSH
+from digitnet.learning.strokes import STYLES, TEST_WRITERS, TUNE_WRITERS, PenDigit, draw_strokes, place_strokes
 
 HELD_OUT_WRITERS = {"test": TEST_WRITERS, "tune": TUNE_WRITERS}  # the benches' --writers choices: never trained on
+NUMBER_TRIES = 200  # numbers composed before number_read_right gives up
 
 
 def compose_number(
@@ -31,3 +33,21 @@ def compose_number(
         gap = -rng.uniform(0.02, 0.08) if touching else rng.uniform(0.15, 0.45)
         x += float(np.ptp(every[:, 0])) + gap * base
     return strokes, (int(x + height * 0.15), height)
+
+
+def number_read_right(
+    predictor, digits: list[PenDigit], rng: np.random.Generator, length: int, height: int, max_width: float
+) -> tuple[list[np.ndarray], str]:
+    """A number of `length` of `digits` that fits `max_width` and that `predictor` reads right: strokes, truth.
+
+    The browser tests draw it, so that the page must read what the package reads. Raises RuntimeError after
+    NUMBER_TRIES numbers rather than searching for ever (a model that reads none right).
+    """
+    for _ in range(NUMBER_TRIES):
+        number = [digits[i] for i in rng.choice(len(digits), length, replace=False)]
+        strokes, size = compose_number(number, rng, height=height)
+        truth = "".join(str(d.label) for d in number)
+        read = predictor.predict_number(draw_strokes(strokes, size, DEFAULT_BRUSH, *STYLES["transparent"]))
+        if size[0] <= max_width and "".join(str(p.digit) for p in read) == truth:
+            return strokes, truth
+    raise RuntimeError(f"none of {NUMBER_TRIES} numbers of {length} digits fitting {max_width} px was read right")
