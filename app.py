@@ -47,7 +47,7 @@ SEEN_SCALE = 5  # what the model sees: each of its 28x28 pixels 5 screen pixels 
 WHOLE_PAGE = "whole-page"  # session state: whether the last full run drew the whole page (page_shown)
 
 
-@st.cache_resource(show_spinner="Loading the neural network…")
+@st.cache_resource(show_spinner=False)  # a spinner above the tabs moved the canvas under the pen
 def get_predictor() -> digitnet.Predictor:
     """The model, loaded once per server and shared by every session."""
     return digitnet.load_predictor()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import os
+from functools import partial
 
 import numpy as np
 import pytest
@@ -15,6 +16,7 @@ from bench.chromium import (
     CANVAS,
     CHROMIUM,
     METRIC,
+    PREVIEW,
     TIMEOUT_MS,
     canvas_origin,
     clear_canvas,
@@ -39,6 +41,19 @@ HEIGHT_FRACTION = 0.6  # of the canvas: a digit drawn at a comfortable size
 PHONE = {"width": 390, "height": 844}
 FITS_JS = "box => box.scrollWidth <= box.clientWidth"  # the canvas's own box needs no sideways scroll
 # The visible canvas is as wide as the room its Clear button has (up to 960 px, less one 16 px step).
+# At a point of the page: whether the visible canvas's top layer is what a pointer there reaches (nothing lies
+# over it), and whether its drawing has ink there.
+CANVAS_AT_JS = f"""([x, y]) => {{
+  for (const host of document.querySelectorAll('[data-testid="stBidiComponentIsolated"]')) {{
+    const root = host.shadowRoot, upper = root?.querySelector('{CANVAS}');
+    if (!upper || upper.getBoundingClientRect().width === 0) continue;
+    const lower = root.querySelector('canvas.dc-canvas.lower-canvas'), box = lower.getBoundingClientRect();
+    const scale = lower.width / box.width, at = [(x - box.left) * scale, (y - box.top) * scale];
+    const ink = lower.getContext('2d').getImageData(...at, 1, 1).data[3] > 0;
+    return {{topmost: root.elementFromPoint(x, y) === upper, ink}};
+  }}
+  return null;
+}}"""
 NUMBER_CANVAS_FILLS_JS = """() => {
   const shown = [...document.querySelectorAll('*')].filter(e => e.shadowRoot && e.getBoundingClientRect().width > 0);
   const room = shown.find(e => e.shadowRoot.querySelector('.digitnet-clear'))?.getBoundingClientRect().width;
@@ -101,7 +116,7 @@ def draw_digit(page, strokes: list[np.ndarray]) -> str:
     return shown
 
 
-def test_every_digit_drawn_right_after_clear_is_read_twenty_times_in_a_row(chromium, url, samples, tmp_path):
+def test_every_digit_drawn_right_after_clear_is_read_twenty_times_in_a_row(chromium, url, samples):
     """Clear, then draw at once with no pause at all: no stroke may be lost (a remounted canvas lost 6 of 20)."""
     assert [digit.label for digit, _ in samples] == list(range(10))
     page = new_page(chromium, viewport={"width": 1280, "height": 1000})
@@ -109,12 +124,104 @@ def test_every_digit_drawn_right_after_clear_is_read_twenty_times_in_a_row(chrom
     for digit, strokes in samples + samples:
         clear_canvas(page)
         assert draw_digit(page, strokes) == str(digit.label), f"writer {digit.writer}'s {digit.label}"
-        if digit.label == 3:
-            page.screenshot(path=SCREENSHOT if os.environ.get("UPDATE_SCREENSHOT") else tmp_path / "page.png")
     clear_canvas(page)
     page.get_by_test_id("stAlertContentInfo").get_by_text("Draw a digit on the canvas").first.wait_for()
     assert page.locator(METRIC).count() == 0
     page.context.close()
+
+
+def edge_strokes(width: float, height: float) -> list[np.ndarray]:
+    """Strokes that start in each corner and at the middle of each edge of a canvas, 3 px in, and run inward."""
+    inset, length = 3.0, 40.0
+    xs, ys = (inset, width / 2, width - inset), (inset, height / 2, height - inset)
+    centre = np.float32([width / 2, height / 2])
+    strokes = []
+    for start in (np.float32([x, y]) for y in ys for x in xs if (x, y) != (width / 2, height / 2)):
+        direction = (centre - start) / np.linalg.norm(centre - start)
+        strokes.append(np.stack([start + direction * length * t for t in np.linspace(0, 1, 6)]))
+    return strokes
+
+
+def draw_at_every_edge(page, draw) -> None:
+    """Check that nothing lies over the visible canvas where each edge stroke starts, draw them, and find their ink."""
+    canvas = page.locator(f"{CANVAS} >> visible=true").first
+    canvas.scroll_into_view_if_needed()
+    box = canvas.bounding_box()
+    strokes = edge_strokes(box["width"], box["height"])
+    starts = [[box["x"] + float(s[0, 0]), box["y"] + float(s[0, 1])] for s in strokes]
+    covered = [start for start in starts if not page.evaluate(CANVAS_AT_JS, start)["topmost"]]
+    for stroke in strokes:
+        draw(stroke, (box["x"], box["y"]))
+    page.wait_for_timeout(300)  # the canvas's own last render
+    lost = [start for start in starts if not page.evaluate(CANVAS_AT_JS, start)["ink"]]
+    size = f"{box['width']:.0f}x{box['height']:.0f}"
+    assert not covered, f"something lies over the {size} canvas at {covered}"
+    assert not lost, f"{len(lost)} of {len(strokes)} strokes lost on the {size} canvas, begun at {lost}"
+
+
+@pytest.mark.parametrize("pointer", ["mouse", "finger"])
+def test_strokes_begun_in_every_corner_and_at_every_edge_of_each_canvas_are_drawn(chromium, url, pointer):
+    """The canvas's toolbar lay, invisible, over its top-right corner: strokes begun there were lost."""
+    if pointer == "mouse":  # the first strokes the moment the canvas shows: nothing may lie over it even then
+        context = new_context(chromium, viewport={"width": 1280, "height": 800})
+        page = context.new_page()
+        draw = partial(mouse_stroke, page)
+    else:
+        context = new_context(chromium, viewport=PHONE, has_touch=True, is_mobile=True, device_scale_factor=2)
+        page = context.new_page()
+        draw = partial(touch_stroke, context.new_cdp_session(page))
+    page.goto(url)
+    canvas_origin(page)  # the Draw canvas is on screen
+    draw_at_every_edge(page, draw)
+    wait_for_idle(page)
+    page.get_by_role("tab", name="Number").click()
+    page.wait_for_function(NUMBER_CANVAS_FILLS_JS, timeout=TIMEOUT_MS)  # at its full width
+    wait_for_idle(page)
+    draw_at_every_edge(page, draw)
+    context.close()
+
+
+@pytest.mark.parametrize("viewport", [{"width": 1280, "height": 800}, {"width": 1024, "height": 768}])
+def test_the_answer_its_words_its_chart_and_what_the_model_saw_are_on_the_first_screen(
+    chromium, url, samples, viewport, tmp_path
+):
+    """With the sidebar open, and the corrections one tap away: 0-9 in one row."""
+    page = new_page(chromium, viewport=viewport)
+    page.goto(url)
+    _, strokes = samples[3]
+    assert draw_digit(page, strokes) == "3"
+    wait_for_idle(page)
+    assert page.locator('[data-testid="stSidebar"]').bounding_box()["width"] > 0  # open
+    parts = {
+        "the digit": page.locator(METRIC),
+        "the words": page.locator('[data-testid="stAlertContainer"] >> visible=true').first,
+        "the chart": page.locator('[data-testid="stVegaLiteChart"] >> visible=true').first,
+        "what the model saw": page.locator(PREVIEW),
+        "Right!": page.get_by_role("button", name="Right!"),
+        "Wrong?": page.get_by_role("button", name="Wrong?"),
+    }
+    for name, part in parts.items():
+        assert on_screen(part.bounding_box(), viewport), f"{name} is not on the first screen at {viewport}"
+    if viewport["width"] == 1280:
+        page.screenshot(path=SCREENSHOT if os.environ.get("UPDATE_SCREENSHOT") else tmp_path / "page.png")
+    parts["Wrong?"].click()  # one tap: the digits
+    choices = page.locator('[data-testid="stButtonGroup"] button >> visible=true')
+    choices.first.wait_for()
+    digits = [choices.filter(has_text=str(d)).first.bounding_box() for d in range(10)]
+    assert len({round(box["y"]) for box in digits}) == 1, "the 0-9 buttons wrap"
+    assert all(on_screen(box, viewport) for box in digits)
+    page.context.close()
+
+
+def on_screen(box: dict | None, viewport: dict) -> bool:
+    """Whether an element's box lies wholly inside the window, unscrolled."""
+    return (
+        bool(box)
+        and box["x"] >= 0
+        and box["y"] >= 0
+        and box["x"] + box["width"] <= viewport["width"]
+        and (box["y"] + box["height"] <= viewport["height"])
+    )
 
 
 def test_a_stroke_drawn_the_moment_a_fresh_page_shows_its_canvas_is_read(chromium, url, samples):
