@@ -72,6 +72,22 @@ PICTURE_WORDS = {
 }
 
 
+LAYERS_STORY = (
+    "The picture goes through these layers from top to bottom. Each Conv2d layer looks for small strokes and "
+    "shapes, each one in the whole picture; BatchNorm2d and ReLU keep its numbers in range; MaxPool2d halves "
+    'the picture. The last layer, Linear, gives 11 scores: one for each digit 0-9 and one for "not a digit". '
+    "Output: how many maps x height x width each layer passes on."
+)
+
+
+def learned_from(train_images: int) -> str:
+    """Where its training pictures came from, in one sentence (the model page and README say the same)."""
+    return (
+        f"It learned from {train_images:,} pictures: handwritten digits from MNIST, digits people drew on a "
+        "tablet, and drawings that are no digit (letters, shapes, scribbles), so that it can say when it sees none."
+    )
+
+
 def a_digit(digit: int) -> str:
     """The digit with its article, as it is read aloud: 'an 8', 'a 7'."""
     return f"{'an' if digit == 8 else 'a'} {digit}"

@@ -24,7 +24,7 @@ from digitnet.ui.report import (
     mistake_pictures,
     reliability_records,
 )
-from digitnet.words import NO_REPORT
+from digitnet.words import LAYERS_STORY, NO_REPORT, learned_from
 
 LOG = logging.getLogger("digitnet.model_page")
 GALLERY_COLUMNS = 6
@@ -41,7 +41,7 @@ def section_ready(metrics: dict, section: str, title: str) -> bool:
     st.subheader(title)
     absent = missing(metrics, section)
     if absent:
-        st.warning(f"Not in the metrics file: {', '.join(absent)}. Retrain with `{RETRAIN_HINT}` to record it.")
+        st.warning(f"This part was not recorded when this model was trained (missing: {', '.join(absent)}).")
     return not absent
 
 
@@ -51,13 +51,15 @@ def headline_ui(metrics: dict) -> None:
         return
     test, model, train = metrics["test"], metrics["model"], metrics["train"]
     cols = st.columns(4)
-    cols[0].metric("MNIST test digits", f"{test['accuracy']:.2%}", help="10,000 digits it never trained on")
-    cols[1].metric("Parameters", f"{model['parameters']:,}")
-    cols[2].metric("Multiply-adds per digit", f"{model['macs'] / 1e6:.1f} M")
-    cols[3].metric("Training time", f"{train['seconds'] / 60:.0f} min", help="on 2 CPU cores")
+    cols[0].metric(
+        "Test digits read right", f"{test['accuracy']:.2%}", help="10,000 digits it never saw while learning"
+    )
+    cols[1].metric("Pictures it learned from", f"{train['data']['train_images']:,}")
+    cols[2].metric("Numbers it learned", f"{model['parameters']:,}", help="its weights, set by training")
+    cols[3].metric("Multiplications per digit", f"{model['macs'] / 1e6:.1f} million")
     st.write(
-        f"It is wrong on **{test['errors']} of {test['count']:,}** test digits. It learned from "
-        f"{train['data']['train_images']:,} images: MNIST's handwritten digits and digits people drew on a tablet."
+        f"It is wrong on **{test['errors']} of {test['count']:,}** test digits, handwritten digits from the "
+        f"MNIST collection that it never saw while learning. {learned_from(train['data']['train_images'])}"
     )
     if section_ready(metrics, "drawn", "On digits people draw"):
         for sentence in drawn_sentences(metrics["drawn_test"]):
@@ -65,20 +67,25 @@ def headline_ui(metrics: dict) -> None:
 
 
 def curves_ui(metrics: dict) -> None:
-    """Loss and accuracy per epoch, training and validation."""
-    if not section_ready(metrics, "curves", "Training"):
+    """How it got better, pass after pass over the pictures: how often right and how wrong, learned and kept aside."""
+    if not section_ready(metrics, "curves", "How it learned"):
         return
+    st.write(
+        "It looked at every training picture once per round. After each round it was checked on the pictures "
+        "it learned from and on pictures kept aside, which it never learned from: how often it was right, "
+        "and how far its answers were from the truth (its error; lower is better)."
+    )
     table = pd.DataFrame(curve_records(metrics["history"]))
     chart = (
         alt.Chart(table, height=200, width=280)
         .mark_line(point=True)
         .encode(
-            x="epoch:O",
-            y=alt.Y("value:Q", scale=alt.Scale(zero=False)),
-            color="split:N",
-            tooltip=["epoch", "split", alt.Tooltip("value:Q", format=".4f")],
+            x=alt.X("round:O", title="round"),
+            y=alt.Y("value:Q", scale=alt.Scale(zero=False), title=None),
+            color=alt.Color("pictures:N", title="pictures"),
+            tooltip=["round", "pictures", alt.Tooltip("value:Q", format=".4f")],
         )
-        .facet(column=alt.Column("metric:N", title=None))
+        .facet(column=alt.Column("measure:N", title=None))
         .resolve_scale(y="independent")
         .interactive()
     )
@@ -109,16 +116,16 @@ def confusion_ui(metrics: dict) -> None:
 
 
 def reliability_ui(metrics: dict) -> None:
-    """Confidence against accuracy in bins, before and after calibration."""
+    """How often it is right when it says it is this sure (the percentages the Draw page shows)."""
     if not section_ready(metrics, "reliability", "Can you trust its percentages?"):
         return
     test = metrics["test"]
     st.write(
-        f"When it says 90% it should be right 90% of the time: points on the diagonal are honest. "
-        f"Expected calibration error {test['ece_before']:.2%} before and {test['ece']:.2%} after "
-        f"dividing its scores by a temperature of {metrics['temperature']:.2f}."
+        "When it says it is 90% sure, it should be right 9 times in 10: each circle groups the test digits "
+        "it was about as sure of, and circles on the dashed line are honest. On the test digits its "
+        f"percentages are off by **{100 * test['ece']:.2f} percentage points** on average."
     )
-    table = pd.DataFrame(reliability_records(test))
+    table = pd.DataFrame([row for row in reliability_records(test) if row["calibration"] == "after"])
     if table.empty:
         st.warning("Not in the metrics file: reliability bins.")
         return
@@ -128,13 +135,12 @@ def reliability_ui(metrics: dict) -> None:
     diagonal = alt.Chart(honest).mark_line(strokeDash=[6, 4], color="gray").encode(x=confidence, y=accuracy)
     points = (
         alt.Chart(table, height=400)
-        .mark_circle(opacity=0.85, stroke="black", strokeWidth=1)
+        .mark_circle(opacity=0.85, stroke="black", strokeWidth=1, color="#e4572e")
         .encode(
             x=confidence,
             y=accuracy,
-            color=alt.Color("calibration:N", title="scores", legend=alt.Legend(labelFontSize=14, titleFontSize=14)),
             size=alt.Size("count:Q", scale=alt.Scale(range=[120, 1600]), title="digits"),
-            tooltip=["calibration", "confidence", "accuracy", "count"],
+            tooltip=["confidence", "accuracy", "count"],
         )
     )
     st.altair_chart(diagonal + points, key="reliability")
@@ -160,6 +166,7 @@ def architecture_ui(metrics: dict) -> None:
     if not section_ready(metrics, "architecture", "The network, layer by layer"):
         return
     layers = metrics["model"]["layers"]
+    st.write(LAYERS_STORY)
     st.dataframe(  # tall enough for every layer: no scroll box
         pd.DataFrame(layers).assign(output=lambda t: t["output"].map(lambda s: " x ".join(map(str, s)))),
         key="layers",
@@ -191,10 +198,7 @@ def corrections_ui() -> None:
     except CorrectionStoreError as error:
         st.warning(str(error))
         return
-    st.write(
-        f"{count} collected. They stay on this server for improving the model; other visitors cannot see them. "
-        "Whoever runs the server exports them with `digitnet corrections export corrections.zip`."
-    )
+    st.write(f"{count} collected. They stay on this server for improving the model; other visitors cannot see them.")
     if count and export_enabled():
         st.download_button(
             f"Download the {count} drawings (PNGs, labels.csv, labels.json)",

@@ -47,6 +47,21 @@ def test_the_page_shows_what_training_recorded(monkeypatch, smoke_run):
     assert any(sentence in m.value and "(unipen)" in m.value for m in page.markdown)
 
 
+def test_the_page_speaks_to_a_visitor_not_to_an_engineer(monkeypatch, smoke_run):
+    checkpoint, metrics = smoke_run
+    page = open_page(monkeypatch, checkpoint)
+    text = " ".join(m.value for m in page.markdown)
+    curves = json.loads(page.get("vega_lite_chart")[0].proto.spec)
+    words = json.dumps(curves)
+    for jargon in ('"acc"', '"loss"', '"split"', '"train"', '"val"', '"epoch"'):
+        assert jargon not in words, jargon  # the training curves name their lines and axes in words
+    assert "percentage points" in text and "before" not in text  # calibration: one figure, what the page shows
+    assert "Linear" in text and "not a digit" in text  # the last layer's 11 outputs explained
+    assert "digitnet corrections export" not in text and "train.py" not in text
+    assert f"learned from {metrics['train']['data']['train_images']:,} pictures" in text
+    assert "Training time" not in [m.label for m in page.metric]
+
+
 def test_missing_fields_are_named_and_the_rest_is_shown(monkeypatch, smoke_run, tmp_path):
     _, metrics = smoke_run
     partial = {key: value for key, value in metrics.items() if key not in ("history", "drawn_test")}
@@ -54,7 +69,7 @@ def test_missing_fields_are_named_and_the_rest_is_shown(monkeypatch, smoke_run, 
     page = open_page(monkeypatch, tmp_path / "partial.pt")
     warnings = " ".join(w.value for w in page.warning)
     assert "history" in warnings and "drawn_test" in warnings
-    assert page.metric[0].label == "MNIST test digits" and len(page.get("vega_lite_chart")) == 2
+    assert page.metric[0].label == "Test digits read right" and len(page.get("vega_lite_chart")) == 2
 
 
 def test_nested_fields_missing_are_named_and_the_rest_is_shown(monkeypatch, smoke_run, tmp_path):
@@ -104,7 +119,8 @@ def test_the_collected_drawings_are_an_operators_download_built_only_when_asked(
     monkeypatch.setattr(CorrectionStore, "export", lambda self, out: exports.append(out) or real_export(self, out))
     visitor = open_page(monkeypatch, checkpoint)  # no secrets.toml: the default
     assert visitor.markdown[-1].value.startswith("3 collected") and not visitor.get("download_button")
-    assert "digitnet corrections export" in visitor.markdown[-1].value and str(db) not in visitor.markdown[-1].value
+    assert "digitnet corrections export" not in visitor.markdown[-1].value  # the operator's command: README's
+    assert str(db) not in visitor.markdown[-1].value
     operator = AppTest.from_file(PAGE, default_timeout=60)
     operator.secrets["feedback_export"] = True
     operator.run()

@@ -73,12 +73,14 @@ def confusion_records(confusion: list[list[int]]) -> list[dict]:
 
 
 def curve_records(history: list[dict]) -> list[dict]:
-    """Per-epoch loss and accuracy as long rows: epoch, metric, split, value."""
+    """Per-round error and share right as long rows in words for visitors: round, measure, pictures, value."""
+    measures = {"acc": "share right", "loss": "error"}
+    pictures = {"train": "learned from", "val": "kept aside"}
     return [
-        {"epoch": h["epoch"], "metric": metric, "split": split, "value": h[f"{split}_{metric}"]}
+        {"round": h["epoch"], "measure": measures[metric], "pictures": pictures[split], "value": h[f"{split}_{metric}"]}
         for h in history
-        for metric in ("loss", "acc")
-        for split in ("train", "val")
+        for metric in measures
+        for split in pictures
     ]
 
 
