@@ -95,7 +95,7 @@ def streamlit_server(
     server = subprocess.Popen(
         command,
         cwd=PROJECT_ROOT,
-        env={**os.environ, **(env or {})},
+        env={**os.environ, "PYTHONPATH": python_path(), **(env or {})},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -114,6 +114,11 @@ def streamlit_server(
         except subprocess.TimeoutExpired:  # a starved machine: never leave a server behind
             server.kill()
             server.wait()
+
+
+def python_path() -> str:
+    """PYTHONPATH for the server: this checkout's `digitnet` first, whichever copy the environment installed."""
+    return os.pathsep.join(filter(None, [str(PROJECT_ROOT), os.environ.get("PYTHONPATH")]))
 
 
 def _healthy(url: str) -> bool:
