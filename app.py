@@ -16,7 +16,7 @@ from streamlit.delta_generator import DeltaGenerator
 import digitnet
 from digitnet.constants import DEFAULT_BRUSH, IMAGE_SIZE, NUM_CLASSES
 from digitnet.reading.explain import occlusion_map, overlay
-from digitnet.reading.images import MAX_FILE_BYTES, UPLOAD_LIMIT, ImageDecodeError, decode_image
+from digitnet.reading.images import UPLOAD_LIMIT, ImageDecodeError, decode_image
 from digitnet.ui.charts import enlarge_pixels, inline_png, probability_chart
 from digitnet.ui.layout import PAGE_CSS, digit_canvas_size, number_canvas_size
 from digitnet.ui.widgets import (
@@ -104,7 +104,6 @@ def upload_ui() -> tuple[bytes, str] | None:
     upload = st.file_uploader(
         f"A photo or scan of one digit: {UPLOAD_LIMIT}",
         key="upload",
-        max_upload_size=MAX_FILE_BYTES // 2**20,  # the picker states the real limit (the server admits more)
     )
     return (upload.getvalue(), upload.name) if upload is not None else None
 

@@ -287,6 +287,8 @@ def test_an_uploaded_picture_is_read(chromium, url, samples):
     page = new_page(chromium, viewport={"width": 1280, "height": 1000})
     page.goto(url)
     page.get_by_role("tab", name="Upload").click()
+    uploader = page.get_by_test_id("stFileUploader")
+    assert "up to 10 MB" in uploader.inner_text() and "50MB" not in uploader.inner_text()  # the real limit only
     page.locator("input[type=file]").set_input_files(
         files=[{"name": "four.png", "mimeType": "image/png", "buffer": buffer.getvalue()}]
     )

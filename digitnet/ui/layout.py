@@ -9,10 +9,13 @@ from digitnet.constants import CANVAS_SIZE
 REHEARSAL = "answer-rehearsal"  # the key of the hidden container that lays out an answer's elements once (widgets)
 # On a laptop (1280x800, 1024x768 with the sidebar open) the answer, its words, its chart and what the model
 # saw must fit the first screen: less of Streamlit's padding above and beside the page, a smaller title.
+# The uploader's own line says the server's limit (50 MB, so that every file reaches the page and gets its
+# reason); its label says the real one (10 MB, digitnet.reading.images), so the picker's line is hidden.
 PAGE_CSS = f"""<style>
 [data-testid='stMetricValue'] {{font-size: 4.5rem; line-height: 1.1;}}
 [data-testid='stMainBlockContainer'] {{padding: 1.5rem 3rem 4rem;}}
 h1 {{font-size: 2.25rem; padding-top: 0;}}
+[data-testid='stFileUploaderDropzoneInstructions'] {{display: none;}}
 .st-key-{REHEARSAL} {{display: none;}}
 [class*='-answer-line'] {{display: none;}}
 @media (max-width: 640px) {{
