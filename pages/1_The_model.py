@@ -111,6 +111,10 @@ def confusion_ui(metrics: dict) -> None:
         text="count:Q", color=alt.condition(dark_cell, alt.value("white"), alt.value("black"))
     )
     st.altair_chart(heat + counts, key="confusion")
+    st.write(
+        "Per digit: how often it is right when it answers that digit (precision), how many of that digit's "
+        "test pictures it finds (recall), and the two together (F1)."
+    )
     scores = pd.DataFrame({k: metrics["test"][k] for k in ("precision", "recall", "f1")})
     st.dataframe(scores.style.format("{:.2%}"), key="scores")
 
