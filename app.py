@@ -146,14 +146,14 @@ def result_ui(image: tuple[bytes, str] | None, prompt: str, key: str) -> str:
         st.error(str(error))
         return str(error)
     answer, seen = st.columns(2)
-    with seen:
-        seen_ui(image, prediction, key)
     with answer:
         line = answer_ui(prediction, predictor.doubt_threshold)
         count = corrections_ui(image, prediction, predictor.version) if key == "draw" else None
     words_ui(prediction, predictor.doubt_threshold, key)
     if count is not None:
         corrections_note_ui(count)
+    with seen:  # filled last, though shown beside the answer: the picture is the answer's last part to arrive
+        seen_ui(image, prediction, key)
     return line
 
 
