@@ -38,6 +38,9 @@ from digitnet.reading.predictor import Predictor
 from digitnet.storage.checkpoint import make_checkpoint, save_checkpoint
 from digitnet.storage.corrections import CorrectionStoreError
 
+VALIDATION = ("val", "val_drawn")  # the splits the temperature and thresholds are fitted on
+MEASURED = ("test", "extra_held")  # digits only measured, never fitted on
+
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     """Command-line flags; every default reproduces the committed checkpoint."""
@@ -89,10 +92,6 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="replace --out even if it is not a checkpoint or the new model is worse on validation (default off)",
     )
     return p.parse_args(argv)
-
-
-VALIDATION = ("val", "val_drawn")  # the splits the temperature and thresholds are fitted on
-MEASURED = ("test", "extra_held")  # digits only measured, never fitted on
 
 
 def configs_from(args: argparse.Namespace) -> RunConfigs:
