@@ -26,7 +26,7 @@ def existing_model(out: Path, force: bool) -> Predictor | None:
     if not out.exists():
         return None
     try:
-        return load_predictor(out, threads=None)
+        return load_predictor(out)
     except CheckpointError as error:
         if force:
             print(f"--force: {out} will be replaced, although it is not a model this code reads.")

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
+import io
 import os
 import pickle
 import tempfile
-import zipfile
 from pathlib import Path
 
 import torch
@@ -59,12 +60,26 @@ def retrain_hint(path: Path) -> str:
 
 def load_checkpoint(path: str | Path) -> dict:
     """Read a checkpoint dict with weights_only=True; raise CheckpointError with advice on any problem."""
+    return read_checkpoint(path)[0]
+
+
+def read_checkpoint(path: str | Path) -> tuple[dict, str]:
+    """The checkpoint dict and a short hash of the very bytes it was read from (the model's version)."""
     path = Path(path)
     retrain = retrain_hint(path)
     if not path.is_file():
         raise CheckpointError(f"No model checkpoint at {path}. {retrain}")
     try:
-        checkpoint = torch.load(path, weights_only=True, map_location="cpu")
+        data = path.read_bytes()  # read once: a file replaced meanwhile cannot lend the model another's version
+    except OSError as error:
+        raise CheckpointError(f"The checkpoint {path} cannot be read ({error.strerror}). {retrain}") from error
+    return _checkpoint_from(data, path, retrain), hashlib.sha256(data).hexdigest()[:12]
+
+
+def _checkpoint_from(data: bytes, path: Path, retrain: str) -> dict:
+    """The checkpoint dict in `data`, checked; CheckpointError for anything else."""
+    try:
+        checkpoint = torch.load(io.BytesIO(data), weights_only=True, map_location="cpu")
     except pickle.UnpicklingError as error:
         if "GLOBAL" not in str(error):  # torch names the class or function a pickle tried to load
             raise CheckpointError(f"The checkpoint {path} is damaged or truncated. {retrain}") from error
@@ -72,7 +87,7 @@ def load_checkpoint(path: str | Path) -> dict:
             f"Refused to load {path}: it holds objects other than plain tensors and numbers "
             f"(it may try to run code), so it was not trusted. {retrain}"
         ) from error
-    except (RuntimeError, EOFError, OSError, ValueError, zipfile.BadZipFile) as error:
+    except Exception as error:  # torch's loader fails on arbitrary bytes in many ways (a KeyError for "h...")
         raise CheckpointError(f"The checkpoint {path} is damaged or truncated. {retrain}") from error
     if not isinstance(checkpoint, dict) or any(key not in checkpoint for key in REQUIRED_KEYS):
         raise CheckpointError(f"{path} is not a DigitNet checkpoint. {retrain}")
