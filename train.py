@@ -35,7 +35,7 @@ from digitnet.learning.strokes import TEST_WRITERS
 from digitnet.learning.training import TrainConfig, fit, pick_device, predict_logits
 from digitnet.model import DigitNet, ModelConfig, softmax
 from digitnet.reading.predictor import Predictor
-from digitnet.storage.checkpoint import make_checkpoint, save_checkpoint
+from digitnet.storage.checkpoint import make_checkpoint, metrics_path, save_checkpoint, write_atomically
 from digitnet.storage.corrections import CorrectionStoreError
 
 VALIDATION = ("val", "val_drawn")  # the splits the temperature and thresholds are fitted on
@@ -203,7 +203,8 @@ def collected_report(old: Predictor | None, new: Predictor, splits: dict, path: 
 def write_outputs(model: DigitNet, temperature: float, metrics: dict, out: Path) -> None:
     """The checkpoint at `out`, and its metrics beside it as .json."""
     save_checkpoint(make_checkpoint(model, temperature, metrics), out)
-    out.with_suffix(".json").write_text(json.dumps(metrics, indent=1) + "\n")
+    text = json.dumps(metrics, indent=1) + "\n"
+    write_atomically(metrics_path(out), lambda file: file.write(text.encode()))
 
 
 def summary_line(metrics: dict, out: Path) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 from pathlib import Path
 
@@ -212,3 +213,28 @@ def test_mnist_missing_without_a_network_is_one_line_saying_where_it_looked_and_
     assert message.startswith(f"No MNIST at {tmp_path / 'empty' / 'MNIST' / 'raw'}, and downloading it failed")
     assert "--data-dir" in message and "$DIGITNET_DATA" in message and "\n" not in message
     assert not (tmp_path / "m.pt").exists()
+
+
+def test_an_out_named_json_is_refused_before_training_instead_of_overwritten_by_its_metrics(data_root, tmp_path):
+    out = tmp_path / "models" / "model.json"
+    with pytest.raises(train.RefusedError, match=r"--out .*model\.json: the metrics are written beside"):
+        train.main([*smoke_flags(data_root, out), "--force"])
+    assert not out.parent.exists()  # nothing trained, nothing written
+
+
+def test_metrics_are_written_atomically_and_durably(data_root, tmp_path, monkeypatch):
+    out = tmp_path / "m.pt"
+    train.main(smoke_flags(data_root, out))
+    metrics = out.with_suffix(".json").read_bytes()
+    syncs = []
+
+    def crash_on_the_second_sync(fd: int) -> None:
+        syncs.append(fd)
+        if len(syncs) == 2:  # the checkpoint is on disk; the metrics' file is being written
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(os, "fsync", crash_on_the_second_sync)
+    with pytest.raises(KeyboardInterrupt):
+        train.main([*smoke_flags(data_root, out), "--force"])
+    assert out.with_suffix(".json").read_bytes() == metrics  # the old metrics whole, never half a file
+    assert not [p for p in tmp_path.iterdir() if p.suffix == ".tmp"]

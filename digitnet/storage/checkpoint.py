@@ -7,7 +7,9 @@ import io
 import os
 import pickle
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import BinaryIO
 
 import torch
 
@@ -23,21 +25,31 @@ class CheckpointError(RuntimeError):
     """A checkpoint is missing, damaged, unsafe or from another model; the message says what to do."""
 
 
-def save_checkpoint(checkpoint: dict, path: str | Path) -> None:
-    """Write `checkpoint` to `path` via a temp file and a rename, so a crash never leaves half a file."""
+def metrics_path(checkpoint: str | Path) -> Path:
+    """Where a checkpoint's metrics live: beside it, with the suffix .json."""
+    return Path(checkpoint).with_suffix(".json")
+
+
+def write_atomically(path: str | Path, write: Callable[[BinaryIO], object]) -> None:
+    """Write a file through `write` into a temp file and a rename, so a crash never leaves half a file."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(handle, "wb") as file:
-            torch.save(checkpoint, file)
+            write(file)
             file.flush()
             os.fsync(file.fileno())
-        os.chmod(temp_name, 0o644)  # mkstemp makes it private; a checkpoint is meant to be shared
+        os.chmod(temp_name, 0o644)  # mkstemp makes it private; checkpoints and metrics are meant to be shared
         os.replace(temp_name, path)
     except BaseException:
         Path(temp_name).unlink(missing_ok=True)
         raise
+
+
+def save_checkpoint(checkpoint: dict, path: str | Path) -> None:
+    """Write `checkpoint` to `path` atomically."""
+    write_atomically(path, lambda file: torch.save(checkpoint, file))
 
 
 def make_checkpoint(model: DigitNet, temperature: float, metadata: dict) -> dict:
