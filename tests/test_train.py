@@ -73,13 +73,14 @@ def test_missing_pen_digits_say_where_to_get_them(data_root: Path, tmp_path: Pat
 
 def feedback_db(path: Path, count: int, no_digits: int = 0) -> Path:
     """A feedback database of synthetic corrected drawings, and `no_digits` speckled ones marked as not a digit."""
+    from digitnet.reading.images import encode_png
     from digitnet.storage.corrections import CorrectionStore, Drawing
 
     images, labels = synthetic_digits(count, seed=5)
     speckles = (np.random.default_rng(5).random((no_digits, 28, 28)) < 0.2).astype(np.uint8) * 255
     store = CorrectionStore(path)
     for image, label in [*zip(images, labels, strict=True), *((s, NOT_A_DIGIT) for s in speckles)]:
-        store.save(Drawing(int(label), False, 0, [0.1] * 10, "test", image.tobytes(), image.astype(np.float32) / 255))
+        store.save(Drawing(int(label), False, 0, [0.1] * 10, "test", encode_png(image), image.astype(np.float32) / 255))
     return path
 
 
@@ -174,11 +175,12 @@ def test_a_drawing_never_changes_side_as_more_are_collected(tmp_path: Path):
     db = tmp_path / "fb.sqlite3"
     feedback_db(db, 30)
     first = sides(load_extra(db)[0])
+    from digitnet.reading.images import encode_png
     from digitnet.storage.corrections import CorrectionStore, Drawing
 
     images, labels = synthetic_digits(170, seed=6)
     for image, label in zip(images, labels, strict=True):
-        CorrectionStore(db).save(Drawing(int(label), False, 0, [0.1] * 10, "t", image.tobytes(), image / 255))
+        CorrectionStore(db).save(Drawing(int(label), False, 0, [0.1] * 10, "t", encode_png(image), image / 255))
     later = sides(load_extra(db)[0])
     assert len(later) - len(first) > 100  # (identical synthetic pictures count once)
     assert all(later[key] == side for key, side in first.items())

@@ -4,17 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import io
-import os
 import pickle
-import tempfile
-from collections.abc import Callable
 from pathlib import Path
-from typing import BinaryIO
 
 import torch
 
 from digitnet.constants import RETRAIN_HINT
 from digitnet.model import DigitNet, ModelConfig
+from digitnet.storage.files import write_atomically
 
 FORMAT_VERSION = 1
 REQUIRED_KEYS = ("format", "state_dict", "model_config", "temperature", "metadata")
@@ -30,25 +27,9 @@ def metrics_path(checkpoint: str | Path) -> Path:
     return Path(checkpoint).with_suffix(".json")
 
 
-def write_atomically(path: str | Path, write: Callable[[BinaryIO], object]) -> None:
-    """Write a file through `write` into a temp file and a rename, so a crash never leaves half a file."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as file:
-            write(file)
-            file.flush()
-            os.fsync(file.fileno())
-        os.chmod(temp_name, 0o644)  # mkstemp makes it private; checkpoints and metrics are meant to be shared
-        os.replace(temp_name, path)
-    except BaseException:
-        Path(temp_name).unlink(missing_ok=True)
-        raise
-
-
 def save_checkpoint(checkpoint: dict, path: str | Path) -> None:
-    """Write `checkpoint` to `path` atomically."""
+    """Write `checkpoint` to `path` atomically, making its folder if need be."""
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
     write_atomically(path, lambda file: torch.save(checkpoint, file))
 
 
