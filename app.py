@@ -49,7 +49,11 @@ WHOLE_PAGE = "whole-page"  # session state: whether the last full run drew the w
 
 @st.cache_resource(show_spinner=False)  # a spinner above the tabs moved the canvas under the pen
 def get_predictor() -> digitnet.Predictor:
-    """The model, loaded once per server and shared by every session."""
+    """The model, loaded once per server and shared by every session, reading with one thread."""
+    import torch  # imported with the model, after the page has drawn itself
+
+    # One digit is too small a job to split: threads spinning beside the server and the browser slowed reads.
+    torch.set_num_threads(1)
     return digitnet.load_predictor()
 
 

@@ -8,17 +8,15 @@ from __future__ import annotations
 
 import argparse
 import json
-import platform
 import time
-from dataclasses import asdict, replace
-from itertools import pairwise
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import torch
 
 from digitnet.constants import DEFAULT_CHECKPOINT, NOT_A_DIGIT, NUM_CLASSES
-from digitnet.learning.augment import AugmentConfig, StrokeAugmentConfig
+from digitnet.learning.augment import AugmentConfig
 from digitnet.learning.data import DataConfig, load_pendigits, load_unipen, resolve_data_dir
 from digitnet.learning.drawn import predict_drawn
 from digitnet.learning.extra import ExtraDataError, held_out_scores
@@ -30,15 +28,18 @@ from digitnet.learning.metrics import (
     reliability,
     summarize,
 )
+from digitnet.learning.record import RunConfigs, build_metrics, mistake_records, run_record
 from digitnet.learning.replacement import RefusedError, check_replacement, existing_model
-from digitnet.learning.splits import NEGATIVE_SPLITS, load_splits
+from digitnet.learning.splits import NEGATIVE_SPLITS, Split, load_splits
 from digitnet.learning.strokes import TEST_WRITERS
-from digitnet.learning.training import TrainConfig, first_epoch_reaching, fit, pick_device, predict_logits
-from digitnet.model import DigitNet, ModelConfig, architecture, count_macs, count_parameters, softmax
-from digitnet.reading.pixels import to_uint8
+from digitnet.learning.training import TrainConfig, fit, pick_device, predict_logits
+from digitnet.model import DigitNet, ModelConfig, softmax
 from digitnet.reading.predictor import Predictor
-from digitnet.storage.checkpoint import make_checkpoint, save_checkpoint
+from digitnet.storage.checkpoint import make_checkpoint, metrics_path, save_checkpoint, write_atomically
 from digitnet.storage.corrections import CorrectionStoreError
+
+VALIDATION = ("val", "val_drawn")  # the splits the temperature and thresholds are fitted on
+MEASURED = ("test", "extra_held")  # digits only measured, never fitted on
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -93,63 +94,84 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return p.parse_args(argv)
 
 
-def before_and_after(old: Predictor | None, new: Predictor, splits: dict) -> dict:
-    """The model being replaced (if any) and the new one on validation, test and the held-out collected drawings."""
-    return {"before": None if old is None else held_out_scores(old, splits), "after": held_out_scores(new, splits)}
+def configs_from(args: argparse.Namespace) -> RunConfigs:
+    """The run's settings from its flags (--smoke: at most 2 epochs of 4 batches)."""
+    train_config = replace(
+        TrainConfig(),
+        epochs=min(args.epochs, 2) if args.smoke else args.epochs,
+        batch_size=args.batch_size,
+        lr=args.lr,
+        seed=args.seed,
+        threads=args.threads,
+        device=args.device,
+        max_batches=4 if args.smoke else None,
+    )
+    data_config = replace(
+        DataConfig(),
+        data_dir=resolve_data_dir(args.data_dir),
+        drawn_copies=args.drawn_copies,
+        negatives=args.negatives,
+        stroke_augment=not args.no_stroke_augment,
+    )
+    return RunConfigs(train_config, data_config, ModelConfig(reject_class=bool(args.negatives)), AugmentConfig())
 
 
-def mistake_records(images: torch.Tensor, labels: np.ndarray, probs: np.ndarray) -> list[dict]:
-    """Every image read wrong: its index, truth, answer, probabilities and pixels (28x28 uint8 as hex)."""
-    pixels = to_uint8(images[:, 0].numpy())
-    return [
-        {
-            "index": int(i),
-            "label": int(labels[i]),
-            "predicted": int(probs[i].argmax()),
-            "probs": np.round(probs[i], 4).tolist(),
-            "pixels": pixels[i].tobytes().hex(),
-        }
-        for i in np.flatnonzero(probs.argmax(1) != labels)
-    ]
+def present(splits: dict, names: tuple[str, ...]) -> list[str]:
+    """Those of `names` this run has, in order (drawn digits, negatives and collected drawings are optional)."""
+    return [n for n in names if n in splits]
 
 
-def calibrate(model: DigitNet, splits: dict, device: torch.device) -> tuple[float, dict]:
+def train_model(splits: dict[str, Split], configs: RunConfigs) -> tuple[DigitNet, list[dict]]:
+    """A new DigitNet from the run's seed, trained on the training split; and its history, one row an epoch."""
+    torch.manual_seed(configs.train.seed)
+    model = DigitNet(configs.model)
+    history = fit(model, splits["train"], splits["val"], configs.train, configs.augment)
+    return model, history
+
+
+def calibrate(model: DigitNet, splits: dict[str, Split], device: torch.device) -> tuple[float, dict]:
     """Fit the temperature and thresholds on all validation data; report accuracy and ECE before and after."""
-    val_names = [n for n in ("val", "val_drawn") if n in splits]
-    names = val_names + [n for n in ("test", "extra_held") if n in splits]  # measured, never fitted on
-    logits = {n: predict_logits(model, splits[n][0], device) for n in [*names, *NEGATIVE_SPLITS] if n in splits}
-    digit_logits = {n: logits[n][:, :NUM_CLASSES] for n in names}  # the digits' distribution, as the app shows
-    temperature = fit_temperature(
-        torch.cat([digit_logits[n] for n in val_names]), torch.cat([splits[n][1] for n in val_names])
+    val_names = present(splits, VALIDATION)
+    names = val_names + present(splits, MEASURED)
+    logits = {n: predict_logits(model, splits[n][0], device) for n in [*names, *present(splits, NEGATIVE_SPLITS)]}
+    temperature = fit_temperature(  # on the digits' distribution alone, as the app shows it
+        torch.cat([logits[n][:, :NUM_CLASSES] for n in val_names]), torch.cat([splits[n][1] for n in val_names])
     )
     as_float64 = {n: logits[n].double().numpy() for n in logits}
-    report = {}
-    for name in names:
-        labels = splits[name][1].numpy()
-        raw, calibrated = (
-            softmax(as_float64[name][:, :NUM_CLASSES]),
-            softmax(as_float64[name][:, :NUM_CLASSES], temperature),
-        )
-        report[name] = {
-            **summarize(calibrated, labels),
-            "ece_before": expected_calibration_error(raw, labels),
-            "reliability_before": reliability(raw, labels),
-            "reliability_after": reliability(calibrated, labels),
-        }
-        report[name]["mistakes"] = mistake_records(splits[name][0], labels, calibrated)
-    val_probs = np.concatenate([softmax(as_float64[n][:, :NUM_CLASSES], temperature) for n in val_names])
+    report = {name: split_report(as_float64[name], splits[name], temperature) for name in names}
+    return temperature, report | thresholds_report(as_float64, splits, val_names, temperature)
+
+
+def split_report(logits: np.ndarray, split: Split, temperature: float) -> dict:
+    """One split's accuracy and calibration before and after the temperature, and every digit it reads wrong."""
+    labels = split[1].numpy()
+    raw, calibrated = softmax(logits[:, :NUM_CLASSES]), softmax(logits[:, :NUM_CLASSES], temperature)
+    return {
+        **summarize(calibrated, labels),
+        "ece_before": expected_calibration_error(raw, labels),
+        "reliability_before": reliability(raw, labels),
+        "reliability_after": reliability(calibrated, labels),
+        "mistakes": mistake_records(split[0], labels, calibrated),
+    }
+
+
+def thresholds_report(logits: dict[str, np.ndarray], splits: dict, val_names: list[str], temperature: float) -> dict:
+    """The doubt and "not a digit" thresholds chosen on validation, and how many no-digit drawings they refuse."""
+    val_probs = np.concatenate([softmax(logits[n][:, :NUM_CLASSES], temperature) for n in val_names])
     val_labels = np.concatenate([splits[n][1].numpy() for n in val_names])
-    report["doubt_threshold"] = doubt_threshold(val_probs, val_labels)
-    if "val_negatives" in logits:
-        not_digit = {n: softmax(as_float64[n], temperature)[:, NOT_A_DIGIT] for n in [*val_names, "val_negatives"]}
-        report["not_digit_threshold"] = not_digit_threshold(np.concatenate([not_digit[n] for n in val_names]))
-        report["val_negatives_refused"] = float((not_digit["val_negatives"] >= report["not_digit_threshold"]).mean())
-    if "extra_held_negatives" in logits:  # collected drawings people said are no digit: measured, never fitted on
-        refused = (
-            softmax(as_float64["extra_held_negatives"], temperature)[:, NOT_A_DIGIT] >= report["not_digit_threshold"]
-        )
+    report = {"doubt_threshold": doubt_threshold(val_probs, val_labels)}
+    if "val_negatives" not in logits:  # a model of ten outputs: nothing to refuse
+        return report
+    not_digit = {
+        n: softmax(logits[n], temperature)[:, NOT_A_DIGIT] for n in [*val_names, *present(logits, NEGATIVE_SPLITS)]
+    }
+    threshold = not_digit_threshold(np.concatenate([not_digit[n] for n in val_names]))
+    report["not_digit_threshold"] = threshold
+    report["val_negatives_refused"] = float((not_digit["val_negatives"] >= threshold).mean())
+    if "extra_held_negatives" in not_digit:  # collected drawings people said are no digit: measured, never fitted on
+        refused = not_digit["extra_held_negatives"] >= threshold
         report["extra_held_negatives"] = {"count": len(refused), "refused": float(refused.mean())}
-    return temperature, report
+    return report
 
 
 def drawn_report(predictor: Predictor, data_dir: Path, smoke: bool) -> dict:
@@ -172,67 +194,27 @@ def drawn_report(predictor: Predictor, data_dir: Path, smoke: bool) -> dict:
     return report
 
 
-def versions() -> dict[str, str]:
-    """Library versions, for reproducing a run."""
-    import torchvision
-
-    return {
-        "python": platform.python_version(),
-        "torch": str(torch.__version__),
-        "torchvision": str(torchvision.__version__),
-        "numpy": np.__version__,
-    }
+def collected_report(old: Predictor | None, new: Predictor, splits: dict, path: Path, weight: int) -> dict:
+    """The collected drawings' source, and the replaced model (if any) and the new one on the held-out splits."""
+    before = None if old is None else held_out_scores(old, splits)
+    return {"path": str(path), "weight": weight, "before": before, "after": held_out_scores(new, splits)}
 
 
-def configs_from(args: argparse.Namespace) -> tuple[TrainConfig, DataConfig]:
-    """The run's training and data settings from its flags (--smoke: at most 2 epochs of 4 batches)."""
-    train_config = replace(
-        TrainConfig(),
-        epochs=min(args.epochs, 2) if args.smoke else args.epochs,
-        batch_size=args.batch_size,
-        lr=args.lr,
-        seed=args.seed,
-        threads=args.threads,
-        device=args.device,
-        max_batches=4 if args.smoke else None,
+def write_outputs(model: DigitNet, temperature: float, metrics: dict, out: Path) -> None:
+    """The checkpoint at `out`, and its metrics beside it as .json."""
+    save_checkpoint(make_checkpoint(model, temperature, metrics), out)
+    text = json.dumps(metrics, indent=1) + "\n"
+    write_atomically(metrics_path(out), lambda file: file.write(text.encode()))
+
+
+def summary_line(metrics: dict, out: Path) -> str:
+    """The run in one line: test accuracy, calibration, time taken and where the checkpoint went."""
+    test, run = metrics["test"], metrics["train"]
+    return (
+        f"test accuracy {test['accuracy']:.4f} ({test['errors']} wrong of {test['count']}), "
+        f"ECE {test['ece_before']:.4f} -> {test['ece']:.4f} at T={metrics['temperature']:.3f}; "
+        f"{run['seconds']:.0f}s ({run['seconds_by_part']}); wrote {out}"
     )
-    data_config = replace(
-        DataConfig(),
-        data_dir=resolve_data_dir(args.data_dir),
-        drawn_copies=args.drawn_copies,
-        negatives=args.negatives,
-        stroke_augment=not args.no_stroke_augment,
-    )
-    return train_config, data_config
-
-
-def model_record(model: DigitNet) -> dict:
-    """The network's shape and size, as the model page shows it."""
-    return {
-        "config": model.config.to_dict(),
-        "parameters": count_parameters(model),
-        "macs": count_macs(model),
-        "layers": architecture(model),
-    }
-
-
-def run_record(configs: tuple, train_images: int, history: list[dict], clock: list[float], smoke: bool) -> dict:
-    """The run's settings, data size and where its time went (`clock`: when each part ended)."""
-    train_config, data_config, augment_config = configs
-    parts = ("data and rendering", "epochs", "calibration", "held-out report")
-    return {
-        **asdict(train_config),
-        "augment": asdict(augment_config),
-        "stroke_augment": asdict(StrokeAugmentConfig()) if data_config.stroke_augment else None,
-        "data": {**asdict(data_config), "data_dir": str(data_config.data_dir), "train_images": train_images},
-        "smoke": smoke,
-        "seconds": round(time.perf_counter() - clock[0], 1),
-        "seconds_by_part": {
-            part: round(end - begin, 1) for part, (begin, end) in zip(parts, pairwise(clock), strict=True)
-        },
-        "first_epoch_val_99.0": first_epoch_reaching(history, 0.990),
-        "first_epoch_val_99.5": first_epoch_reaching(history, 0.995),
-    }
 
 
 def main(argv: list[str] | None = None) -> dict:
@@ -240,48 +222,28 @@ def main(argv: list[str] | None = None) -> dict:
     args = parse_args(argv)
     old = existing_model(args.out, args.force)  # before training: a file that is not a checkpoint stops the run
     torch.set_num_threads(args.threads)
-    train_config, data_config = configs_from(args)
-    model_config, augment_config = ModelConfig(reject_class=bool(args.negatives)), AugmentConfig()
+    configs = configs_from(args)
     clock = [time.perf_counter()]  # when each part of the run ended, for the record of where time goes
-    splits = load_splits(data_config, args.seed, args.smoke, args.extra_data, args.extra_weight)
+    splits = load_splits(configs.data, args.seed, args.smoke, args.extra_data, args.extra_weight)
     clock.append(time.perf_counter())
-    torch.manual_seed(args.seed)
-    model = DigitNet(model_config)
-    history = fit(model, splits["train"], splits["val"], train_config, augment_config)
+    model, history = train_model(splits, configs)
     clock.append(time.perf_counter())
     temperature, report = calibrate(model, splits, pick_device("cpu"))
     clock.append(time.perf_counter())
     threshold = {k: report[k] for k in ("not_digit_threshold",) if k in report}
     predictor = Predictor(model, temperature, threshold, "training")
-    if data_config.drawn_copies:
-        report["drawn_test"] = drawn_report(predictor, data_config.data_dir, args.smoke)
+    if configs.data.drawn_copies:
+        report["drawn_test"] = drawn_report(predictor, configs.data.data_dir, args.smoke)
     clock.append(time.perf_counter())
     if args.extra_data is not None:
-        report["extra_data"] = {
-            "path": str(args.extra_data),
-            "weight": args.extra_weight,
-            **before_and_after(old, predictor, splits),
-        }
+        report["extra_data"] = collected_report(old, predictor, splits, args.extra_data, args.extra_weight)
         print(f"collected drawings, before -> after: {report['extra_data']}")
-    configs = (train_config, data_config, augment_config)
-    metrics = {
-        "model": model_record(model),
-        "train": run_record(configs, len(splits["train"][0]), history, clock, args.smoke),
-        "history": history,
-        "temperature": temperature,
-        **report,
-        "versions": versions(),
-    }
-    validation = [splits[n] for n in ("val", "val_drawn") if n in splits]
-    print(check_replacement(old, Predictor(model, temperature, {}, "new"), args.out, validation, args.force))
-    save_checkpoint(make_checkpoint(model, temperature, metrics), args.out)
-    args.out.with_suffix(".json").write_text(json.dumps(metrics, indent=1) + "\n")
-    test = metrics["test"]
-    print(
-        f"test accuracy {test['accuracy']:.4f} ({test['errors']} wrong of {test['count']}), "
-        f"ECE {test['ece_before']:.4f} -> {test['ece']:.4f} at T={temperature:.3f}; "
-        f"{metrics['train']['seconds']:.0f}s ({metrics['train']['seconds_by_part']}); wrote {args.out}"
-    )
+    run = run_record(configs, len(splits["train"][0]), history, clock, args.smoke)
+    metrics = build_metrics(model, run, history, temperature, report)
+    validation = [splits[n] for n in present(splits, VALIDATION)]
+    print(check_replacement(old, predictor, args.out, validation, args.force))
+    write_outputs(model, temperature, metrics, args.out)
+    print(summary_line(metrics, args.out))
     return metrics
 
 

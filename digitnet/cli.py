@@ -100,9 +100,12 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     if args.command in ("corrections", "feedback"):
         return export_corrections(args.out, args.db)
+    import torch
+
     from digitnet.reading.predictor import load_predictor
     from digitnet.storage.checkpoint import CheckpointError  # torch is imported only once arguments are valid
 
+    torch.set_num_threads(1)  # one picture at a time is too small a job to split across threads
     try:
         predictor = load_predictor(args.checkpoint)
     except CheckpointError as error:

@@ -12,6 +12,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
+from torch.nn.utils.fusion import fuse_conv_bn_weights
+from torch.utils.flop_counter import FlopCounterMode
 
 from digitnet.constants import IMAGE_SIZE, MNIST_MEAN, MNIST_STD, NUM_CLASSES
 
@@ -88,26 +90,28 @@ def trace_layers(model: nn.Module) -> list[tuple[nn.Module, torch.Size]]:
     calls = []
     leaves = [m for m in model.modules() if not list(m.children())]
     handles = [m.register_forward_hook(lambda m, _, out: calls.append((m, out.shape))) for m in leaves]
-    was_training = model.training
-    model.eval()
-    with torch.no_grad():
-        model(torch.zeros(1, 1, IMAGE_SIZE, IMAGE_SIZE))
-    model.train(was_training)
+    run_blank_image(model)
     for handle in handles:
         handle.remove()
     return calls
 
 
+def run_blank_image(model: nn.Module) -> None:
+    """One blank image through the model in eval mode (batch norm's statistics untouched), its mode then restored."""
+    was_training = model.training
+    model.eval()
+    with torch.no_grad():
+        model(torch.zeros(1, 1, IMAGE_SIZE, IMAGE_SIZE))
+    model.train(was_training)
+
+
 def count_macs(model: nn.Module) -> int:
     """Multiply-adds for one image, counted over the convolutions and linear layers."""
-    total = 0
-    for module, shape in trace_layers(model):
-        if isinstance(module, nn.Conv2d):
-            kh, kw = module.kernel_size
-            total += shape[1:].numel() * module.in_channels // module.groups * kh * kw
-        elif isinstance(module, nn.Linear):
-            total += module.in_features * module.out_features
-    return total
+    # it counts only convolutions and matrix products (no batch norm, pooling or bias), two FLOPs a multiply-add
+    counter = FlopCounterMode(display=False)
+    with counter:
+        run_blank_image(model)
+    return counter.get_total_flops() // 2
 
 
 def architecture(model: nn.Module) -> list[dict]:
@@ -135,9 +139,11 @@ class FusedDigitNet(nn.Module):
                 layers[-1] = (*layers[-1][:3], True)
                 continue
             conv, bn, _relu = layer
-            scale = bn.weight / torch.sqrt(bn.running_var + bn.eps)  # y = scale * (conv(x) - mean) + beta
-            weight = (conv.weight * scale[:, None, None, None]).detach().contiguous(memory_format=torch.channels_last)
-            layers.append((weight, (bn.bias - bn.running_mean * scale).detach(), conv.padding, False))
+            weight, bias = fuse_conv_bn_weights(
+                conv.weight, conv.bias, bn.running_mean, bn.running_var, bn.eps, bn.weight, bn.bias
+            )
+            weight = weight.detach().contiguous(memory_format=torch.channels_last)
+            layers.append((weight, bias.detach(), conv.padding, False))
         self.layers = tuple(layers)
         self.linear = model.classifier[-1]
         self.eval()

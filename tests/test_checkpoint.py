@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import hashlib
 import pickle
+import tempfile
 from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from digitnet import CheckpointError, load_predictor
 from digitnet.model import DigitNet, ModelConfig, normalize
@@ -102,3 +106,49 @@ def test_a_photo_given_as_checkpoint_is_never_suggested_as_the_file_to_train_int
     message = str(caught.value)
     assert "damaged" in message and f"--out {photo}" not in message
     assert f"python train.py --out {tmp_path / 'digitnet-new.pt'}" in message
+
+
+@settings(max_examples=60, deadline=None)
+@given(data=st.binary(max_size=4096) | st.binary(max_size=64).map(lambda tail: b"h" + tail))
+def test_any_bytes_at_all_give_the_one_line_message(data: bytes):
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "model.pt"
+        path.write_bytes(data)
+        with pytest.raises(CheckpointError, match=r"damaged|not a DigitNet checkpoint|Refused to load"):
+            load_predictor(path)
+
+
+def test_a_file_starting_with_h_is_damaged_not_a_traceback(tmp_path: Path):
+    path = tmp_path / "model.pt"
+    path.write_bytes(b"hello, this is not a model")
+    with pytest.raises(CheckpointError, match="damaged or truncated"):
+        load_predictor(path)
+
+
+def test_the_version_is_the_hash_of_the_bytes_that_were_loaded(tmp_path: Path, tiny_checkpoint: Path, monkeypatch):
+    path = tmp_path / "model.pt"
+    loaded = tiny_checkpoint.read_bytes()
+    path.write_bytes(loaded)
+    replacement = tmp_path / "other.pt"
+    save_checkpoint(make_checkpoint(DigitNet(), 2.0, {}), replacement)
+    real_load = torch.load
+
+    def load_then_replace(*args, **kwargs):
+        checkpoint = real_load(*args, **kwargs)
+        path.write_bytes(replacement.read_bytes())  # a new model lands on the same path meanwhile
+        return checkpoint
+
+    monkeypatch.setattr(torch, "load", load_then_replace)
+    predictor = load_predictor(path)
+    assert predictor.temperature == 1.5  # the first file's model ...
+    assert predictor.version == hashlib.sha256(loaded).hexdigest()[:12]  # ... tagged with the first file's version
+
+
+def test_loading_a_model_leaves_the_process_thread_count_alone(tiny_checkpoint: Path):
+    before = torch.get_num_threads()
+    torch.set_num_threads(3)
+    try:
+        load_predictor(tiny_checkpoint)
+        assert torch.get_num_threads() == 3
+    finally:
+        torch.set_num_threads(before)

@@ -17,6 +17,7 @@ import numpy as np
 import pytest
 
 from digitnet.constants import NOT_A_DIGIT, PROJECT_ROOT
+from digitnet.reading.images import encode_png
 from digitnet.storage import corrections_schema
 from digitnet.storage.corrections import CorrectionStore, CorrectionStoreError, Drawing
 from digitnet.storage.corrections_schema import FIRST_TABLE, KEY_INDEX, LABEL_CHECK, LATEST_VERSION, SCHEMA
@@ -31,7 +32,7 @@ def drawing(label: int = 7, seed: int = 0) -> Drawing:
         predicted=int(np.argmax(probs)),
         probs=probs,
         model_version="abc123def456",
-        canvas_png=rng.bytes(300),
+        canvas_png=encode_png(rng.integers(0, 256, (64, 64, 4), dtype=np.uint8)),
         input28=(rng.integers(0, 256, (28, 28)) / 255).astype(np.float32),
         canvas_size=(320, 320),
         brush=16,
@@ -221,22 +222,49 @@ def test_a_database_of_every_earlier_code_ends_like_a_new_one(tmp_path, schema):
     assert (old_shape, old_version) == (new_shape, new_version) and [row[1] for row in rows] == [2, 4]
 
 
-def test_a_database_with_the_latest_table_but_no_version_is_stamped_and_left_as_it_is(tmp_path):
+def test_a_database_with_the_last_unnumbered_table_is_stamped_and_never_copied(tmp_path):
     import sqlite3
 
     db = tmp_path / "db.sqlite3"
     database_of_the_code_before(db, SCHEMA)
     with sqlite3.connect(db) as connection:
         connection.execute(KEY_INDEX)
-        table = "SELECT rootpage, sql FROM sqlite_master WHERE name = 'drawings'"
+        table = "SELECT rootpage FROM sqlite_master WHERE name = 'drawings'"
         before = connection.execute(table).fetchone()  # another root page would mean the table was copied
     connection.close()
-    shape, _, rows = schema_and_version(db)
-    assert CorrectionStore(db).count() == 1
+    _, _, rows = schema_and_version(db)
+    CorrectionStore(db).check_writable()  # a writer migrates
     with sqlite3.connect(db) as connection:
         assert connection.execute(table).fetchone() == before
     connection.close()
-    assert schema_and_version(db) == (shape, LATEST_VERSION, rows)
+    _, version, rows_after = schema_and_version(db)
+    assert (version, rows_after) == (LATEST_VERSION, rows)
+
+
+def test_reading_an_old_database_changes_nothing_in_it(tmp_path):
+    db = tmp_path / "db.sqlite3"
+    database_of_the_code_before(db, FIRST_TABLE)
+    before = db.read_bytes()
+    store = CorrectionStore(db)
+    assert store.count() == 1 and [d.label for d in store.records()] == [2]
+    store.export(tmp_path / "out.zip")
+    assert db.read_bytes() == before and sorted(p.name for p in tmp_path.iterdir()) == ["db.sqlite3", "out.zip"]
+
+
+def test_an_export_from_a_foreign_sqlite_file_says_so_and_leaves_it_as_it_was(tmp_path, capsys):
+    import sqlite3
+
+    from digitnet.cli import main as cli
+
+    db = tmp_path / "notes.sqlite3"
+    with sqlite3.connect(db) as connection:
+        connection.execute("CREATE TABLE notes (body TEXT)")
+        connection.execute("INSERT INTO notes VALUES ('not a drawing')")
+    connection.close()
+    before = db.read_bytes()
+    assert cli(["corrections", "export", str(tmp_path / "out.zip"), "--db", str(db)]) == 1
+    assert "holds no corrections" in capsys.readouterr().err
+    assert db.read_bytes() == before and not (tmp_path / "notes.sqlite3-wal").exists()
 
 
 def test_a_damaged_row_is_a_feedback_error_and_the_cli_says_it_in_one_line(tmp_path, capsys):

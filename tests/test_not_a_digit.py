@@ -19,7 +19,7 @@ def test_a_winning_reject_logit_refuses_and_the_digits_keep_their_distribution(r
     prediction = predictor.predict(SEVEN)
     assert not prediction.is_digit and predictor.not_digit_threshold == 0.5
     assert prediction.probs.shape == (10,) and abs(prediction.probs.sum() - 1) < 1e-6 and prediction.digit == 4
-    _, not_digit = predictor.read_inputs(prediction.input28[None])
+    _, not_digit = predictor.classify(prediction.input28[None])
     assert not_digit[0] == pytest.approx(0.9)
 
 

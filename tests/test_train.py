@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 from pathlib import Path
 
@@ -72,13 +73,14 @@ def test_missing_pen_digits_say_where_to_get_them(data_root: Path, tmp_path: Pat
 
 def feedback_db(path: Path, count: int, no_digits: int = 0) -> Path:
     """A feedback database of synthetic corrected drawings, and `no_digits` speckled ones marked as not a digit."""
+    from digitnet.reading.images import encode_png
     from digitnet.storage.corrections import CorrectionStore, Drawing
 
     images, labels = synthetic_digits(count, seed=5)
     speckles = (np.random.default_rng(5).random((no_digits, 28, 28)) < 0.2).astype(np.uint8) * 255
     store = CorrectionStore(path)
     for image, label in [*zip(images, labels, strict=True), *((s, NOT_A_DIGIT) for s in speckles)]:
-        store.save(Drawing(int(label), False, 0, [0.1] * 10, "test", image.tobytes(), image.astype(np.float32) / 255))
+        store.save(Drawing(int(label), False, 0, [0.1] * 10, "test", encode_png(image), image.astype(np.float32) / 255))
     return path
 
 
@@ -173,11 +175,12 @@ def test_a_drawing_never_changes_side_as_more_are_collected(tmp_path: Path):
     db = tmp_path / "fb.sqlite3"
     feedback_db(db, 30)
     first = sides(load_extra(db)[0])
+    from digitnet.reading.images import encode_png
     from digitnet.storage.corrections import CorrectionStore, Drawing
 
     images, labels = synthetic_digits(170, seed=6)
     for image, label in zip(images, labels, strict=True):
-        CorrectionStore(db).save(Drawing(int(label), False, 0, [0.1] * 10, "t", image.tobytes(), image / 255))
+        CorrectionStore(db).save(Drawing(int(label), False, 0, [0.1] * 10, "t", encode_png(image), image / 255))
     later = sides(load_extra(db)[0])
     assert len(later) - len(first) > 100  # (identical synthetic pictures count once)
     assert all(later[key] == side for key, side in first.items())
@@ -212,3 +215,28 @@ def test_mnist_missing_without_a_network_is_one_line_saying_where_it_looked_and_
     assert message.startswith(f"No MNIST at {tmp_path / 'empty' / 'MNIST' / 'raw'}, and downloading it failed")
     assert "--data-dir" in message and "$DIGITNET_DATA" in message and "\n" not in message
     assert not (tmp_path / "m.pt").exists()
+
+
+def test_an_out_named_json_is_refused_before_training_instead_of_overwritten_by_its_metrics(data_root, tmp_path):
+    out = tmp_path / "models" / "model.json"
+    with pytest.raises(train.RefusedError, match=r"--out .*model\.json: the metrics are written beside"):
+        train.main([*smoke_flags(data_root, out), "--force"])
+    assert not out.parent.exists()  # nothing trained, nothing written
+
+
+def test_metrics_are_written_atomically_and_durably(data_root, tmp_path, monkeypatch):
+    out = tmp_path / "m.pt"
+    train.main(smoke_flags(data_root, out))
+    metrics = out.with_suffix(".json").read_bytes()
+    syncs = []
+
+    def crash_on_the_second_sync(fd: int) -> None:
+        syncs.append(fd)
+        if len(syncs) == 2:  # the checkpoint is on disk; the metrics' file is being written
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(os, "fsync", crash_on_the_second_sync)
+    with pytest.raises(KeyboardInterrupt):
+        train.main([*smoke_flags(data_root, out), "--force"])
+    assert out.with_suffix(".json").read_bytes() == metrics  # the old metrics whole, never half a file
+    assert not [p for p in tmp_path.iterdir() if p.suffix == ".tmp"]

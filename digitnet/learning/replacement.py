@@ -8,7 +8,7 @@ from pathlib import Path
 import torch
 
 from digitnet.reading.predictor import Predictor, load_predictor
-from digitnet.storage.checkpoint import CheckpointError
+from digitnet.storage.checkpoint import CheckpointError, metrics_path
 
 MAX_VAL_DROP = 0.001  # a new model may read at most 0.1 points fewer validation digits right (seed noise)
 CHOICES = "Write the new model elsewhere with --out, or replace this file anyway with --force."
@@ -21,12 +21,18 @@ class RefusedError(RuntimeError):
 def existing_model(out: Path, force: bool) -> Predictor | None:
     """The model at `out` to compare against, or None if there is none (or --force replaces an unreadable file).
 
-    Called before training, so a file that is not a readable checkpoint stops the run before it starts.
+    Called before training, so a file that is not a readable checkpoint, or an --out that the metrics would
+    overwrite, stops the run before it starts.
     """
+    if metrics_path(out) == out:
+        raise RefusedError(
+            f"--out {out}: the metrics are written beside the checkpoint with the suffix .json, so they would "
+            f"overwrite it. Name the checkpoint with another suffix, e.g. --out {out.with_suffix('.pt')}."
+        )
     if not out.exists():
         return None
     try:
-        return load_predictor(out, threads=None)
+        return load_predictor(out)
     except CheckpointError as error:
         if force:
             print(f"--force: {out} will be replaced, although it is not a model this code reads.")

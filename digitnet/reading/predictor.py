@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,7 +15,7 @@ from digitnet.model import DigitNet, FusedDigitNet, normalize, softmax
 from digitnet.reading.pixels import EmptyImageError
 from digitnet.reading.preprocess import preprocess
 from digitnet.reading.segment import Segmentation, segment_digits
-from digitnet.storage.checkpoint import build_model, load_checkpoint
+from digitnet.storage.checkpoint import build_model, read_checkpoint
 
 
 @dataclass(frozen=True)
@@ -62,10 +61,10 @@ class Predictor:
 
     def probabilities(self, inputs28: np.ndarray) -> np.ndarray:
         """Calibrated probabilities (N, 10) for preprocessed inputs (N, 28, 28) in [0, 1]."""
-        return self.read_inputs(inputs28)[0]
+        return self.classify(inputs28)[0]
 
     @torch.inference_mode()
-    def read_inputs(self, inputs28: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def classify(self, inputs28: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The digits' probabilities (N, 10) and the probability (N,) of "not a digit" (0 without that class).
 
         The digits' probabilities are a softmax over their ten logits alone, so they keep their
@@ -81,7 +80,7 @@ class Predictor:
 
     def predict(self, image: np.ndarray | Image.Image) -> Prediction:
         """Read one digit; raises EmptyImageError if the image holds none."""
-        return self._read([preprocess(image)])[0]
+        return self._predictions([preprocess(image)])[0]
 
     def predict_batch(self, images: Sequence[np.ndarray | Image.Image]) -> list[Prediction]:
         """Read many digits in one forward pass; raises EmptyImageError naming the first blank image."""
@@ -91,11 +90,11 @@ class Predictor:
                 inputs.append(preprocess(image))
             except EmptyImageError as error:
                 raise EmptyImageError(f"Image {index}: {error}") from error
-        return self._read(inputs) if inputs else []
+        return self._predictions(inputs) if inputs else []
 
     def predict_inputs(self, inputs28: np.ndarray) -> list[Prediction]:
         """Read inputs that are already 28x28 model inputs in [0, 1] (MNIST as stored, preprocessed drawings)."""
-        return self._read(list(inputs28)) if len(inputs28) else []
+        return self._predictions(list(inputs28)) if len(inputs28) else []
 
     def predict_segments(self, segmentation: Segmentation) -> list[Prediction]:
         """Read each digit of a segmented number, left to right, each with its box; pieces with no digit shape
@@ -103,7 +102,7 @@ class Predictor:
         inputs, readable = readable_inputs(segmentation.crops)
         if not inputs:
             raise EmptyImageError("No digit could be read: write the number larger.")
-        return self._read(inputs, [segmentation.boxes[i] for i in readable])
+        return self._predictions(inputs, [segmentation.boxes[i] for i in readable])
 
     def digit_scores(self, crops: list[np.ndarray]) -> np.ndarray:
         """Log-probability of the likeliest digit for each ink crop (-inf where there is no digit shape)."""
@@ -118,9 +117,9 @@ class Predictor:
         reads both halves best."""
         return segment_digits(image, self.digit_scores, photo)
 
-    def _read(self, inputs: list[np.ndarray], boxes: list | None = None) -> list[Prediction]:
+    def _predictions(self, inputs: list[np.ndarray], boxes: list | None = None) -> list[Prediction]:
         """Predictions for preprocessed inputs, in one forward pass."""
-        all_probs, not_digit = self.read_inputs(np.stack(inputs))
+        all_probs, not_digit = self.classify(np.stack(inputs))
         threshold = self.not_digit_threshold
         refused = not_digit >= threshold if threshold is not None else np.zeros(len(inputs), bool)
         boxes = boxes or [None] * len(inputs)
@@ -147,21 +146,12 @@ def readable_inputs(crops: list[np.ndarray]) -> tuple[list[np.ndarray], list[int
     return inputs, readable
 
 
-def file_version(path: Path) -> str:
-    """Short content hash identifying a checkpoint file."""
-    return hashlib.sha256(path.read_bytes()).hexdigest()[:12]
-
-
-def load_predictor(path: str | Path | None = None, threads: int | None = 1) -> Predictor:
+def load_predictor(path: str | Path | None = None) -> Predictor:
     """Load a checkpoint (default: $DIGITNET_CHECKPOINT, else the committed one) into a CPU Predictor.
 
-    `threads` sets torch's CPU threads for the process (None leaves them): one digit is too small a job
-    to split, and extra threads spinning beside a web server and a browser made a read 20-70x slower.
-    Raises CheckpointError with a message for people if the file is missing, damaged or unsafe.
+    Raises CheckpointError with a message for people if the file is missing, damaged or unsafe. Torch's
+    thread count is the caller's to choose (the app and the CLI read with one thread).
     """
-    if threads is not None:
-        torch.set_num_threads(threads)
     path = checkpoint_path(path)
-    checkpoint = load_checkpoint(path)
-    model = build_model(checkpoint, path)
-    return Predictor(model, checkpoint["temperature"], checkpoint["metadata"], file_version(path))
+    checkpoint, version = read_checkpoint(path)
+    return Predictor(build_model(checkpoint, path), checkpoint["temperature"], checkpoint["metadata"], version)

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import os
+import hashlib
+import io
 import pickle
-import tempfile
-import zipfile
 from pathlib import Path
 
 import torch
 
 from digitnet.constants import RETRAIN_HINT
 from digitnet.model import DigitNet, ModelConfig
+from digitnet.storage.files import write_atomically
 
 FORMAT_VERSION = 1
 REQUIRED_KEYS = ("format", "state_dict", "model_config", "temperature", "metadata")
@@ -22,21 +22,15 @@ class CheckpointError(RuntimeError):
     """A checkpoint is missing, damaged, unsafe or from another model; the message says what to do."""
 
 
+def metrics_path(checkpoint: str | Path) -> Path:
+    """Where a checkpoint's metrics live: beside it, with the suffix .json."""
+    return Path(checkpoint).with_suffix(".json")
+
+
 def save_checkpoint(checkpoint: dict, path: str | Path) -> None:
-    """Write `checkpoint` to `path` via a temp file and a rename, so a crash never leaves half a file."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as file:
-            torch.save(checkpoint, file)
-            file.flush()
-            os.fsync(file.fileno())
-        os.chmod(temp_name, 0o644)  # mkstemp makes it private; a checkpoint is meant to be shared
-        os.replace(temp_name, path)
-    except BaseException:
-        Path(temp_name).unlink(missing_ok=True)
-        raise
+    """Write `checkpoint` to `path` atomically, making its folder if need be."""
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    write_atomically(path, lambda file: torch.save(checkpoint, file))
 
 
 def make_checkpoint(model: DigitNet, temperature: float, metadata: dict) -> dict:
@@ -59,12 +53,26 @@ def retrain_hint(path: Path) -> str:
 
 def load_checkpoint(path: str | Path) -> dict:
     """Read a checkpoint dict with weights_only=True; raise CheckpointError with advice on any problem."""
+    return read_checkpoint(path)[0]
+
+
+def read_checkpoint(path: str | Path) -> tuple[dict, str]:
+    """The checkpoint dict and a short hash of the very bytes it was read from (the model's version)."""
     path = Path(path)
     retrain = retrain_hint(path)
     if not path.is_file():
         raise CheckpointError(f"No model checkpoint at {path}. {retrain}")
     try:
-        checkpoint = torch.load(path, weights_only=True, map_location="cpu")
+        data = path.read_bytes()  # read once: a file replaced meanwhile cannot lend the model another's version
+    except OSError as error:
+        raise CheckpointError(f"The checkpoint {path} cannot be read ({error.strerror}). {retrain}") from error
+    return _checkpoint_from(data, path, retrain), hashlib.sha256(data).hexdigest()[:12]
+
+
+def _checkpoint_from(data: bytes, path: Path, retrain: str) -> dict:
+    """The checkpoint dict in `data`, checked; CheckpointError for anything else."""
+    try:
+        checkpoint = torch.load(io.BytesIO(data), weights_only=True, map_location="cpu")
     except pickle.UnpicklingError as error:
         if "GLOBAL" not in str(error):  # torch names the class or function a pickle tried to load
             raise CheckpointError(f"The checkpoint {path} is damaged or truncated. {retrain}") from error
@@ -72,7 +80,7 @@ def load_checkpoint(path: str | Path) -> dict:
             f"Refused to load {path}: it holds objects other than plain tensors and numbers "
             f"(it may try to run code), so it was not trusted. {retrain}"
         ) from error
-    except (RuntimeError, EOFError, OSError, ValueError, zipfile.BadZipFile) as error:
+    except Exception as error:  # torch's loader fails on arbitrary bytes in many ways (a KeyError for "h...")
         raise CheckpointError(f"The checkpoint {path} is damaged or truncated. {retrain}") from error
     if not isinstance(checkpoint, dict) or any(key not in checkpoint for key in REQUIRED_KEYS):
         raise CheckpointError(f"{path} is not a DigitNet checkpoint. {retrain}")

@@ -1,7 +1,9 @@
 """Corrections from the people who draw: each drawing with its true label, kept safe in SQLite.
 
 One connection per operation and one transaction per drawing, in WAL mode with full sync, so
-concurrent sessions never lose or corrupt a record and an acknowledged save survives a crash.
+concurrent sessions never lose or corrupt a record and an acknowledged save survives a crash. Only
+a writer creates or migrates the database; reading opens it read-only and changes nothing (a file
+that is not ours included). What a visitor sends is bounded (limits.py) and so is what a visit stores.
 A drawing is one row, keyed by a hash of its PNG and the session that drew it: a second answer
 for the same drawing updates its label, a digit or NOT_A_DIGIT (10) for a drawing that is none.
 Messages name no server paths: visitors read them.
@@ -29,6 +31,8 @@ from digitnet.constants import IMAGE_SIZE, path_setting
 from digitnet.reading.images import encode_png
 from digitnet.reading.pixels import from_uint8, to_uint8
 from digitnet.storage.corrections_schema import migrate
+from digitnet.storage.files import write_atomically
+from digitnet.storage.limits import MAX_PER_SESSION, MAX_ROWS, DrawingRefusedError, bounded_picture, bounded_strokes
 
 CORRECTIONS_ENV_VAR = "DIGITNET_FEEDBACK_DB"
 DEFAULT_CORRECTIONS_DB = Path("feedback") / "feedback.sqlite3"
@@ -52,6 +56,8 @@ COLUMNS = (
 
 CANNOT_SAVE = "Corrections cannot be saved on this server"
 CANNOT_READ = "The corrections collected on this server cannot be read"
+SESSION_FULL = f"This visit has saved {MAX_PER_SESSION} drawings, the most one visit keeps. Thank you!"
+STORE_FULL = "This server keeps no more corrections: it has stored all it can."
 # SQLite's words for what went wrong, in a visitor's words.
 SQLITE_WORDS = {
     "unable to open database file": "its database file cannot be opened",
@@ -59,6 +65,7 @@ SQLITE_WORDS = {
     "file is not a database": "its database file is damaged",
     "database disk image is malformed": "its database file is damaged",
     "database or disk is full": "the disk is full",
+    "no such table: drawings": "its database file holds no corrections",
 }
 
 
@@ -102,13 +109,17 @@ class CorrectionStore:
         self.path = corrections_path(path)
 
     @contextmanager
-    def _open(self, failure: str) -> Iterator[sqlite3.Connection]:
-        """A connection with the schema in place, always closed; a database error becomes CorrectionStoreError."""
+    def _open(self, failure: str, write: bool) -> Iterator[sqlite3.Connection]:
+        """A connection, always closed: a writer's with the latest schema, a reader's read-only; a database
+        error becomes CorrectionStoreError."""
         connection = None
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            connection = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT)
-            _prepare(connection)
+            if write:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                connection = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT)
+                _prepare(connection)
+            else:
+                connection = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True, timeout=BUSY_TIMEOUT)
             yield connection
         except (sqlite3.Error, OSError) as error:
             raise CorrectionStoreError(f"{failure}: {_why(error)}.") from error
@@ -118,30 +129,43 @@ class CorrectionStore:
 
     def check_writable(self) -> None:
         """Raise CorrectionStoreError, saying why, if drawings cannot be saved here (creates the database if needed)."""
-        with self._open(CANNOT_SAVE) as connection:
+        with self._open(CANNOT_SAVE, write=True) as connection:
             connection.execute("BEGIN IMMEDIATE")  # takes the write lock: fails on a read-only file
             connection.rollback()
 
     def save(self, drawing: Drawing) -> int:
-        """Store a drawing, or update the label of the same drawing, in one transaction; return its id."""
+        """Store a drawing, or update the label of the same drawing, in one transaction; return its id.
+
+        The picture is kept at most the widest canvas's size and the strokes only while small; a visit that
+        has stored MAX_PER_SESSION drawings (or a database of MAX_ROWS) stores no new ones.
+        """
+        try:
+            picture = bounded_picture(drawing.canvas_png)
+        except DrawingRefusedError as error:
+            raise CorrectionStoreError(str(error)) from error
+        strokes = bounded_strokes(drawing.strokes)
         row = (
             drawing.label,
             int(drawing.confirmed),
             drawing.predicted,
             json.dumps(drawing.probs),
             drawing.model_version,
-            drawing.canvas_png,
+            picture,
             to_uint8(drawing.input28).tobytes(),
             *(drawing.canvas_size or (None, None)),
             drawing.brush,
-            json.dumps(drawing.strokes) if drawing.strokes is not None else None,
+            json.dumps(strokes) if strokes is not None else None,
         )
+        visit = hashlib.sha256(drawing.session.encode()).hexdigest()[:16]
         updates = ", ".join(f"{column} = excluded.{column}" for column in UPDATED_ON_CONFLICT)
-        with self._open(CANNOT_SAVE) as connection, connection:  # one transaction: committed whole, or not at all
+        with self._open(CANNOT_SAVE, write=True) as connection, connection:  # committed whole, or not at all
+            connection.execute("BEGIN IMMEDIATE")  # the room counted and the row written under one lock
+            _check_room(connection, drawing.key, visit)
             cursor = connection.execute(
-                f"INSERT INTO drawings (created, drawing_key, {', '.join(COLUMNS)}) "
-                f"VALUES (?, ?{', ?' * len(COLUMNS)}) ON CONFLICT (drawing_key) DO UPDATE SET {updates} RETURNING id",
-                (datetime.now(UTC).isoformat(timespec="milliseconds"), drawing.key, *row),
+                f"INSERT INTO drawings (created, drawing_key, session_hash, {', '.join(COLUMNS)}) "
+                f"VALUES (?, ?, ?{', ?' * len(COLUMNS)}) ON CONFLICT (drawing_key) DO UPDATE SET {updates} "
+                "RETURNING id",
+                (datetime.now(UTC).isoformat(timespec="milliseconds"), drawing.key, visit, *row),
             )
             return int(cursor.fetchone()[0])
 
@@ -149,49 +173,61 @@ class CorrectionStore:
         """How many drawings are stored (0 if the database does not exist yet)."""
         if not self.path.exists():
             return 0
-        with self._open(CANNOT_READ) as connection:
+        with self._open(CANNOT_READ, write=False) as connection:
             return int(connection.execute("SELECT COUNT(*) FROM drawings").fetchone()[0])
 
     def records(self) -> list[Drawing]:
         """Every stored drawing, oldest first; a damaged row is a CorrectionStoreError naming it."""
+        return list(self.iter_records())
+
+    def iter_records(self) -> Iterator[Drawing]:
+        """The stored drawings one by one, oldest first, without holding them all in memory."""
         if not self.path.exists():
-            return []
-        with self._open(CANNOT_READ) as connection:
-            rows = connection.execute(f"SELECT id, created, {', '.join(COLUMNS)} FROM drawings ORDER BY id").fetchall()
-        drawings = []
-        for row in rows:
-            try:
-                drawings.append(_drawing(row))
-            except (ValueError, TypeError) as error:  # bytes of the wrong size, text that is not JSON, ...
-                raise CorrectionStoreError(f"{CANNOT_READ}: drawing {row[0]} is damaged ({error}).") from error
-        return drawings
+            return
+        with self._open(CANNOT_READ, write=False) as connection:
+            for row in connection.execute(f"SELECT id, created, {', '.join(COLUMNS)} FROM drawings ORDER BY id"):
+                try:
+                    drawing = _drawing(row)
+                except (ValueError, TypeError) as error:  # bytes of the wrong size, text that is not JSON, ...
+                    raise CorrectionStoreError(f"{CANNOT_READ}: drawing {row[0]} is damaged ({error}).") from error
+                yield drawing
 
     def export(self, out: str | Path | BinaryIO) -> int:
-        """Write a zip of PNGs (original canvas and 28x28 input) with labels.csv and labels.json; return the count."""
-        drawings = self.records()
-        table = [
-            {
-                "id": d.id,
-                "file": f"canvas/{d.id}.png",
-                "label": d.label,
-                "confirmed": d.confirmed,
-                "predicted": d.predicted,
-                "model_version": d.model_version,
-                "created": d.created,
-            }
-            for d in drawings
-        ]
+        """Write a zip of PNGs (original canvas and 28x28 input) with labels.csv and labels.json; return the count.
+
+        The drawings are read and written one at a time: only the table of labels is held in memory. A file
+        is written whole or not at all."""
+        if not isinstance(out, (str, Path)):
+            return self._write_zip(out)
+        counted = []
+        write_atomically(out, lambda file: counted.append(self._write_zip(file)))
+        return counted[0]
+
+    def _write_zip(self, out: BinaryIO) -> int:
+        """The export's zip, written to `out`; the count of drawings."""
+        table = []
         with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
-            for d in drawings:
+            for d in self.iter_records():
                 archive.writestr(f"canvas/{d.id}.png", d.canvas_png)
                 archive.writestr(f"input28/{d.id}.png", encode_png(to_uint8(d.input28)))
+                table.append(
+                    {
+                        "id": d.id,
+                        "file": f"canvas/{d.id}.png",
+                        "label": d.label,
+                        "confirmed": d.confirmed,
+                        "predicted": d.predicted,
+                        "model_version": d.model_version,
+                        "created": d.created,
+                    }
+                )
             text = io.StringIO()
             writer = csv.DictWriter(text, fieldnames=list(table[0]) if table else ["id", "label"])
             writer.writeheader()
             writer.writerows(table)
             archive.writestr("labels.csv", text.getvalue())
             archive.writestr("labels.json", json.dumps(table, indent=1))
-        return len(drawings)
+        return len(table)
 
 
 def _prepare(connection: sqlite3.Connection) -> None:
@@ -207,6 +243,19 @@ def _prepare(connection: sqlite3.Connection) -> None:
             if "locked" not in str(error) or attempt == SETUP_TRIES - 1:
                 raise
             time.sleep(0.05 * (attempt + 1))
+
+
+def _check_room(connection: sqlite3.Connection, key: str, visit: str) -> None:
+    """Raise CorrectionStoreError if a new drawing would pass the visit's or the database's bound; a drawing
+    already stored may always be relabelled."""
+    if connection.execute("SELECT 1 FROM drawings WHERE drawing_key = ?", (key,)).fetchone():
+        return
+    if connection.execute("SELECT COUNT(*) FROM drawings WHERE session_hash = ?", (visit,)).fetchone()[0] >= (
+        MAX_PER_SESSION
+    ):
+        raise CorrectionStoreError(SESSION_FULL)
+    if connection.execute("SELECT COUNT(*) FROM drawings").fetchone()[0] >= MAX_ROWS:
+        raise CorrectionStoreError(STORE_FULL)
 
 
 def _why(error: Exception) -> str:

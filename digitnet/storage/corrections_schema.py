@@ -60,6 +60,11 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "ALTER TABLE drawings_upgraded RENAME TO drawings",
         KEY_INDEX,
     ),
+    # Which visit stored each drawing (a hash of its random session id), so that one visit's share is bounded.
+    (
+        "ALTER TABLE drawings ADD COLUMN session_hash TEXT",
+        "CREATE INDEX IF NOT EXISTS drawings_by_session ON drawings (session_hash)",
+    ),
 )
 LATEST_VERSION = len(MIGRATIONS)
 

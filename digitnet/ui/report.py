@@ -9,6 +9,7 @@ import numpy as np
 
 from digitnet.constants import IMAGE_SIZE, checkpoint_path
 from digitnet.reading.pixels import from_uint8
+from digitnet.storage.checkpoint import metrics_path
 from digitnet.words import a_digit
 
 # Each part of the page, and the fields of the JSON it reads: dotted paths, "*" for every entry of a list.
@@ -33,7 +34,7 @@ SECTIONS = {
 
 def load_metrics(path: str | Path | None = None) -> tuple[dict, Path]:
     """The metrics dict beside the checkpoint ({} if there is none or it is not JSON), and its path."""
-    json_path = checkpoint_path(path).with_suffix(".json")
+    json_path = metrics_path(checkpoint_path(path))
     try:
         metrics = json.loads(json_path.read_text())
     except (OSError, ValueError):
