@@ -71,3 +71,12 @@ def test_two_digits_in_a_clean_picture_are_offered_to_the_number_reader():
     with pytest.raises(SeveralMarksError, match="2 separate marks"):
         preprocess(picture)
     assert len(segment_digits(picture, photo=True).crops) == 2
+
+
+def test_number_boxes_are_in_the_input_pictures_pixels():
+    number = np.full((700, 2400, 3), 255, np.uint8)
+    number[:600, 200:800], number[:600, 1500:2100] = drawn(ONE, 600), drawn(SEVEN, 600)
+    boxes = segment_digits(number, photo=True).boxes  # its ink is found on a copy at most 600 px wide
+    ink = np.flatnonzero((number < 128).any(axis=(0, 2)))
+    assert boxes[0][2] <= ink[ink < 1000].min() and ink[ink < 1000].max() < boxes[0][3]
+    assert boxes[1][2] <= ink[ink > 1000].min() and ink[ink > 1000].max() < boxes[1][3] <= 2400
