@@ -16,14 +16,14 @@ the writers only ever measured (pendigits 21-30, UNIPEN's held-out sites).
 from __future__ import annotations
 
 import argparse
-import statistics
 import time
 from pathlib import Path
 
 import numpy as np
 
+from bench.inference import median_ms
 from bench.photos import Row
-from bench.synth.pen import HELD_OUT_WRITERS
+from bench.synth.pen import HELD_OUT_WRITERS, add_writers_argument
 from bench.synth.pictures import KINDS, blank, large_png, saved, two_digits
 from bench.upload_cost import upload_cost
 from digitnet.constants import CANVAS_SIZE, DEFAULT_BRUSH
@@ -50,13 +50,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--runs", type=int, default=20, help="timed runs of the 12 MP picture (default 20)")
     parser.add_argument("--no-timing", action="store_true", help="leave out the time and memory figures")
     parser.add_argument("--keep", type=Path, default=None, help="folder to save the pictures not read right in")
-    parser.add_argument(
-        "--writers",
-        choices=sorted(HELD_OUT_WRITERS),
-        default="test",
-        help="test = pendigits 21-30 and UNIPEN's held-out sites, the result; tune = the writers settings "
-        "are chosen on (default test)",
-    )
+    add_writers_argument(parser)
     return parser.parse_args(argv)
 
 
@@ -111,21 +105,10 @@ def timing(predictor, runs: int) -> None:
         data = saved(pixels, fmt)
         image = decode_image(data)
         print(f"  {fmt} ({len(data) / 1e3:.0f} kB)")
-        print(f"    decode only                   {median_ms(lambda d=data: decode_image(d), runs):.1f} ms")
-        print(f"    the decoded picture -> answer  {median_ms(lambda i=image: predictor.predict(i), runs):.1f} ms")
-        bytes_to_answer = median_ms(lambda d=data: predictor.predict(decode_image(d)), runs)
+        print(f"    decode only                   {median_ms(lambda d=data: decode_image(d), runs, 2):.1f} ms")
+        print(f"    the decoded picture -> answer  {median_ms(lambda i=image: predictor.predict(i), runs, 2):.1f} ms")
+        bytes_to_answer = median_ms(lambda d=data: predictor.predict(decode_image(d)), runs, 2)
         print(f"    bytes -> answer               {bytes_to_answer:.1f} ms")
-
-
-def median_ms(work, runs: int) -> float:
-    """Median wall time of `work()` in milliseconds, after two runs to warm up."""
-    work(), work()
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        work()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times) * 1000
 
 
 def worst_cases() -> None:

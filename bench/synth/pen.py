@@ -2,11 +2,24 @@
 
 from __future__ import annotations
 
+import argparse
+
 import numpy as np
 
 from digitnet.learning.strokes import TEST_WRITERS, TUNE_WRITERS, PenDigit, place_strokes
 
 HELD_OUT_WRITERS = {"test": TEST_WRITERS, "tune": TUNE_WRITERS}  # the benches' --writers choices: never trained on
+
+
+def add_writers_argument(parser: argparse.ArgumentParser) -> None:
+    """The benches' --writers flag: the writers only ever measured, or those settings are chosen on."""
+    parser.add_argument(
+        "--writers",
+        choices=sorted(HELD_OUT_WRITERS),
+        default="test",
+        help="test = measured-only writers (pendigits 21-30, UNIPEN's held-out sites), the result; tune = the "
+        "writers settings are chosen on (default test)",
+    )
 
 
 def compose_number(
