@@ -18,7 +18,7 @@ FLAT_SHARE = 0.5  # at least this share of a clean picture is its background col
 SIDE_SHARE = 0.25  # and of each of its sides: a table along one side of a photo covers nearly all of it
 SOLID = 0.1  # share of the longer side: ink this deep inside itself is the middle of a patch, not of a stroke
 SOLID_SHARE = 0.01  # a picture with more of it than this share holds a sheet on a table, not strokes
-SOLID_SIDE = 150  # pixels: the kind of picture is decided on a copy about this small
+KIND_SIDE = 150  # pixels: the kind of picture is decided on a copy about this small
 NO_DIGIT = "I can't find a digit in this picture: one digit, large, in a colour that stands out, reads best."
 
 
@@ -36,7 +36,7 @@ def is_clean(array: np.ndarray) -> bool:
     whose ink is strokes (a photo's sheet seen on a flat table is a wide patch)."""
     if not np.issubdtype(array.dtype, np.integer) or array.dtype.itemsize > 1:
         return False
-    step = max(1, max(array.shape[:2]) // SOLID_SIDE)  # every few pixels of a large picture are enough
+    step = max(1, max(array.shape[:2]) // KIND_SIDE)  # every few pixels of a large picture are enough
     distance = background_distance(array[::step, ::step])
     noise = max(FLAT_NOISE, NOISE_LEVEL * int(distance.max()))
     flat = distance <= noise
