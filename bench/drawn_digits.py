@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from bench.styles import STYLES, style_of
-from bench.synth.pen import HELD_OUT_WRITERS
+from bench.synth.pen import HELD_OUT_WRITERS, add_writers_argument
 from digitnet.constants import CANVAS_SIZE, DEFAULT_BRUSH
 from digitnet.learning.data import load_pendigits, load_unipen, resolve_data_dir
 from digitnet.learning.drawn import predict_drawn
@@ -43,12 +43,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--checkpoint", default=None, help="model (default: the committed checkpoint)")
     parser.add_argument("--seed", type=int, default=0, help="seed for size and place of each drawing (default 0)")
     parser.add_argument("--no-sweep", action="store_true", help="measure the app's defaults only")
-    parser.add_argument(
-        "--writers",
-        choices=sorted(HELD_OUT_WRITERS),
-        default="test",
-        help="test = measured-only writers, the result; tune = the writers settings are chosen on (default test)",
-    )
+    add_writers_argument(parser)
     return parser.parse_args(argv)
 
 

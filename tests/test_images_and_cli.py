@@ -10,6 +10,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from bench.synth.pictures import large_png
+from bench.upload_cost import upload_cost
 from conftest import draw_seven
 from digitnet.cli import main as cli
 from digitnet.reading.images import MAX_PIXELS, ImageDecodeError, decode_image
@@ -44,6 +46,13 @@ def test_huge_image_is_refused_before_decoding():
     assert MAX_PIXELS < 10_000 * 10_000
     with pytest.raises(ImageDecodeError, match="10000x10000 pixels"):
         decode_image(bomb)
+
+
+@pytest.mark.parametrize("side, transparent", [(6300, True), (4000, True), (4000, False)])
+def test_a_small_file_of_a_huge_picture_costs_little_memory(side, transparent):
+    data = large_png(side, side, transparent)  # a few hundred kB: one thin 7 on an empty picture
+    outcome, megabytes, _ = upload_cost(data)
+    assert outcome in ("read", "ImageDecodeError", "EmptyImageError") and megabytes <= 150
 
 
 def test_exif_rotation_is_applied():

@@ -87,10 +87,11 @@ def test_pil_images_of_every_mode_are_read(mode):
     "image, message",
     [
         (np.zeros((400, 400, 4), np.uint8), "Nothing is drawn"),
-        (np.full((48, 48, 3), 255, np.uint8), "Nothing is drawn"),
-        (np.pad(np.full((1, 2), 255, np.uint8), 20), "stray pixels"),
-        (np.random.default_rng(0).integers(0, 12, (50, 50), dtype=np.uint8), "Nothing is drawn"),  # faint noise
-        # Pictures large enough to be photos get words for photos.
+        (np.zeros((400, 400), np.float32), "Nothing is drawn"),
+        (np.pad(np.full((1, 2), 1.0, np.float32), 20), "stray pixels"),
+        # Pictures (integer pixels, opaque) of any size get words for pictures.
+        (np.full((48, 48, 3), 255, np.uint8), "can't find a digit"),
+        (np.random.default_rng(0).integers(0, 12, (50, 50), dtype=np.uint8), "can't find a digit"),  # faint noise
         (np.full((300, 300, 3), 255, np.uint8), "can't find a digit"),
         (np.pad(np.full((1, 2), 255, np.uint8), 200), "can't find a digit"),
         (np.random.default_rng(0).integers(0, 12, (300, 300), dtype=np.uint8), "can't find a digit"),

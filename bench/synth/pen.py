@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import argparse
+
 import numpy as np
 
 from digitnet.constants import DEFAULT_BRUSH
@@ -9,6 +11,17 @@ from digitnet.learning.strokes import STYLES, TEST_WRITERS, TUNE_WRITERS, PenDig
 
 HELD_OUT_WRITERS = {"test": TEST_WRITERS, "tune": TUNE_WRITERS}  # the benches' --writers choices: never trained on
 NUMBER_TRIES = 200  # numbers composed before number_read_right gives up
+
+
+def add_writers_argument(parser: argparse.ArgumentParser) -> None:
+    """The benches' --writers flag: the writers only ever measured, or those settings are chosen on."""
+    parser.add_argument(
+        "--writers",
+        choices=sorted(HELD_OUT_WRITERS),
+        default="test",
+        help="test = measured-only writers (pendigits 21-30, UNIPEN's held-out sites), the result; tune = the "
+        "writers settings are chosen on (default test)",
+    )
 
 
 def compose_number(

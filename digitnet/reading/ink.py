@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 from PIL import Image
 
+from digitnet.reading.clean import clean_ink, is_clean
 from digitnet.reading.photo import is_photo, photo_ink
 from digitnet.reading.pixels import EmptyImageError, to_float
 
@@ -28,8 +29,10 @@ def pil_to_array(image: Image.Image) -> np.ndarray:
 def ink_map(image: np.ndarray | Image.Image, photo: bool = True, several: bool = False) -> np.ndarray:
     """Return the ink of `image` as float32 in [0, 1], white ink on black, same height and width.
 
-    With `photo`, a photo or scan (see `is_photo`) gives only the marks found on its paper, at most
-    PHOTO_SIDE pixels wide; unless `several`, one with several digit-sized marks raises SeveralMarksError.
+    With `photo`, a picture is read as the kind it is: a clean digital picture (see `is_clean`) gives the
+    ink that differs from its background's colour, a photo or scan (see `is_photo`) only the marks found on its
+    paper, both at most PHOTO_SIDE pixels wide; unless `several`, one with several digit-sized marks raises
+    SeveralMarksError. A transparent picture (the canvas) is read from its alpha channel in any case.
     """
     return to_float(raw_ink(image, photo, several))
 
@@ -52,10 +55,9 @@ def raw_ink(image: np.ndarray | Image.Image, photo: bool = True, several: bool =
         if np.median(to_float(_border(alpha))) < 0.5:
             # a transparent background (the canvas, a cut-out): the alpha channel is the ink
             return alpha if alpha.dtype == np.uint8 else to_float(alpha)
-        alpha = to_float(alpha)
-        # An opaque picture with a few see-through pixels (a screenshot's shadow, rounded corners):
-        # those pixels show the page behind them, white.
-        array = to_float(array[:, :, :3]) * alpha[:, :, None] + (1 - alpha[:, :, None])
+        array = _on_white(array[:, :, :3], alpha)
+    if photo and is_clean(array):
+        return clean_ink(array, several)
     if photo and is_photo(array):
         return photo_ink(array, several)
     gray = to_float(array) if array.ndim == 2 else to_float(array) @ np.float32([0.299, 0.587, 0.114])
@@ -69,6 +71,18 @@ def alpha_channel(rgba: np.ndarray) -> np.ndarray:
         # copying every fourth byte
         return (rgba.view("<u4")[:, :, 0] >> 24).astype(np.uint8)
     return np.ascontiguousarray(rgba[:, :, 3])
+
+
+def _on_white(rgb: np.ndarray, alpha: np.ndarray) -> np.ndarray:
+    """An opaque picture with a few see-through pixels (a screenshot's shadow, rounded corners) as the page shows
+    it, on white; uint8 pictures stay uint8, so that they are read as the pictures they are."""
+    if alpha.dtype == np.uint8 and rgb.dtype == np.uint8:
+        if alpha.min() == 255:
+            return rgb
+        shown = rgb * (alpha[:, :, None] / np.float32(255)) + (255 - alpha[:, :, None]).astype(np.float32)
+        return shown.round().astype(np.uint8)
+    alpha = to_float(alpha)[:, :, None]
+    return to_float(rgb) * alpha + (1 - alpha)
 
 
 def _border(picture: np.ndarray) -> np.ndarray:

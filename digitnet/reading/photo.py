@@ -12,7 +12,7 @@ from PIL import Image
 
 from digitnet.reading.boxes import Box, group_pieces, union_box
 from digitnet.reading.photo_lines import INK_LEVEL, line_pixels
-from digitnet.reading.pixels import MIN_DIGIT_SIZE, EmptyImageError, SeveralMarksError, to_float
+from digitnet.reading.pixels import MIN_DIGIT_SIZE, EmptyImageError, SeveralMarksError, box_shrink, to_float
 
 PHOTO_MIN_SIDE = 64  # opaque pictures (integer pixels) at least this large are photos or scans: the paper decides
 PHOTO_SIDE = 600  # photos are read at most this many pixels wide or tall (a pen's stroke stays >= 1 px)
@@ -50,9 +50,7 @@ def photo_gray(array: np.ndarray) -> np.ndarray:
     if array.dtype != np.uint8:
         array = (to_float(array) * 255).astype(np.uint8)
     image = Image.fromarray(array)
-    image = image.convert("L") if image.mode != "L" else image
-    factor = -(-max(image.size) // PHOTO_SIDE)
-    image = image.reduce(factor) if factor > 1 else image
+    image = box_shrink(image.convert("L") if image.mode != "L" else image, PHOTO_SIDE)
     return np.asarray(image, dtype=np.float32) * np.float32(1 / 255)
 
 
@@ -138,8 +136,13 @@ def digit_marks(
     mask = (ink > INK_LEVEL * peak) & ~line_pixels(ink, peak)
     labels, count = ndimage.label(mask, structure=np.ones((3, 3)))
     boxes = [(s[0].start, s[0].stop, s[1].start, s[1].stop) for s in ndimage.find_objects(labels)]
-    sizes = _mark_sizes(labels, count, boxes, paper, steps, sheet_edges)
-    smallest = max(MIN_DIGIT_SIZE * min(ink.shape), SPECK_SHARE * max(sizes, default=0), 1)
+    return group_marks(labels, boxes, _mark_sizes(labels, count, boxes, paper, steps, sheet_edges))
+
+
+def group_marks(labels: np.ndarray, boxes: list[Box], sizes: list[int]) -> list[np.ndarray]:
+    """Masks of the groups of labelled marks that may be digits, tallest first: marks whose size (longer side, 0 for
+    no part of a digit) is not a speck's, grouped as one digit's pieces are, with the specks inside a group's box."""
+    smallest = max(MIN_DIGIT_SIZE * min(labels.shape), SPECK_SHARE * max(sizes, default=0), 1)
     big = [i for i, size in enumerate(sizes) if size >= smallest]
     if not big:
         return []
@@ -229,6 +232,18 @@ def _within(box: Box, top: int, bottom: int, left: int, right: int) -> bool:
     return top <= (box[0] + box[1]) / 2 <= bottom and left <= (box[2] + box[3]) / 2 <= right
 
 
+def digit_groups(marks: list[np.ndarray], several: bool) -> list[np.ndarray]:
+    """The groups of marks (tallest first) that are digits: at least GROUP_HEIGHT as tall as the tallest.
+
+    Raises SeveralMarksError, unless `several`, when there is more than one: perhaps a number.
+    """
+    tallest = np.ptp(np.flatnonzero(marks[0].any(axis=1)))
+    digits = [m for m in marks if np.ptp(np.flatnonzero(m.any(axis=1))) >= GROUP_HEIGHT * tallest]
+    if len(digits) > 1 and not several:
+        raise SeveralMarksError(SEVERAL_MARKS.format(len(digits)))
+    return digits
+
+
 def photo_ink(array: np.ndarray, several: bool = False) -> np.ndarray:
     """The ink of a photo or scan of a digit on paper, white on black, only its marks (at most PHOTO_SIDE large).
 
@@ -249,11 +264,7 @@ def photo_ink(array: np.ndarray, several: bool = False) -> np.ndarray:
     marks = digit_marks(ink, paper, steps, sheet_edges, peak)
     if not marks:
         raise EmptyImageError(NO_DIGIT)
-    tallest = np.ptp(np.flatnonzero(marks[0].any(axis=1)))
-    digits = [m for m in marks if np.ptp(np.flatnonzero(m.any(axis=1))) >= GROUP_HEIGHT * tallest]
-    if len(digits) > 1 and not several:
-        raise SeveralMarksError(SEVERAL_MARKS.format(len(digits)))
-    keep = ndimage.binary_dilation(np.logical_or.reduce(digits if several else digits[:1]), iterations=2)
+    keep = ndimage.binary_dilation(np.logical_or.reduce(digit_groups(marks, several)), iterations=2)
     ink = np.where(keep, ink, 0)
     strong = float(np.percentile(ink[ink > INK_LEVEL * peak], 75))
     return np.clip(ink / strong, 0, 1).astype(np.float32)  # the strokes at full strength, as in MNIST

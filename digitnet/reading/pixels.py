@@ -1,11 +1,12 @@
 """What every reader of pictures shares: the "no digit here" errors, the ink levels, pixels as floats.
 
-Pure numpy, no torch, so the app can import it before the model is loaded.
+Pure numpy (and PIL), no torch, so the app can import it before the model is loaded.
 """
 
 from __future__ import annotations
 
 import numpy as np
+from PIL import Image
 
 NOISE_LEVEL = 0.15  # ink weaker than this (relative to the strongest) is paper texture or JPEG noise
 MIN_CONTRAST = 0.08  # darkest-to-lightest difference below which an image counts as blank
@@ -45,3 +46,9 @@ def to_float(array: np.ndarray) -> np.ndarray:
     if np.issubdtype(array.dtype, np.floating):
         return np.clip(np.nan_to_num(array), 0.0, 1.0).astype(np.float32)
     raise TypeError(f"Cannot read an image from an array of type {array.dtype}.")
+
+
+def box_shrink(image: Image.Image, side: int) -> Image.Image:
+    """`image` box-averaged by a whole factor so that its longer side is at most `side` (as it is if it is)."""
+    factor = -(-max(image.size) // side)
+    return image.reduce(factor) if factor > 1 else image

@@ -11,6 +11,7 @@ least ink crosses), never where a half would be too short to be a digit.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import pairwise
@@ -37,7 +38,7 @@ class Segmentation:
     """The digits of a drawing, left to right: their ink crops and boxes, and how many dots were ignored."""
 
     crops: list[np.ndarray]  # float32 ink, white on black, with a background margin
-    boxes: list[Box]  # in the input image
+    boxes: list[Box]  # in the input image's pixels (a photo's ink is found on a smaller copy)
     ignored: int
 
 
@@ -136,7 +137,17 @@ def segment_digits(image: np.ndarray | Image.Image, score: Scorer | None = None,
             kept_boxes.append((top, bottom, left + a, left + b))
     if not crops:
         raise EmptyImageError("Only dots: write the digits larger.")
-    return Segmentation(crops, kept_boxes, ignored)
+    return Segmentation(crops, [_in_image(box, ink.shape, image) for box in kept_boxes], ignored)
+
+
+def _in_image(box: Box, shape: tuple[int, ...], image: np.ndarray | Image.Image) -> Box:
+    """A box found on ink of `shape` in the pixels of `image`, which may be larger (photos are read reduced)."""
+    width, height = image.size if isinstance(image, Image.Image) else (image.shape[1], image.shape[0])
+    if (height, width) == shape:
+        return box
+    top, bottom, left, right = box
+    y, x = height / shape[0], width / shape[1]
+    return int(top * y), min(math.ceil(bottom * y), height), int(left * x), min(math.ceil(right * x), width)
 
 
 def _join_broken_digits(
