@@ -29,7 +29,8 @@ def bounded_picture(data: bytes) -> bytes:
         image = decode_image(data, "The drawing")
     except ImageDecodeError as error:
         raise DrawingRefusedError(str(error)) from error
-    if data.startswith(PNG_SIGNATURE) and max(image.size) <= MAX_SIDE and len(data) <= MAX_PICTURE_BYTES:
+    stored_size = Image.open(io.BytesIO(data)).size  # as sent: a huge picture is decoded already shrunk
+    if data.startswith(PNG_SIGNATURE) and max(stored_size) <= MAX_SIDE and len(data) <= MAX_PICTURE_BYTES:
         return data
     image.thumbnail((MAX_SIDE, MAX_SIDE), Image.Resampling.LANCZOS)
     image = image if image.mode in ("L", "LA", "RGB", "RGBA") else image.convert("RGBA")
