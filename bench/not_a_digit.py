@@ -107,14 +107,18 @@ def print_negatives(tally: dict[str, dict], brushes: list[int]) -> None:
             f"| {kind} | {kind_family(kind)} | {row['drawn']} | {row['refused'] / row['drawn']:.1%} | "
             f"{row['blank'] / row['drawn']:.1%} | {row['confident'] / row['drawn']:.1%} |"
         )
-    print("\n| family | drawn | refused | shown as a confident digit | goal (confident) |\n|---|---|---|---|---|")
-    goals = {"letters": "<= 3%", "shapes": "<= 3%", "scribbles": "<= 1%"}
-    for family in FAMILIES:
-        rows = [r for k, r in tally.items() if kind_family(k) == family]
+    families = {family: [r for k, r in tally.items() if kind_family(k) == family] for family in FAMILIES}
+    print_groups("family", families, {"letters": "<= 3%", "shapes": "<= 3%", "scribbles": "<= 1%"})
+
+
+def print_groups(title: str, groups: dict[str, list[dict]], goals: dict[str, str]) -> None:
+    """A row per group of tallied rows: drawn, refused and shown as a confident digit, against the group's goal."""
+    print(f"\n| {title} | drawn | refused | shown as a confident digit | goal (confident) |\n|---|---|---|---|---|")
+    for group, rows in groups.items():
         drawn = sum(r["drawn"] for r in rows)
         if drawn:
             refused, confident = (sum(r[key] for r in rows) / drawn for key in ("refused", "confident"))
-            print(f"| {family} | {drawn} | {refused:.1%} | {confident:.2%} | {goals.get(family, '-')} |")
+            print(f"| {group} | {drawn} | {refused:.1%} | {confident:.2%} | {goals.get(group, '-')} |")
 
 
 def measure_characters(predictor: Predictor, args: argparse.Namespace) -> dict[str, dict]:
@@ -152,14 +156,8 @@ def print_characters(tally: dict[str, dict], role: str) -> None:
             f"| `{label}` | {row['group']} | {row['drawn']} | {row['refused'] / row['drawn']:.1%} | "
             f"{row['confident'] / row['drawn']:.1%} | {top} |"
         )
-    print("\n| group | drawn | refused | shown as a confident digit | goal (confident) |\n|---|---|---|---|---|")
-    goals = {"letters like no digit": "<= 3%", "other letters": "<= 3%", "symbols": "<= 3%"}
-    for group in GROUPS:
-        rows = [r for r in tally.values() if r["group"] == group]
-        drawn = sum(r["drawn"] for r in rows)
-        if drawn:
-            refused, confident = (sum(r[key] for r in rows) / drawn for key in ("refused", "confident"))
-            print(f"| {group} | {drawn} | {refused:.1%} | {confident:.2%} | {goals.get(group, '-')} |")
+    groups = {group: [r for r in tally.values() if r["group"] == group] for group in GROUPS}
+    print_groups("group", groups, {"letters like no digit": "<= 3%", "other letters": "<= 3%", "symbols": "<= 3%"})
     shapes = [(label, r) for label, r in tally.items() if label in DIGIT_SHAPES]
     if shapes:  # refusing these is no fault, reading them as another digit than their own is
         own = sum(r["as"][DIGIT_SHAPES[label]] for label, r in shapes) / sum(r["drawn"] for _, r in shapes)
