@@ -41,7 +41,7 @@ class DataConfig:
     drawn_canvas: int = 200  # canvas side for those renderings, in pixels
     stroke_augment: bool = True  # distort each rendering's strokes (StrokeAugmentConfig) before drawing
     negatives: int = 12000  # drawings that are no digit, trained as "not a digit" (0: none, ten outputs)
-    real_negatives: float = 0.0  # share of them that are real letters and symbols (letters.py), the rest generated
+    real_negatives: float = 0.5  # share of them that are real letters and symbols (letters.py), the rest generated
 
 
 def resolve_data_dir(flag: str | Path | None) -> Path:
