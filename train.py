@@ -74,6 +74,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help=f"drawings that are no digit, trained as 'not a digit'; 0 = ten outputs (default {d.negatives})",
     )
     p.add_argument(
+        "--real-negatives",
+        type=float,
+        default=d.real_negatives,
+        help=f"share of the negatives that are real handwritten letters and symbols (default {d.real_negatives})",
+    )
+    p.add_argument(
         "--no-stroke-augment", action="store_true", help="draw the pen digits' strokes as written (default: distort)"
     )
     p.add_argument(
@@ -111,6 +117,7 @@ def configs_from(args: argparse.Namespace) -> RunConfigs:
         data_dir=resolve_data_dir(args.data_dir),
         drawn_copies=args.drawn_copies,
         negatives=args.negatives,
+        real_negatives=args.real_negatives,
         stroke_augment=not args.no_stroke_augment,
     )
     return RunConfigs(train_config, data_config, ModelConfig(reject_class=bool(args.negatives)), AugmentConfig())

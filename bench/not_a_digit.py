@@ -2,8 +2,10 @@
 
 Negatives: the "test" split of `digitnet.learning.negatives` (letters of other fonts and alphabets, shapes and
 scribbles of other kinds than training's), drawn on the app's canvas (320 px, transparent) with
-several brushes. Real digits: the held-out writers' pen digits (pendigits 21-30, UNIPEN's held-out
-sites) drawn the same way, and the MNIST test set as stored. Everything goes through `Predictor`.
+several brushes; and real handwritten letters and symbols of UNIPEN's held-out sites, at the app's brush,
+per character and per group of `digitnet.learning.letters` (digit shapes apart). Real digits: the
+held-out writers' pen digits (pendigits 21-30, UNIPEN's held-out sites) drawn the same way, and the
+MNIST test set as stored. Everything goes through `Predictor`.
 Prints, per kind of negative, the share refused and the share shown as a confident digit (not refused
 and top probability >= the doubt threshold), then the share of real digits refused, overall and per
 digit. Seeded and deterministic.
@@ -15,15 +17,16 @@ from __future__ import annotations
 
 import argparse
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from pathlib import Path
 
 import numpy as np
 
 from digitnet.constants import CANVAS_SIZE, DEFAULT_BRUSH
-from digitnet.learning.data import load_mnist, load_pendigits, load_unipen, resolve_data_dir
-from digitnet.learning.negatives import FAMILIES, kind_family, negative_drawings, place_drawing
-from digitnet.learning.strokes import STYLES, TEST_WRITERS, PenDigit, draw_strokes, render_on_canvas
+from digitnet.learning.data import load_characters, load_mnist, load_pendigits, load_unipen, resolve_data_dir
+from digitnet.learning.letters import DIGIT_SHAPES, GROUPS, character_group
+from digitnet.learning.negatives import FAMILIES, kind_family, negative_drawings
+from digitnet.learning.strokes import STYLES, TEST_WRITERS, PenDigit, draw_strokes, place_drawing, render_on_canvas
 from digitnet.reading.predictor import Prediction, Predictor, load_predictor, readable_inputs
 
 BRUSHES = (8, DEFAULT_BRUSH, 28)  # pixels: thin pen, the app's default, a finger
@@ -44,6 +47,15 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--seed", type=int, default=0, help="seed of the drawings and their places (default 0)")
     parser.add_argument("--no-mnist", action="store_true", help="skip the MNIST test set")
+    parser.add_argument(
+        "--letters", type=int, default=None, help="real letters and symbols measured, a seeded sample (default all)"
+    )
+    parser.add_argument(
+        "--letters-role",
+        choices=("test", "tune"),
+        default="test",
+        help="whose letters: test = held-out sites; tune = the choosing writers, to decide digit shapes (default test)",
+    )
     return parser.parse_args(argv)
 
 
@@ -95,14 +107,61 @@ def print_negatives(tally: dict[str, dict], brushes: list[int]) -> None:
             f"| {kind} | {kind_family(kind)} | {row['drawn']} | {row['refused'] / row['drawn']:.1%} | "
             f"{row['blank'] / row['drawn']:.1%} | {row['confident'] / row['drawn']:.1%} |"
         )
-    print("\n| family | drawn | refused | shown as a confident digit | goal (confident) |\n|---|---|---|---|---|")
-    goals = {"letters": "<= 3%", "shapes": "<= 3%", "scribbles": "<= 1%"}
-    for family in FAMILIES:
-        rows = [r for k, r in tally.items() if kind_family(k) == family]
+    families = {family: [r for k, r in tally.items() if kind_family(k) == family] for family in FAMILIES}
+    print_groups("family", families, {"letters": "<= 3%", "shapes": "<= 3%", "scribbles": "<= 1%"})
+
+
+def print_groups(title: str, groups: dict[str, list[dict]], goals: dict[str, str]) -> None:
+    """A row per group of tallied rows: drawn, refused and shown as a confident digit, against the group's goal."""
+    print(f"\n| {title} | drawn | refused | shown as a confident digit | goal (confident) |\n|---|---|---|---|---|")
+    for group, rows in groups.items():
         drawn = sum(r["drawn"] for r in rows)
         if drawn:
             refused, confident = (sum(r[key] for r in rows) / drawn for key in ("refused", "confident"))
-            print(f"| {family} | {drawn} | {refused:.1%} | {confident:.2%} | {goals.get(family, '-')} |")
+            print(f"| {group} | {drawn} | {refused:.1%} | {confident:.2%} | {goals.get(group, '-')} |")
+
+
+def measure_characters(predictor: Predictor, args: argparse.Namespace) -> dict[str, dict]:
+    """Per character: how many were drawn at the app's brush, refused, shown as a confident digit, and as which."""
+    characters = load_characters(resolve_data_dir(args.data_dir), args.letters_role)
+    rng = np.random.default_rng(args.seed)
+    if args.letters is not None and args.letters < len(characters):
+        characters = [characters[i] for i in sorted(rng.choice(len(characters), args.letters, replace=False))]
+    tally: dict[str, dict] = {}
+    for start in range(0, len(characters), BATCH):
+        chunk = characters[start : start + BATCH]
+        pictures = [render_on_canvas(c, CANVAS_SIZE, DEFAULT_BRUSH, rng, place=place_drawing) for c in chunk]
+        for character, answer in zip(chunk, read_pictures(predictor, pictures), strict=True):
+            row = tally.setdefault(
+                character.label,
+                {"group": character_group(character), "drawn": 0, "refused": 0, "confident": 0, "as": Counter()},
+            )
+            row["drawn"] += 1
+            row["refused"] += answer is None or not answer.is_digit
+            if confident_digit(answer, predictor.doubt_threshold):
+                row["confident"] += 1
+                row["as"][answer.digit] += 1
+    return tally
+
+
+def print_characters(tally: dict[str, dict], role: str) -> None:
+    """A table per character, then per group against the issue's goals (digit shapes: read as their digit)."""
+    print(f"\n## Real handwritten characters ({role} writers), {CANVAS_SIZE} px canvas, brush {DEFAULT_BRUSH} px")
+    print("| character | group | drawn | refused | shown as a confident digit | most often as |")
+    print("|---|---|---|---|---|---|")
+    for label in sorted(tally, key=lambda k: (GROUPS.index(tally[k]["group"]), k)):
+        row = tally[label]
+        top = ", ".join(f"{d} ({n / row['drawn']:.0%})" for d, n in row["as"].most_common(2))
+        print(
+            f"| `{label}` | {row['group']} | {row['drawn']} | {row['refused'] / row['drawn']:.1%} | "
+            f"{row['confident'] / row['drawn']:.1%} | {top} |"
+        )
+    groups = {group: [r for r in tally.values() if r["group"] == group] for group in GROUPS}
+    print_groups("group", groups, {"letters like no digit": "<= 3%", "other letters": "<= 3%", "symbols": "<= 3%"})
+    shapes = [(label, r) for label, r in tally.items() if label in DIGIT_SHAPES]
+    if shapes:  # refusing these is no fault, reading them as another digit than their own is
+        own = sum(r["as"][DIGIT_SHAPES[label]] for label, r in shapes) / sum(r["drawn"] for _, r in shapes)
+        print(f"\nDigit shapes shown as a confident digit, their own (O as 0, l as 1, ...): {own:.1%}")
 
 
 def held_out_drawn_digits(data_dir: Path) -> dict[str, list[PenDigit]]:
@@ -157,9 +216,12 @@ def main(argv: list[str] | None = None) -> dict:
     )
     tally = measure_negatives(predictor, args, brushes)
     print_negatives(tally, brushes)
+    characters = measure_characters(predictor, args) if args.letters != 0 else {}
+    if characters:
+        print_characters(characters, args.letters_role)
     refused = measure_digits(predictor, args, brushes)
     print(f"\n{time.perf_counter() - start:.0f} s")
-    return {"negatives": dict(tally), "digits refused": refused}
+    return {"negatives": dict(tally), "characters": characters, "digits refused": refused}
 
 
 if __name__ == "__main__":

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from digitnet.learning import negatives
-from digitnet.learning.strokes import draw_strokes
+from digitnet.learning.strokes import draw_strokes, place_drawing
 from digitnet.reading.preprocess import preprocess
 
 
@@ -62,7 +62,7 @@ def test_an_unknown_split_is_refused():
 def test_placed_drawings_fit_the_canvas_however_wide():
     rng = np.random.default_rng(0)
     wide = (np.float32([[0, 0], [10, 1], [20, 0], [30, 1]]),)
-    placed = negatives.place_drawing(wide, (320, 320), rng)
+    placed = place_drawing(wide, (320, 320), rng)
     assert placed[0][:, 0].min() >= 0 and placed[0][:, 0].max() <= 320
     preprocess(draw_strokes(placed, (320, 320), 16))  # drawn, it is readable ink
 
@@ -114,7 +114,7 @@ def test_every_training_picture_draws_a_repeatable_inkable_drawing(kind):
         strokes = generator(np.random.default_rng(seed))
         assert strokes and all(s.ndim == 2 and s.shape[1] == 2 and np.isfinite(s).all() for s in strokes)
         assert all(np.array_equal(a, b) for a, b in zip(strokes, generator(np.random.default_rng(seed)), strict=True))
-        placed = negatives.place_drawing(
+        placed = place_drawing(
             negatives.wobble(strokes, np.random.default_rng(seed)), (200, 200), np.random.default_rng(0)
         )
         assert preprocess(draw_strokes(placed, (200, 200), 8)).max() == 1

@@ -3,22 +3,28 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 import torch
 
-from digitnet.constants import DATA_ENV_VAR, DEFAULT_DATA_DIR, path_setting
+from digitnet.constants import DATA_ENV_VAR, DEFAULT_DATA_DIR, NOT_A_DIGIT, path_setting
 from digitnet.learning.augment import StrokeAugmentConfig, distort_strokes
 from digitnet.learning.strokes import (
+    CHARACTERS_FILE,
     PENDIGITS_FILE,
     UNIPEN_FILE,
+    PenCharacter,
     PenDigit,
     draw_strokes,
     parse_pendigits,
     parse_unipen,
+    parse_unipen_character,
+    place_drawing,
     random_placement,
     split_unipen,
+    writer_roles,
 )
 from digitnet.reading.pixels import EmptyImageError
 from digitnet.reading.preprocess import preprocess
@@ -35,6 +41,7 @@ class DataConfig:
     drawn_canvas: int = 200  # canvas side for those renderings, in pixels
     stroke_augment: bool = True  # distort each rendering's strokes (StrokeAugmentConfig) before drawing
     negatives: int = 12000  # drawings that are no digit, trained as "not a digit" (0: none, ten outputs)
+    real_negatives: float = 0.5  # share of them that are real letters and symbols (letters.py), the rest generated
 
 
 def resolve_data_dir(flag: str | Path | None) -> Path:
@@ -91,21 +98,47 @@ def load_unipen(data_dir: Path, role: str) -> list[PenDigit]:
     return split_unipen(digits)[role]
 
 
+@lru_cache(maxsize=2)
+def _characters_by_role(path: Path, digits_path: Path) -> dict[str, list[PenCharacter]]:
+    """The letters file split by role, each writer of the digits file keeping their role there."""
+    characters, _refused = parse_unipen(path, parse_unipen_character)
+    digits = parse_unipen(digits_path)[0] if digits_path.is_file() else []
+    return split_unipen(characters, writer_roles(split_unipen(digits)))
+
+
+def load_characters(data_dir: Path, role: str) -> list[PenCharacter]:
+    """UNIPEN letters and symbols of one role ("fit", "tune" or "test"), a person who also wrote digits in the
+    digits' role; [] if the file is absent."""
+    path = data_dir / CHARACTERS_FILE
+    if not path.is_file():
+        return []
+    return _characters_by_role(path, data_dir / UNIPEN_FILE)[role]
+
+
 def render_drawn_digits(
-    digits: list[PenDigit], copies: int, canvas: int, seed: int, distort: StrokeAugmentConfig | None = None
+    digits: list[PenDigit] | list[PenCharacter],
+    copies: int,
+    canvas: int,
+    seed: int,
+    distort: StrokeAugmentConfig | None = None,
+    as_characters: bool = False,
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """Draw each pen digit `copies` times on a canvas with random size, place and brush (and, with `distort`,
-    randomly changed strokes), then preprocess."""
+    randomly changed strokes), then preprocess. `as_characters`: letters and symbols, placed by their longer
+    side and labelled "not a digit"."""
     rng = np.random.default_rng(seed)
+    place = place_drawing if as_characters else random_placement
     images, labels = [], []
     for digit in digits:
         for _ in range(copies):
             strokes = distort_strokes(digit.strokes, distort, rng) if distort else digit.strokes
-            strokes = random_placement(strokes, (canvas, canvas), rng)
+            strokes = place(strokes, (canvas, canvas), rng)
             brush = canvas * rng.uniform(0.02, 0.1)  # thin pen to thick finger
             try:
                 images.append(preprocess(draw_strokes(strokes, (canvas, canvas), brush)))
             except EmptyImageError:
                 continue
-            labels.append(digit.label)
+            labels.append(NOT_A_DIGIT if as_characters else digit.label)
+    if not images:
+        return torch.zeros((0, 1, 28, 28)), torch.zeros(0, dtype=torch.long)
     return torch.from_numpy(np.stack(images)).unsqueeze(1), torch.tensor(labels, dtype=torch.long)

@@ -19,7 +19,7 @@ import numpy as np
 
 from digitnet.learning import doodles, sketches
 from digitnet.learning.data import load_pendigits, resolve_data_dir
-from digitnet.learning.strokes import FIT_WRITERS, draw_strokes, place_strokes, random_placement, resample
+from digitnet.learning.strokes import FIT_WRITERS, draw_strokes, place_drawing, place_strokes, resample
 from digitnet.reading.pixels import EmptyImageError
 from digitnet.reading.preprocess import preprocess
 
@@ -208,14 +208,6 @@ def negative_drawings(count: int, seed: int, split: str, data_dir: Path | None =
     kinds = _kinds(split, data_dir)
     rng = _rng(seed, split)
     return [_next_drawing(rng, kinds) for _ in range(count)]
-
-
-def place_drawing(strokes: Drawing, canvas_size: tuple[int, int], rng: np.random.Generator) -> list[np.ndarray]:
-    """Place a drawing on a canvas like a person draws: 45-80% of the canvas on its longer side."""
-    every = np.concatenate(strokes)
-    width, height = np.ptp(every, axis=0)
-    wide = max(1.0, float(width) / max(float(height), 1e-6) * canvas_size[1] / canvas_size[0])
-    return random_placement(strokes, canvas_size, rng, height_range=(0.45 / wide, 0.8 / wide))
 
 
 def negative_images(count: int, seed: int, split: str = "train", data_dir: Path | None = None) -> np.ndarray:

@@ -1,7 +1,7 @@
 """The data of one training run: who trains, who chooses, who is only measured (README's protocol).
 
 train: MNIST less 5,000 + renderings of the fit writers' pen digits (pendigits 1-16, UNIPEN's fit
-writers) + drawings that are no digit, labelled "not a digit".
+writers) + drawings that are no digit, labelled "not a digit" (generated, and UNIPEN's fit writers' letters).
 val: the 5,000 MNIST digits; val_drawn: one rendering of each tune writer's digit (pendigits 17-20,
 UNIPEN's tune writers); val_negatives: other no-digit drawings. Temperature and thresholds are fitted here.
 test: the MNIST test set, only measured. Pendigits 21-30 and UNIPEN's test sites never enter a split.
@@ -27,6 +27,7 @@ from digitnet.learning.data import (
     split_validation,
 )
 from digitnet.learning.extra import load_extra, split_extra
+from digitnet.learning.letters import real_negatives
 from digitnet.learning.strokes import FIT_WRITERS, TUNE_WRITERS, UNIPEN_FILE
 from digitnet.words import count_of
 
@@ -41,12 +42,15 @@ def concat(*splits: Split) -> Split:
     return torch.cat([s[0] for s in splits]), torch.cat([s[1] for s in splits])
 
 
-def load_negatives(count: int, seed: int, split: str, data_dir: Path) -> Split:
-    """`count` drawings that are no digit, labelled NOT_A_DIGIT."""
+def load_negatives(count: int, seed: int, split: str, data_dir: Path, real_share: float = 0.0) -> Split:
+    """`count` drawings that are no digit, labelled NOT_A_DIGIT: a `real_share` of them real letters and symbols
+    of the split's writers (train: the fit writers, val: the tune writers), the rest generated."""
     from digitnet.learning.negatives import negative_images  # imported here: it loads stroke fonts
 
-    images = torch.from_numpy(negative_images(count, seed, split, data_dir)).unsqueeze(1)
-    return images, torch.full((count,), NOT_A_DIGIT, dtype=torch.long)
+    role = {"train": "fit", "val": "tune"}[split]
+    real = real_negatives(round(count * real_share), seed, role, data_dir) if real_share else torch.zeros(0, 1, 28, 28)
+    generated = torch.from_numpy(negative_images(count - len(real), seed, split, data_dir)).unsqueeze(1)
+    return torch.cat([real, generated]), torch.full((count,), NOT_A_DIGIT, dtype=torch.long)
 
 
 def pen_digits(config: DataConfig, role: str, smoke: bool) -> list:
@@ -79,8 +83,9 @@ def load_splits(
         splits["val_drawn"] = render_drawn_digits(pen_digits(config, "tune", smoke), 1, config.drawn_canvas, seed + 1)
     if config.negatives:
         count = min(config.negatives, SMOKE_DRAWN) if smoke else config.negatives
-        splits["train"] = concat(splits["train"], load_negatives(count, seed, "train", config.data_dir))
-        splits["val_negatives"] = load_negatives(max(count // 4, 16), seed + 1, "val", config.data_dir)
+        share, data_dir = config.real_negatives, config.data_dir
+        splits["train"] = concat(splits["train"], load_negatives(count, seed, "train", data_dir, share))
+        splits["val_negatives"] = load_negatives(max(count // 4, 16), seed + 1, "val", data_dir, share)
     if extra is not None:
         (extra_x, extra_y), held = collected_drawings(extra, with_not_a_digit=bool(config.negatives))
         splits.update(held)

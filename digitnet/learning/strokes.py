@@ -6,7 +6,9 @@ training (from the training writers only), and to drive the browser tests.
 
 from __future__ import annotations
 
+import gzip
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,6 +19,7 @@ from digitnet.constants import INK_RGB
 
 PENDIGITS_FILE = Path("pendigits") / "pendigits-orig.tra"  # inside the data root
 UNIPEN_FILE = Path("unipen") / "unipen-1a-digits.jsonl"  # inside the data root
+CHARACTERS_FILE = Path("unipen") / "unipen-1bcd-characters.jsonl.gz"  # UNIPEN's letters and symbols, same root
 TABLET_SIZE = 500  # pendigits coordinates lie in a 500x500 box, y pointing up
 
 # Who trains, who chooses, who is only measured (README, "Who the model learns from").
@@ -42,6 +45,17 @@ class PenDigit:
     writer: int | str  # pendigits: 1-30; UNIPEN: "site:id"
     strokes: tuple[np.ndarray, ...]  # each (N, 2) float: x right, y down, in tablet units
     site: str = "pendigits"  # UNIPEN: the lab that recorded it (one tablet, one population)
+
+
+@dataclass(frozen=True)
+class PenCharacter:
+    """One letter or symbol written on a tablet (UNIPEN 1b-1d), kept like a UNIPEN PenDigit."""
+
+    label: str  # the character as written: "e", "R", "?"
+    category: str  # "1b" upper case, "1c" lower case, "1d" symbols and punctuation
+    writer: str  # "site:id", the same person as in the digits file where the ids agree
+    strokes: tuple[np.ndarray, ...]  # each (N, 2) float: x right, y down, in a 500-unit box
+    site: str
 
 
 def parse_pendigits(path: Path) -> list[PenDigit]:
@@ -78,7 +92,25 @@ def parse_unipen_sample(line: str) -> PenDigit:
     label = sample["label"]
     if not isinstance(label, int) or not 0 <= label <= 9:
         raise ValueError(f"label {label!r} is not a digit 0-9")
-    strokes = [np.array(s, dtype=np.float32).reshape(-1, 2) for s in sample["strokes"] if len(s)]
+    return PenDigit(label, sample["writer"], unipen_strokes(sample["strokes"]), sample["site"])
+
+
+def parse_unipen_character(line: str) -> PenCharacter:
+    """One line of UNIPEN's letters and symbols as a PenCharacter (strokes as parse_unipen_sample's).
+
+    Raises ValueError, saying why, for a label that is not one character or a sample with fewer than two points.
+    """
+    sample = json.loads(line)
+    label = sample["label"]
+    if not isinstance(label, str) or not label.strip():
+        raise ValueError(f"label {label!r} is not a character")
+    strokes = unipen_strokes(sample["strokes"])
+    return PenCharacter(label, sample["category"], sample["writer"], strokes, sample["site"])
+
+
+def unipen_strokes(raw: list) -> tuple[np.ndarray, ...]:
+    """UNIPEN strokes (raw device units, y up) flipped to point down, scaled into a 500-unit box and smoothed."""
+    strokes = [np.array(s, dtype=np.float32).reshape(-1, 2) for s in raw if len(s)]
     if sum(len(s) for s in strokes) < 2:
         raise ValueError("fewer than two pen points")
     every = np.concatenate(strokes)
@@ -86,7 +118,7 @@ def parse_unipen_sample(line: str) -> PenDigit:
     # Sites record in their own units (Apple's digits are ~15 units tall): one box makes them alike.
     scale = TABLET_SIZE / max(float((high - low).max()), 1.0)
     flipped = [np.stack([s[:, 0] - low[0], high[1] - s[:, 1]], axis=1) * scale for s in strokes]
-    return PenDigit(label, sample["writer"], tuple(smooth(s) for s in flipped), sample["site"])
+    return tuple(smooth(s) for s in flipped)
 
 
 def smooth(stroke: np.ndarray) -> np.ndarray:
@@ -97,17 +129,19 @@ def smooth(stroke: np.ndarray) -> np.ndarray:
     return np.concatenate([stroke[:1], inner, stroke[-1:]]).astype(np.float32)
 
 
-def parse_unipen(path: Path) -> tuple[list[PenDigit], int]:
-    """Every valid digit of a UNIPEN JSONL file, and how many samples were refused (empty, one point, bad label)."""
-    digits, refused = [], 0
-    for line in Path(path).read_text().splitlines():
-        if not line.strip():
-            continue
-        try:
-            digits.append(parse_unipen_sample(line))
-        except (ValueError, KeyError, TypeError):
-            refused += 1
-    return digits, refused
+def parse_unipen(path: Path, parse: Callable[[str], PenDigit | PenCharacter] = parse_unipen_sample) -> tuple[list, int]:
+    """Every valid sample of a UNIPEN JSONL file (gzipped if it ends in .gz), and how many were refused (empty,
+    one point, bad label); `parse` reads one line (parse_unipen_character for the letters and symbols)."""
+    samples, refused = [], 0
+    with (gzip.open if Path(path).suffix == ".gz" else open)(path, "rt", encoding="utf-8") as lines:
+        for line in lines:
+            if not line.strip():
+                continue
+            try:
+                samples.append(parse(line))
+            except (ValueError, KeyError, TypeError):
+                refused += 1
+    return samples, refused
 
 
 def resample(stroke: np.ndarray, step: float) -> np.ndarray:
@@ -119,18 +153,26 @@ def resample(stroke: np.ndarray, step: float) -> np.ndarray:
     return np.stack([np.interp(at, along, stroke[:, 0]), np.interp(at, along, stroke[:, 1])], axis=1)
 
 
-def split_unipen(digits: list[PenDigit]) -> dict[str, list[PenDigit]]:
-    """UNIPEN digits by role: "test" = whole held-out sites; of every other site's writers (sorted by name),
-    every fifth from the third on "tune"s; the rest "fit"."""
+def split_unipen(samples: list, known: dict[str, str] | None = None) -> dict[str, list]:
+    """UNIPEN samples by role: "test" = whole held-out sites; a writer in `known` (writer -> role) keeps that
+    role; of every other site's remaining writers (sorted by name), every fifth from the third on "tune"s; the
+    rest "fit". `known` keeps a person who wrote both digits and letters in one role."""
+    known = known or {}
     tune = set()
-    for site in {d.site for d in digits} - set(UNIPEN_TEST_SITES):
-        writers = sorted({str(d.writer) for d in digits if d.site == site})
+    for site in {s.site for s in samples} - set(UNIPEN_TEST_SITES):
+        writers = sorted({str(s.writer) for s in samples if s.site == site} - set(known))
         tune.update(writers[2::UNIPEN_TUNE_SHARE])
-    roles: dict[str, list[PenDigit]] = {"fit": [], "tune": [], "test": []}
-    for digit in digits:
-        role = "test" if digit.site in UNIPEN_TEST_SITES else "tune" if str(digit.writer) in tune else "fit"
-        roles[role].append(digit)
+    roles: dict[str, list] = {"fit": [], "tune": [], "test": []}
+    for sample in samples:
+        writer = str(sample.writer)
+        role = "test" if sample.site in UNIPEN_TEST_SITES else known.get(writer, "tune" if writer in tune else "fit")
+        roles[role].append(sample)
     return roles
+
+
+def writer_roles(roles: dict[str, list]) -> dict[str, str]:
+    """Writer -> role of a split_unipen result."""
+    return {str(s.writer): role for role, samples in roles.items() for s in samples}
 
 
 def place_strokes(
@@ -162,6 +204,17 @@ def random_placement(
     return [s + np.float32([cx, cy]) for s in placed]
 
 
+def place_drawing(
+    strokes: tuple[np.ndarray, ...], canvas_size: tuple[int, int], rng: np.random.Generator
+) -> list[np.ndarray]:
+    """Place a drawing on a canvas like a person draws: 45-80% of the canvas on its longer side (a wide
+    letter or a dash fits as a tall digit does)."""
+    every = np.concatenate(strokes)
+    width, height = np.ptp(every, axis=0)
+    wide = max(1.0, float(width) / max(float(height), 1e-6) * canvas_size[1] / canvas_size[0])
+    return random_placement(strokes, canvas_size, rng, height_range=(0.45 / wide, 0.8 / wide))
+
+
 def draw_strokes(
     strokes: list[np.ndarray],
     canvas_size: tuple[int, int],
@@ -186,9 +239,15 @@ def draw_strokes(
 
 
 def render_on_canvas(
-    digit: PenDigit, canvas: int, brush_width: float, rng: np.random.Generator, style: str = "transparent"
+    digit: PenDigit | PenCharacter,
+    canvas: int,
+    brush_width: float,
+    rng: np.random.Generator,
+    style: str = "transparent",
+    place: Callable = random_placement,
 ) -> np.ndarray:
-    """Draw a pen digit as a person would on a square canvas: random size and place, round brush."""
+    """Draw a pen digit (or character: place=place_drawing) as a person would on a square canvas: random size
+    and place, round brush."""
     ink, background = STYLES[style]
-    strokes = random_placement(digit.strokes, (canvas, canvas), rng)
+    strokes = place(digit.strokes, (canvas, canvas), rng)
     return draw_strokes(strokes, (canvas, canvas), brush_width, ink, background)
