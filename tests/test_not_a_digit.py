@@ -23,6 +23,15 @@ def test_a_winning_reject_logit_refuses_and_the_digits_keep_their_distribution(r
     assert not_digit[0] == pytest.approx(0.9)
 
 
+def test_logits_are_the_models_divided_by_the_temperature(refusing_checkpoint):
+    predictor = load_predictor(refusing_checkpoint)
+    inputs = predictor.predict(SEVEN).input28[None]
+    expected = [0.0] * 4 + [1.0] + [0.0] * 5 + [np.log(0.9 / 0.1 * (9 + np.e))]
+    assert predictor.logits(inputs)[0] == pytest.approx(expected, abs=1e-5)
+    predictor.temperature = 2.0
+    assert predictor.logits(inputs)[0] == pytest.approx(np.array(expected) / 2, abs=1e-5)
+
+
 @pytest.mark.parametrize("threshold, is_digit", [(0.9 - 1e-6, False), (0.9 + 1e-6, True)])
 def test_refused_at_or_above_the_threshold_only(tmp_path, threshold, is_digit):
     logits = [0.0] * 11

@@ -64,15 +64,19 @@ class Predictor:
         return self.classify(inputs28)[0]
 
     @torch.inference_mode()
+    def logits(self, inputs28: np.ndarray) -> np.ndarray:
+        """Calibrated logits (N, 10 or 11) for preprocessed inputs (N, 28, 28) in [0, 1]."""
+        # numpy for everything around the network: for one digit, each torch call costs more than its arithmetic
+        batch = torch.from_numpy(normalize(np.asarray(inputs28, dtype=np.float32)))[:, None]
+        return self.model(batch).numpy().astype(np.float64) / self.temperature
+
     def classify(self, inputs28: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The digits' probabilities (N, 10) and the probability (N,) of "not a digit" (0 without that class).
 
         The digits' probabilities are a softmax over their ten logits alone, so they keep their
         meaning (and calibration) whatever the 11th says; "not a digit" is its share of all eleven.
         """
-        # numpy for everything around the network: for one digit, each torch call costs more than its arithmetic
-        batch = torch.from_numpy(normalize(np.asarray(inputs28, dtype=np.float32)))[:, None]
-        logits = self.model(batch).numpy().astype(np.float64) / self.temperature
+        logits = self.logits(inputs28)
         digits = softmax(logits[:, :NUM_CLASSES])
         if logits.shape[1] <= NOT_A_DIGIT:
             return digits, np.zeros(len(digits))
