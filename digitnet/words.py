@@ -153,3 +153,11 @@ def _floor(value: float, decimals: int) -> float:
 def is_doubtful(prediction: Prediction, doubt_threshold: float) -> bool:
     """True when the top probability is below the threshold chosen on validation data."""
     return prediction.confidence < doubt_threshold
+
+
+# Rooms: a presenter's wall and the phones that draw for it (digitnet/storage/rooms.py, pages/2_Wall.py).
+NO_SUCH_ROOM = "There is no room {code}. Check the code on the wall, or just draw here on your own."
+ROOM_ENDED = "Room {code} has ended: nothing goes to its wall now. You can still draw here on your own."
+ROOM_PAUSED = "The wall is paused, so this drawing was not sent. Try again in a moment."
+TOO_FAST = "Slow down a little: one person can send {count} drawings a minute to the wall. Try again in a moment."
+WRONG_KEY = "This link does not open the wall of room {code}. Only the presenter's own link does."
