@@ -17,21 +17,25 @@ import digitnet
 from digitnet.constants import DEFAULT_BRUSH, IMAGE_SIZE, NUM_CLASSES
 from digitnet.reading.explain import occlusion_map, overlay
 from digitnet.reading.images import UPLOAD_LIMIT, ImageDecodeError, decode_image
+from digitnet.storage.database import StoreError
 from digitnet.ui.charts import enlarge_pixels, inline_png, probability_chart
 from digitnet.ui.layout import PAGE_CSS, digit_canvas_size, number_canvas_size
 from digitnet.ui.widgets import (
+    ROOM,
     clear_button,
     corrections_note_ui,
     corrections_ui,
     drawing_canvas,
     rehearse_answer_once,
     reported_width,
+    room_store,
 )
 from digitnet.words import (
     NO_MODEL,
     NOT_A_DIGIT_HEADLINE,
     NOT_A_DIGIT_WORDS,
     PICTURE_WORDS,
+    ROOM_NOTICE,
     a_digit,
     confidence_sentence,
     format_percent,
@@ -77,6 +81,20 @@ def header_ui() -> None:
         "Draw a digit from 0 to 9. A small neural network, which learned from tens of thousands of example "
         "pictures, reads it as you draw and shows how sure it is of every possible answer."
     )
+
+
+def room_ui() -> None:
+    """In a room (its link: ?room=CODE), say before anything is sent that answered drawings go to its wall."""
+    st.session_state[ROOM] = None
+    if not (code := st.query_params.get("room")):
+        return
+    try:
+        room = room_store().room(code)
+    except StoreError as error:  # no such room, ended, or the database away: drawing goes on, alone
+        st.warning(str(error))
+        return
+    st.session_state[ROOM] = room.code
+    st.info(ROOM_NOTICE.format(code=room.code))
 
 
 def canvas_ui(name: str = "draw", size: tuple[int, int] | None = None) -> tuple[bytes, str] | None:
@@ -266,6 +284,7 @@ def main() -> None:
         [
             st.Page(draw_page, title="Draw a digit", icon="✏️", default=True),
             st.Page("pages/1_The_model.py", title="The model", icon="📊", url_path="The_model"),
+            st.Page("pages/2_Wall.py", title="Wall", icon="📽️", url_path="Wall"),
         ]
     ).run()
 
@@ -285,6 +304,7 @@ def draw_page() -> None:
     st.set_page_config(page_title="DigitNet: draw a digit", page_icon="✏️", layout="wide")
     st.html(PAGE_CSS)  # not markdown: its HTML reader is 190 KB of code to fetch before the canvas
     header_ui()
+    room_ui()
     model_status = st.container()
     shown = st.session_state[WHOLE_PAGE] = page_shown()
     draw_tab, number_tab, upload_tab = st.tabs(["Draw", "Number", "Upload"])

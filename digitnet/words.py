@@ -161,3 +161,32 @@ ROOM_ENDED = "Room {code} has ended: nothing goes to its wall now. You can still
 ROOM_PAUSED = "The wall is paused, so this drawing was not sent. Try again in a moment."
 TOO_FAST = "Slow down a little: one person can send {count} drawings a minute to the wall. Try again in a moment."
 WRONG_KEY = "This link does not open the wall of room {code}. Only the presenter's own link does."
+ROOM_NOTICE = (
+    "You are in room {code}. When you press Right! or Wrong?, your drawing, the model's answer and what you "
+    "chose appear on the room's wall, for everyone in the room to see. Nothing else is sent."
+)
+WALL_INTRO = (
+    "Make a room for a talk or a class: everyone draws on their phone, and this page, on the projector, shows "
+    "their drawings and how the model reads them, live."
+)
+WALL_KEEP_LINK = (
+    "This page's address is your key to the wall: keep it, and share only the link below. Anyone with this "
+    "page's address can pause, clear or close the room."
+)
+WALL_JOIN = "Draw a digit on your phone:"
+WALL_EMPTY = "No drawings yet. Scan the code, draw a digit and press Right! or Wrong?"
+WALL_STATES = {"open": "Open", "paused": "Paused: no new drawings", "closed": "Closed"}
+
+
+def wall_score(drawings: int, right: int) -> str:
+    """The room's own account: '42 drawings, right 38 times (90%)'."""
+    if not drawings:
+        return "No drawings yet"
+    return f"{count_of(drawings, 'drawing')}, read right {count_of(right, 'time')} ({right / drawings:.0%})"
+
+
+def hardest_words(digit: int | None) -> str:
+    """The room's hardest digit, in a line."""
+    if digit is None:
+        return "Hardest digit: none yet"
+    return f"Hardest digit in this room: {digit}"

@@ -63,7 +63,8 @@ class Database:
     """One database, SQLite or PostgreSQL, opened lazily; safe to share between threads."""
 
     def __init__(self, where: str | Path | None = None) -> None:
-        self.url = make_url(database_url(where))
+        self.address = database_url(where)  # the whole URL, password included: never shown
+        self.url = make_url(self.address)
         self.is_sqlite = self.url.get_backend_name() == "sqlite"
         self.path = Path(self.url.database) if self.is_sqlite else None
         self._engines: dict[bool, Engine] = {}
