@@ -28,6 +28,8 @@ from digitnet.ui.widgets import (
     drawing_canvas,
     rehearse_answer_once,
     reported_width,
+    room_model,
+    room_predictor,
     room_store,
 )
 from digitnet.words import (
@@ -61,17 +63,28 @@ def get_predictor() -> digitnet.Predictor:
     return digitnet.load_predictor()
 
 
+def reading_predictor(model: tuple[str, str] | None = None) -> digitnet.Predictor:
+    """The model that reads: a room's own (`model`: its code and version) where it adopted one, else the server's."""
+    if model:
+        try:
+            return room_predictor(*model)
+        except (StoreError, digitnet.CheckpointError) as error:  # the server's model reads meanwhile
+            LOG.error("Room %s's model %s could not be loaded: %s", *model, error)
+    return get_predictor()
+
+
 @st.cache_data(max_entries=256, show_spinner=False)
-def read_digit(image_bytes: bytes, name: str) -> digitnet.Prediction:
+def read_digit(image_bytes: bytes, name: str, model: tuple[str, str] | None = None) -> digitnet.Prediction:
     """Decode and read an image file once; reruns with the same bytes reuse the answer."""
-    return get_predictor().predict(decode_image(image_bytes, name))
+    return reading_predictor(model).predict(decode_image(image_bytes, name))
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
-def explanation_picture(image_bytes: bytes, name: str) -> str:
+def explanation_picture(image_bytes: bytes, name: str, model: tuple[str, str] | None = None) -> str:
     """The occlusion heat map of an image's answer over its 28x28 input, as an inline RGB picture."""
-    prediction = read_digit(image_bytes, name)
-    return inline_png(overlay(prediction.input28, occlusion_map(get_predictor(), prediction.input28, prediction.digit)))
+    prediction = read_digit(image_bytes, name, model)
+    heat = occlusion_map(reading_predictor(model), prediction.input28, prediction.digit)
+    return inline_png(overlay(prediction.input28, heat))
 
 
 def header_ui() -> None:
@@ -151,8 +164,9 @@ def result_ui(image: tuple[bytes, str] | None, prompt: str, key: str) -> str:
             rehearse_answer_once(f"{key}-clear")  # the Draw tab's first answer finds its elements laid out
         return prompt
     try:
-        predictor = get_predictor()
-        prediction = read_digit(*image)
+        model = room_model()  # a room's own model, once it adopted one
+        predictor = reading_predictor(model)
+        prediction = read_digit(*image, model)
     except digitnet.CheckpointError:
         return ""  # the message stands at the top of the page (model_ui)
     except digitnet.SeveralMarksError as error:  # a photo of a number: offer the Number reader
@@ -216,7 +230,7 @@ def seen_ui(image: tuple[bytes, str], prediction: digitnet.Prediction, key: str)
     """What the model sees; on request, in the same place, in red the strokes the answer rests on."""
     why = prediction.is_digit and st.session_state.get(f"{key}-why", False)  # the toggle below, as last set
     if why:
-        picture = explanation_picture(*image)
+        picture = explanation_picture(*image, room_model())
         caption = f"Red: the strokes that, when hidden, make it least sure it is {a_digit(prediction.digit)}."
     else:
         picture = inline_png(enlarge_pixels(prediction.input28, SEEN_SCALE))

@@ -190,3 +190,20 @@ def hardest_words(digit: int | None) -> str:
     if digit is None:
         return "Hardest digit: none yet"
     return f"Hardest digit in this room: {digit}"
+
+
+LEARNING = "Learning from this room's drawings…"
+LEARN_HELP = (
+    "Trains the model a little more on the drawings people here marked, for about a minute. This room then "
+    "reads with the new model, but only if it still reads the test digits as well as before."
+)
+
+
+def lesson_words(held_out: int, before: float | None, after: float | None) -> str:
+    """The room's kept-aside drawings read before and after a lesson, in one sentence."""
+    if before is None or after is None:
+        return "Too few drawings were kept aside to compare before and after: draw more, then learn again."
+    return (
+        f"{count_of(held_out, 'drawing')} of this room, kept out of the lesson, were read right "
+        f"{format_percent(before)} of the time before, {format_percent(after)} after."
+    )

@@ -10,7 +10,7 @@ from __future__ import annotations
 import streamlit as st
 
 from digitnet.storage.database import StoreError
-from digitnet.ui.wall import WALL_CSS, controls_ui, join_ui, live_wall_ui, room_store
+from digitnet.ui.wall import WALL_CSS, controls_ui, join_ui, learn_ui, live_wall_ui, room_store
 from digitnet.words import WALL_INTRO, WALL_KEEP_LINK
 
 
@@ -46,6 +46,7 @@ def main() -> None:
     join_ui(room)
     st.caption(WALL_KEEP_LINK)
     controls_ui(room, key)
+    learn_ui(room, key)
     live_wall_ui(room.code, key)
 
 

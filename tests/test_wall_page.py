@@ -129,3 +129,39 @@ def test_the_rooms_own_account_counts_right_answers_and_finds_its_hardest_digit(
     assert [d.label for d in mosaic(drawings)] == [7, 9, 9, 4, 4, 4]
     assert [d.label for d in mosaic(drawings, with_not_digits=True, size=2)] == [NOT_A_DIGIT, 7]
     assert hardest_digit(np.eye(11, dtype=int) * 5) is None  # all read right: nothing is hard
+
+
+def test_a_lesson_adopted_on_the_wall_is_the_model_the_rooms_visitors_read_with(
+    monkeypatch, tiny_checkpoint, refusing_checkpoint
+):
+    from digitnet.learning import room_lesson
+    from digitnet.words import NOT_A_DIGIT_HEADLINE
+
+    db = tiny_checkpoint.parent / "feedback.sqlite3"
+    store = RoomStore(db)
+    room = store.create()
+    taught = refusing_checkpoint.read_bytes()  # the "new" model: it calls everything no digit
+    given = []
+
+    def learned(checkpoint, drawings, data_root, progress):
+        given.append((checkpoint, drawings))
+        progress(0.5)
+        return room_lesson.RoomLesson(True, "Adopted.", 4, 0.5, 0.75, 0.9, 0.9, taught)
+
+    monkeypatch.setattr(room_lesson, "learn_from_drawings", learned)
+    monkeypatch.setenv("DIGITNET_CHECKPOINT", str(tiny_checkpoint))
+    page = open_wall(monkeypatch, db, room=room.code, key=room.key)
+    next(b for b in page.button if b.label == "Learn from this room").click().run()
+    assert not page.exception and given[0][0] == tiny_checkpoint.read_bytes()  # the server's model, at first
+    assert "read right 50% of the time before, 75% after" in page.success[0].value
+    assert (
+        store.room(room.code).model_version is not None
+        and store.model(room.code, store.room(room.code).model_version) == taught
+    )
+
+    visitor = AppTest.from_file(str(PROJECT_ROOT / "app.py"), default_timeout=60)
+    visitor.query_params["room"] = room.code
+    visitor = draw(open_page(monkeypatch, tiny_checkpoint, page=visitor), draw_seven(size=320))
+    assert any(NOT_A_DIGIT_HEADLINE in s.value for s in visitor.subheader)  # the room's model read it
+    alone = draw(open_page(monkeypatch, tiny_checkpoint), draw_seven(size=320))
+    assert alone.metric and alone.metric[0].label == "Prediction"  # outside the room: the server's model

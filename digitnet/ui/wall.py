@@ -8,26 +8,32 @@ the counting: digitnet/rooms.py.
 from __future__ import annotations
 
 import base64
+import logging
 from urllib.parse import urlencode, urlsplit
 
 import segno
 import streamlit as st
 
-from digitnet.constants import NOT_A_DIGIT
+from digitnet.constants import NOT_A_DIGIT, checkpoint_path
 from digitnet.rooms import WallSummary, mosaic, summarize
 from digitnet.storage.database import StoreError
 from digitnet.storage.rooms import Room, WallDrawing
 from digitnet.ui.widgets import room_store
 from digitnet.words import (
+    LEARN_HELP,
+    LEARNING,
+    NO_MODEL,
     WALL_EMPTY,
     WALL_JOIN,
     WALL_STATES,
     format_percent,
     hardest_words,
+    lesson_words,
     option_words,
     wall_score,
 )
 
+LOG = logging.getLogger("digitnet.wall")
 WALL_REFRESH = 2  # seconds between the wall's updates: a drawing shows within this of being sent
 TILES_PER_ROW = 6
 QR_SCALE = 10  # pixels per QR module: ~330 px for a short link, readable across a room
@@ -75,6 +81,36 @@ def controls_ui(room: Room, key: str) -> None:
     if room.state != "closed":
         close.button("Close the room", key="wall-close", on_click=act, args=(store.set_state, room.code, key, "closed"))
     not_digits.toggle("Show drawings that are not digits", key="wall-not-digits")
+
+
+def learn_ui(room: Room, key: str) -> None:
+    """'Learn from this room': fine-tune the room's model on its drawings with a progress bar, show the room's
+    kept-aside drawings read before and after, and adopt the new model where it reads validation no worse."""
+    if st.button("Learn from this room", key="wall-learn", help=LEARN_HELP):
+        st.session_state["wall-lesson"] = lesson(room, key)
+    if said := st.session_state.get("wall-lesson"):
+        (st.success if said[0] else st.warning)(said[1])
+
+
+def lesson(room: Room, key: str) -> tuple[bool, str]:
+    """Run a lesson for the room; (adopted, what to tell the presenter)."""
+    from digitnet.learning.room_lesson import LessonError, learn_from_drawings
+    from digitnet.storage.checkpoint import CheckpointError
+
+    bar = st.progress(0.0, text=LEARNING)
+    try:
+        store = room_store()
+        drawings = store.drawings(room.code, key)
+        current = store.model(room.code, room.model_version) if room.model_version else checkpoint_path().read_bytes()
+        taught = learn_from_drawings(current, drawings, None, lambda share: bar.progress(share, text=LEARNING))
+        if taught.adopted:
+            store.adopt(room.code, key, taught.checkpoint)
+    except (StoreError, LessonError, CheckpointError, OSError) as error:
+        LOG.error("Room %s could not learn: %s", room.code, error)
+        return False, str(error) if not isinstance(error, OSError) else NO_MODEL
+    finally:
+        bar.empty()
+    return taught.adopted, f"{taught.reason} {lesson_words(taught.held_out, taught.before, taught.after)}"
 
 
 def act(control, *args) -> None:

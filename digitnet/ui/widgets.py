@@ -27,6 +27,7 @@ import streamlit as st
 
 from digitnet.constants import CANVAS, CANVAS_RESET, CANVAS_ROOT, CANVAS_SIZE, CANVAS_TOOLBAR, INK_HEX, NOT_A_DIGIT
 from digitnet.storage.corrections import CorrectionStore, CorrectionStoreError, Drawing
+from digitnet.storage.database import StoreError
 from digitnet.storage.rooms import RoomStore
 from digitnet.ui.charts import inline_png
 from digitnet.ui.layout import REHEARSAL
@@ -35,8 +36,9 @@ from digitnet.words import correction_button, correction_prompt, count_of, label
 if TYPE_CHECKING:  # torch is imported when the model loads, not with the page's widgets
     from streamlit_drawable_canvas import CanvasResult
 
-    from digitnet.reading.predictor import Prediction
+    from digitnet.reading.predictor import Prediction, Predictor
 
+ROOM_MODEL_CHECK = 5  # seconds a process trusts the room's model version it last read
 ROOM = "room"  # session state: the code of the room this visit draws for (app.room_ui), or None
 WIDTH_STEP = 16  # pixels; the width is reported in these steps, so small resizes cause no rerun
 CANVAS_WAIT_MS = 5000  # the first width is reported after this even if no canvas showed, so the page completes
@@ -173,6 +175,31 @@ def correction_store() -> CorrectionStore:
 def room_store() -> RoomStore:
     """The rooms, in the corrections' database, shared by all sessions."""
     return RoomStore()
+
+
+@st.cache_data(ttl=ROOM_MODEL_CHECK, show_spinner=False)
+def room_model_version(code: str) -> str | None:
+    """The version of the model a room adopted, asked again every ROOM_MODEL_CHECK s (None: the server's)."""
+    try:
+        return room_store().room(code).model_version
+    except StoreError:  # the room ended or the database is away: the server's model reads
+        return None
+
+
+def room_model() -> tuple[str, str] | None:
+    """The room (code) and version of the model this visit reads with, where its room adopted one."""
+    code = st.session_state.get(ROOM)
+    version = room_model_version(code) if code else None
+    return (code, version) if version else None
+
+
+@st.cache_resource(max_entries=8, show_spinner=False)
+def room_predictor(code: str, version: str) -> Predictor:
+    """A room's adopted model, read from the database once per process and version: every process serving
+    the room reads with it within ROOM_MODEL_CHECK seconds."""
+    from digitnet.reading.predictor import predictor_from_bytes
+
+    return predictor_from_bytes(room_store().model(code, version), f"room {code}'s model")
 
 
 @st.cache_data(ttl=10, show_spinner=False)
