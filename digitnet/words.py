@@ -179,10 +179,8 @@ WALL_STATES = {"open": "Open", "paused": "Paused: no new drawings", "closed": "C
 
 
 def wall_score(drawings: int, right: int) -> str:
-    """The room's own account: '42 drawings, right 38 times (90%)'."""
-    if not drawings:
-        return "No drawings yet"
-    return f"{count_of(drawings, 'drawing')}, read right {count_of(right, 'time')} ({right / drawings:.0%})"
+    """The room's own account: '42 drawings, read right 38 times (90%)'."""
+    return f"{count_of(drawings, 'drawing')}, read right {count_of(right, 'time')} ({format_percent(right / drawings)})"
 
 
 def hardest_words(digit: int | None) -> str:

@@ -130,14 +130,13 @@ def live_wall_ui(code: str, key: str) -> None:
         st.warning(f"{error} The wall tries again every {WALL_REFRESH} seconds.")
         return
     summary = summarize(wall.drawings)
-    score_ui(summary)
-    shown = mosaic(wall.drawings, with_not_digits=st.session_state.get("wall-not-digits", False))
-    if not shown:
+    if not summary.drawings:
         st.info(WALL_EMPTY)
-    else:
+        return
+    score_ui(summary)
+    if shown := mosaic(wall.drawings, with_not_digits=st.session_state.get("wall-not-digits", False)):
         mosaic_ui(code, key, shown)
-    if summary.drawings:
-        st.vega_lite_chart(confusion_chart(summary), width="stretch", key="wall-confusion")
+    st.vega_lite_chart(confusion_chart(summary), width="stretch", key="wall-confusion")
 
 
 def score_ui(summary: WallSummary) -> None:
