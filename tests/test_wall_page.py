@@ -41,7 +41,9 @@ def test_a_presenter_makes_a_room_and_its_address_opens_the_wall(monkeypatch, tm
     assert not page.exception
     code, key = page.query_params["room"], page.query_params["key"]
     assert RoomStore(tmp_path / "db.sqlite3").wall(code, key).room.state == "open"
-    assert any(m.value.startswith(f"{code} ") for m in page.markdown) and any(f"?room={code}" in m.value for m in page.markdown)
+    assert any(m.value.startswith(f"{code} ") for m in page.markdown) and any(
+        f"?room={code}" in m.value for m in page.markdown
+    )
     assert key not in " ".join(m.value for m in page.markdown)  # the join link carries no key
     assert page.get("image") and {"Pause", "Clear the wall", "Close the room"} <= set(labels(page))
 
