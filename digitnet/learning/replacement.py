@@ -52,6 +52,11 @@ def validation_accuracy(predictor: Predictor, validation: list[tuple[torch.Tenso
     return right / max(sum(len(labels) for _, labels in validation), 1)
 
 
+def no_worse(before: float, after: float) -> bool:
+    """Whether a new model's validation accuracy `after` may replace a model's `before` (within seed noise)."""
+    return after >= before - MAX_VAL_DROP
+
+
 def check_replacement(
     old: Predictor | None, new: Predictor, out: Path, validation: list[tuple[torch.Tensor, torch.Tensor]], force: bool
 ) -> str:
@@ -60,7 +65,7 @@ def check_replacement(
         return f"writing {out}"
     before, after = validation_accuracy(old, validation), validation_accuracy(new, validation)
     change = f"validation accuracy {before:.2%} -> {after:.2%}"
-    if after < before - MAX_VAL_DROP:
+    if not no_worse(before, after):
         if not force:
             raise RefusedError(
                 f"Kept {out}: the new model is worse on validation ({change}); nothing written. {CHOICES}"

@@ -64,6 +64,11 @@ def pen_digits(config: DataConfig, role: str, smoke: bool) -> list:
     return pendigits + unipen
 
 
+def validation_drawn(config: DataConfig, seed: int, smoke: bool = False) -> Split:
+    """val_drawn: one rendering of each tune writer's pen digit, as the run of `seed` chose on."""
+    return render_drawn_digits(pen_digits(config, "tune", smoke), 1, config.drawn_canvas, seed + 1)
+
+
 def load_splits(
     config: DataConfig, seed: int, smoke: bool, extra: Path | None = None, extra_weight: int = 1
 ) -> dict[str, Split]:
@@ -80,7 +85,7 @@ def load_splits(
             pen_digits(config, "fit", smoke), config.drawn_copies, config.drawn_canvas, seed, distort
         )
         splits["train"] = concat(splits["train"], fit)
-        splits["val_drawn"] = render_drawn_digits(pen_digits(config, "tune", smoke), 1, config.drawn_canvas, seed + 1)
+        splits["val_drawn"] = validation_drawn(config, seed, smoke)
     if config.negatives:
         count = min(config.negatives, SMOKE_DRAWN) if smoke else config.negatives
         share, data_dir = config.real_negatives, config.data_dir

@@ -15,7 +15,7 @@ from digitnet.model import DigitNet, FusedDigitNet, normalize, softmax
 from digitnet.reading.pixels import EmptyImageError
 from digitnet.reading.preprocess import preprocess
 from digitnet.reading.segment import Segmentation, segment_digits
-from digitnet.storage.checkpoint import build_model, read_checkpoint
+from digitnet.storage.checkpoint import build_model, checkpoint_from_bytes, read_checkpoint
 
 
 @dataclass(frozen=True)
@@ -157,5 +157,14 @@ def load_predictor(path: str | Path | None = None) -> Predictor:
     thread count is the caller's to choose (the app and the CLI read with one thread).
     """
     path = checkpoint_path(path)
-    checkpoint, version = read_checkpoint(path)
-    return Predictor(build_model(checkpoint, path), checkpoint["temperature"], checkpoint["metadata"], version)
+    return _predictor(*read_checkpoint(path), str(path))
+
+
+def predictor_from_bytes(data: bytes, name: str) -> Predictor:
+    """A CPU Predictor from a checkpoint's bytes (a room's model, kept in the database), called `name` in errors."""
+    return _predictor(*checkpoint_from_bytes(data, name), name)
+
+
+def _predictor(checkpoint: dict, version: str, name: str) -> Predictor:
+    """The Predictor of a checkpoint dict read from `name`."""
+    return Predictor(build_model(checkpoint, name), checkpoint["temperature"], checkpoint["metadata"], version)

@@ -30,7 +30,8 @@ def metrics_path(checkpoint: str | Path) -> Path:
 def save_checkpoint(checkpoint: dict, path: str | Path) -> None:
     """Write `checkpoint` to `path` atomically, making its folder if need be."""
     Path(path).parent.mkdir(parents=True, exist_ok=True)
-    write_atomically(path, lambda file: torch.save(checkpoint, file))
+    data = checkpoint_bytes(checkpoint)
+    write_atomically(path, lambda file: file.write(data))
 
 
 def make_checkpoint(model: DigitNet, temperature: float, metadata: dict) -> dict:
@@ -66,10 +67,23 @@ def read_checkpoint(path: str | Path) -> tuple[dict, str]:
         data = path.read_bytes()  # read once: a file replaced meanwhile cannot lend the model another's version
     except OSError as error:
         raise CheckpointError(f"The checkpoint {path} cannot be read ({error.strerror}). {retrain}") from error
-    return _checkpoint_from(data, path, retrain), hashlib.sha256(data).hexdigest()[:12]
+    return checkpoint_from_bytes(data, str(path), retrain)
 
 
-def _checkpoint_from(data: bytes, path: Path, retrain: str) -> dict:
+def checkpoint_bytes(checkpoint: dict) -> bytes:
+    """A checkpoint dict as the bytes a file of it holds (a room keeps its model in the database)."""
+    buffer = io.BytesIO()
+    torch.save(checkpoint, buffer)
+    return buffer.getvalue()
+
+
+def checkpoint_from_bytes(data: bytes, name: str, retrain: str = "") -> tuple[dict, str]:
+    """The checkpoint dict in `data` and a short hash of those bytes (the model's version); CheckpointError,
+    naming the checkpoint `name` and advising `retrain`, for anything else."""
+    return _checkpoint_from(data, name, retrain), hashlib.sha256(data).hexdigest()[:12]
+
+
+def _checkpoint_from(data: bytes, path: str, retrain: str) -> dict:
     """The checkpoint dict in `data`, checked; CheckpointError for anything else."""
     try:
         checkpoint = torch.load(io.BytesIO(data), weights_only=True, map_location="cpu")
