@@ -17,21 +17,27 @@ import digitnet
 from digitnet.constants import DEFAULT_BRUSH, IMAGE_SIZE, NUM_CLASSES
 from digitnet.reading.explain import occlusion_map, overlay
 from digitnet.reading.images import UPLOAD_LIMIT, ImageDecodeError, decode_image
+from digitnet.storage.database import StoreError
 from digitnet.ui.charts import enlarge_pixels, inline_png, probability_chart
 from digitnet.ui.layout import PAGE_CSS, digit_canvas_size, number_canvas_size
 from digitnet.ui.widgets import (
+    ROOM,
     clear_button,
     corrections_note_ui,
     corrections_ui,
     drawing_canvas,
     rehearse_answer_once,
     reported_width,
+    room_model,
+    room_predictor,
+    room_store,
 )
 from digitnet.words import (
     NO_MODEL,
     NOT_A_DIGIT_HEADLINE,
     NOT_A_DIGIT_WORDS,
     PICTURE_WORDS,
+    ROOM_NOTICE,
     a_digit,
     confidence_sentence,
     format_percent,
@@ -57,17 +63,28 @@ def get_predictor() -> digitnet.Predictor:
     return digitnet.load_predictor()
 
 
+def reading_predictor(model: tuple[str, str] | None = None) -> digitnet.Predictor:
+    """The model that reads: a room's own (`model`: its code and version) where it adopted one, else the server's."""
+    if model:
+        try:
+            return room_predictor(*model)
+        except (StoreError, digitnet.CheckpointError) as error:  # the server's model reads meanwhile
+            LOG.error("Room %s's model %s could not be loaded: %s", *model, error)
+    return get_predictor()
+
+
 @st.cache_data(max_entries=256, show_spinner=False)
-def read_digit(image_bytes: bytes, name: str) -> digitnet.Prediction:
+def read_digit(image_bytes: bytes, name: str, model: tuple[str, str] | None = None) -> digitnet.Prediction:
     """Decode and read an image file once; reruns with the same bytes reuse the answer."""
-    return get_predictor().predict(decode_image(image_bytes, name))
+    return reading_predictor(model).predict(decode_image(image_bytes, name))
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
-def explanation_picture(image_bytes: bytes, name: str) -> str:
+def explanation_picture(image_bytes: bytes, name: str, model: tuple[str, str] | None = None) -> str:
     """The occlusion heat map of an image's answer over its 28x28 input, as an inline RGB picture."""
-    prediction = read_digit(image_bytes, name)
-    return inline_png(overlay(prediction.input28, occlusion_map(get_predictor(), prediction.input28, prediction.digit)))
+    prediction = read_digit(image_bytes, name, model)
+    heat = occlusion_map(reading_predictor(model), prediction.input28, prediction.digit)
+    return inline_png(overlay(prediction.input28, heat))
 
 
 def header_ui() -> None:
@@ -77,6 +94,20 @@ def header_ui() -> None:
         "Draw a digit from 0 to 9. A small neural network, which learned from tens of thousands of example "
         "pictures, reads it as you draw and shows how sure it is of every possible answer."
     )
+
+
+def room_ui() -> None:
+    """In a room (its link: ?room=CODE), say before anything is sent that answered drawings go to its wall."""
+    st.session_state[ROOM] = None
+    if not (code := st.query_params.get("room")):
+        return
+    try:
+        room = room_store().room(code)
+    except StoreError as error:  # no such room, ended, or the database away: drawing goes on, alone
+        st.warning(str(error))
+        return
+    st.session_state[ROOM] = room.code
+    st.info(ROOM_NOTICE.format(code=room.code))
 
 
 def canvas_ui(name: str = "draw", size: tuple[int, int] | None = None) -> tuple[bytes, str] | None:
@@ -133,8 +164,9 @@ def result_ui(image: tuple[bytes, str] | None, prompt: str, key: str) -> str:
             rehearse_answer_once(f"{key}-clear")  # the Draw tab's first answer finds its elements laid out
         return prompt
     try:
-        predictor = get_predictor()
-        prediction = read_digit(*image)
+        model = room_model()  # a room's own model, once it adopted one
+        predictor = reading_predictor(model)
+        prediction = read_digit(*image, model)
     except digitnet.CheckpointError:
         return ""  # the message stands at the top of the page (model_ui)
     except digitnet.SeveralMarksError as error:  # a photo of a number: offer the Number reader
@@ -198,7 +230,7 @@ def seen_ui(image: tuple[bytes, str], prediction: digitnet.Prediction, key: str)
     """What the model sees; on request, in the same place, in red the strokes the answer rests on."""
     why = prediction.is_digit and st.session_state.get(f"{key}-why", False)  # the toggle below, as last set
     if why:
-        picture = explanation_picture(*image)
+        picture = explanation_picture(*image, room_model())
         caption = f"Red: the strokes that, when hidden, make it least sure it is {a_digit(prediction.digit)}."
     else:
         picture = inline_png(enlarge_pixels(prediction.input28, SEEN_SCALE))
@@ -266,6 +298,7 @@ def main() -> None:
         [
             st.Page(draw_page, title="Draw a digit", icon="✏️", default=True),
             st.Page("pages/1_The_model.py", title="The model", icon="📊", url_path="The_model"),
+            st.Page("pages/2_Wall.py", title="Wall", icon="📽️", url_path="Wall"),
         ]
     ).run()
 
@@ -285,6 +318,7 @@ def draw_page() -> None:
     st.set_page_config(page_title="DigitNet: draw a digit", page_icon="✏️", layout="wide")
     st.html(PAGE_CSS)  # not markdown: its HTML reader is 190 KB of code to fetch before the canvas
     header_ui()
+    room_ui()
     model_status = st.container()
     shown = st.session_state[WHOLE_PAGE] = page_shown()
     draw_tab, number_tab, upload_tab = st.tabs(["Draw", "Number", "Upload"])

@@ -59,10 +59,10 @@ def export_corrections(out: Path, db: Path | None) -> int:
     try:
         count = store.export(out)
     except (CorrectionStoreError, OSError) as error:
-        where = f"{store.path}: " if isinstance(error, CorrectionStoreError) else ""  # its messages name no paths
+        where = f"{store}: " if isinstance(error, CorrectionStoreError) else ""  # its messages name no paths
         print(f"error: {where}{error}", file=sys.stderr)
         return 1
-    print(f"wrote {count} drawings from {store.path} to {out}")
+    print(f"wrote {count} drawings from {store} to {out}")
     return 0
 
 

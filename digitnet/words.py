@@ -153,3 +153,57 @@ def _floor(value: float, decimals: int) -> float:
 def is_doubtful(prediction: Prediction, doubt_threshold: float) -> bool:
     """True when the top probability is below the threshold chosen on validation data."""
     return prediction.confidence < doubt_threshold
+
+
+# Rooms: a presenter's wall and the phones that draw for it (digitnet/storage/rooms.py, pages/2_Wall.py).
+NO_SUCH_ROOM = "There is no room {code}. Check the code on the wall, or just draw here on your own."
+ROOM_ENDED = "Room {code} has ended: nothing goes to its wall now. You can still draw here on your own."
+ROOM_PAUSED = "The wall is paused, so this drawing was not sent. Try again in a moment."
+TOO_FAST = "Slow down a little: one person can send {count} drawings a minute to the wall. Try again in a moment."
+WRONG_KEY = "This link does not open the wall of room {code}. Only the presenter's own link does."
+ROOM_NOTICE = (
+    "You are in room {code}. When you press Right! or Wrong?, your drawing, the model's answer and what you "
+    "chose appear on the room's wall, for everyone in the room to see. Nothing else is sent."
+)
+WALL_INTRO = (
+    "Make a room for a talk or a class: everyone draws on their phone, and this page, on the projector, shows "
+    "their drawings and how the model reads them, live."
+)
+WALL_KEEP_LINK = (
+    "This page's address is your key to the wall: keep it, and share only the link below. Anyone with this "
+    "page's address can pause, clear or close the room."
+)
+WALL_JOIN = "Draw a digit on your phone:"
+WALL_EMPTY = "No drawings yet. Scan the code, draw a digit and press Right! or Wrong?"
+WALL_STATES = {"open": "Open", "paused": "Paused: no new drawings", "closed": "Closed"}
+
+
+def wall_score(drawings: int, right: int) -> str:
+    """The room's own account: '42 drawings, right 38 times (90%)'."""
+    if not drawings:
+        return "No drawings yet"
+    return f"{count_of(drawings, 'drawing')}, read right {count_of(right, 'time')} ({right / drawings:.0%})"
+
+
+def hardest_words(digit: int | None) -> str:
+    """The room's hardest digit, in a line."""
+    if digit is None:
+        return "Hardest digit: none yet"
+    return f"Hardest digit in this room: {digit}"
+
+
+LEARNING = "Learning from this room's drawings…"
+LEARN_HELP = (
+    "Trains the model a little more on the drawings people here marked, for about a minute. This room then "
+    "reads with the new model, but only if it still reads the test digits as well as before."
+)
+
+
+def lesson_words(held_out: int, before: float | None, after: float | None) -> str:
+    """The room's kept-aside drawings read before and after a lesson, in one sentence."""
+    if before is None or after is None:
+        return "Too few drawings were kept aside to compare before and after: draw more, then learn again."
+    return (
+        f"{count_of(held_out, 'drawing')} of this room, kept out of the lesson, were read right "
+        f"{format_percent(before)} of the time before, {format_percent(after)} after."
+    )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import struct
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -12,6 +13,7 @@ import pytest
 from PIL import Image, ImageDraw
 
 IN_CI = bool(os.environ.get("CI"))
+TEST_DATABASE_ENV_VAR = "DIGITNET_TEST_DATABASE_URL"  # a PostgreSQL server the tests may make databases on
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -159,3 +161,25 @@ def refusing_checkpoint(tmp_path: Path) -> Path:
     logits[10] = float(np.log(0.9 / 0.1 * (9 + np.e)))  # softmax share of the 11th: exactly 0.9
     metadata = {"doubt_threshold": 0.5, "not_digit_threshold": 0.5}
     return constant_checkpoint(tmp_path / "refusing.pt", logits, metadata)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A new, empty database: a SQLite file, then a PostgreSQL database on the server that
+    $DIGITNET_TEST_DATABASE_URL names (.ci/run starts one); without it skip, in CI fail."""
+    if request.param == "sqlite":
+        yield str(tmp_path / "db.sqlite3")
+        return
+    server = os.environ.get(TEST_DATABASE_ENV_VAR)
+    if not server:
+        skip_or_fail(f"No PostgreSQL to test against: ${TEST_DATABASE_ENV_VAR} is not set (.ci/run sets it)")
+    from sqlalchemy import create_engine, make_url
+
+    name = f"digitnet_test_{os.getpid()}_{tmp_path.name}".lower().replace("-", "_")[:63]
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    yield make_url(server).set(database=name).render_as_string(hide_password=False)
+    with admin.connect() as connection:
+        connection.exec_driver_sql(f'DROP DATABASE "{name}" WITH (FORCE)')
+    admin.dispose()

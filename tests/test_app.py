@@ -36,13 +36,16 @@ def app(monkeypatch, tiny_checkpoint: Path) -> AppTest:
     return open_page(monkeypatch, tiny_checkpoint)
 
 
-def open_page(monkeypatch: pytest.MonkeyPatch, checkpoint: Path, shown: bool = True) -> AppTest:
-    """The page opened on `checkpoint`, its corrections saved beside it; `shown`: its canvas is on screen."""
+def open_page(
+    monkeypatch: pytest.MonkeyPatch, checkpoint: Path, shown: bool = True, page: AppTest | None = None
+) -> AppTest:
+    """The page (`page`, else a new one) opened on `checkpoint`, its corrections saved beside it; `shown`: its
+    canvas is on screen."""
     monkeypatch.setenv("DIGITNET_CHECKPOINT", str(checkpoint))
     monkeypatch.setenv("DIGITNET_FEEDBACK_DB", str(checkpoint.parent / "feedback.sqlite3"))
     st.cache_resource.clear()
     st.cache_data.clear()
-    page = AppTest.from_file(APP, default_timeout=60)
+    page = AppTest.from_file(APP, default_timeout=60) if page is None else page
     page.run()
     assert not page.exception
     return show_canvas(page) if shown else page

@@ -20,7 +20,7 @@ from digitnet.constants import NOT_A_DIGIT, PROJECT_ROOT
 from digitnet.reading.images import encode_png
 from digitnet.storage import corrections_schema
 from digitnet.storage.corrections import CorrectionStore, CorrectionStoreError, Drawing
-from digitnet.storage.corrections_schema import FIRST_TABLE, KEY_INDEX, LABEL_CHECK, LATEST_VERSION, SCHEMA
+from digitnet.storage.corrections_schema import FIRST_TABLE, KEY_INDEX, LABEL_CHECK, LATEST_VERSION, SCHEMA, both
 
 
 def drawing(label: int = 7, seed: int = 0) -> Drawing:
@@ -40,8 +40,8 @@ def drawing(label: int = 7, seed: int = 0) -> Drawing:
     )
 
 
-def test_a_drawing_comes_back_as_it_was_saved(tmp_path):
-    store = CorrectionStore(tmp_path / "fb" / "db.sqlite3")
+def test_a_drawing_comes_back_as_it_was_saved(database_url):
+    store = CorrectionStore(database_url)
     original = drawing()
     saved_id = store.save(original)
     (back,) = store.records()
@@ -61,8 +61,8 @@ def test_a_drawing_comes_back_as_it_was_saved(tmp_path):
     assert np.abs(back.input28 - original.input28).max() <= 0.5 / 255
 
 
-def test_eight_threads_saving_fifty_each_keep_all_four_hundred(tmp_path):
-    store = CorrectionStore(tmp_path / "db.sqlite3")
+def test_eight_threads_saving_fifty_each_keep_all_four_hundred(database_url):
+    store = CorrectionStore(database_url)
     errors = []
 
     def worker(n: int) -> None:
@@ -125,8 +125,8 @@ def test_the_write_check_passes_where_drawings_can_be_saved_and_fails_on_a_damag
         CorrectionStore(tmp_path / "damaged.sqlite3").check_writable()
 
 
-def test_answering_twice_for_one_drawing_keeps_one_record_with_the_last_label(tmp_path):
-    store = CorrectionStore(tmp_path / "db.sqlite3")
+def test_answering_twice_for_one_drawing_keeps_one_record_with_the_last_label(database_url):
+    store = CorrectionStore(database_url)
     first = store.save(replace(drawing(label=3), session="visitor-a"))
     assert store.save(replace(drawing(label=5), session="visitor-a")) == first
     confirmed = replace(drawing(label=7), session="visitor-a", confirmed=True, predicted=7)
@@ -190,7 +190,10 @@ def test_a_new_database_ends_at_the_latest_version_and_each_migration_runs_once(
 
     CorrectionStore(tmp_path / "new.sqlite3").check_writable()
     assert schema_and_version(tmp_path / "new.sqlite3")[1] == LATEST_VERSION
-    counted = (*corrections_schema.MIGRATIONS, ("CREATE TABLE IF NOT EXISTS runs (n)", "INSERT INTO runs VALUES (1)"))
+    counted = (
+        *corrections_schema.MIGRATIONS,
+        both("CREATE TABLE IF NOT EXISTS runs (n)", "INSERT INTO runs VALUES (1)"),
+    )
     monkeypatch.setattr(corrections_schema, "MIGRATIONS", counted)
     monkeypatch.setattr(corrections_schema, "LATEST_VERSION", len(counted))
     store = CorrectionStore(tmp_path / "new.sqlite3")
@@ -312,8 +315,8 @@ def test_no_connection_is_left_open_when_the_first_statement_fails(tmp_path, mon
     assert len(opened) == 3 and all(connection.is_closed for connection in opened)
 
 
-def test_export_writes_pngs_and_a_csv_matching_the_records(tmp_path):
-    store = CorrectionStore(tmp_path / "db.sqlite3")
+def test_export_writes_pngs_and_a_csv_matching_the_records(database_url, tmp_path):
+    store = CorrectionStore(database_url)
     for i in range(5):
         store.save(drawing(label=i, seed=i))
     out = tmp_path / "export.zip"
@@ -346,7 +349,7 @@ def test_a_damaged_database_gives_a_clear_message(tmp_path):
 def test_setting_up_a_new_file_that_another_connection_holds_is_tried_again(tmp_path):
     import sqlite3
 
-    from digitnet.storage import corrections as feedback
+    from digitnet.storage import database
 
     class LockedTwice:  # what a connection sees while another one is switching the new file to WAL
         def __init__(self, connection: sqlite3.Connection) -> None:
@@ -362,5 +365,5 @@ def test_setting_up_a_new_file_that_another_connection_holds_is_tried_again(tmp_
             return getattr(self.connection, name)
 
     connection = LockedTwice(sqlite3.connect(tmp_path / "db.sqlite3"))
-    feedback._prepare(connection)
-    assert connection.refusals == 0 and connection.execute("SELECT COUNT(*) FROM drawings").fetchone() == (0,)
+    database.prepare(connection)
+    assert connection.refusals == 0 and connection.execute("PRAGMA journal_mode").fetchone() == ("wal",)

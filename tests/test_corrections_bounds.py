@@ -18,19 +18,19 @@ from digitnet.storage.corrections import CorrectionStore, CorrectionStoreError
 from digitnet.storage.limits import MAX_SIDE, MAX_STROKES
 
 
-def test_a_huge_picture_is_stored_at_most_the_widest_canvas_large(tmp_path):
+def test_a_huge_picture_is_stored_at_most_the_widest_canvas_large(database_url):
     picture = np.zeros((2400, 3600, 4), np.uint8)
     picture[1000:1400, 1600:1700] = 255  # one stroke on a transparent sheet
-    store = CorrectionStore(tmp_path / "db.sqlite3")
+    store = CorrectionStore(database_url)
     store.save(dataclasses.replace(drawing(), canvas_png=encode_png(picture)))
     (back,) = store.records()
     stored = Image.open(io.BytesIO(back.canvas_png))
     assert stored.format == "PNG" and max(stored.size) <= MAX_SIDE and stored.size[0] / stored.size[1] == 1.5
 
 
-def test_a_drawing_that_is_no_picture_is_refused_with_words(tmp_path):
+def test_a_drawing_that_is_no_picture_is_refused_with_words(database_url):
     with pytest.raises(CorrectionStoreError, match="not an image that can be read"):
-        CorrectionStore(tmp_path / "db.sqlite3").save(dataclasses.replace(drawing(), canvas_png=b"<svg>" * 100))
+        CorrectionStore(database_url).save(dataclasses.replace(drawing(), canvas_png=b"<svg>" * 100))
 
 
 @pytest.mark.parametrize(
@@ -43,16 +43,16 @@ def test_a_drawing_that_is_no_picture_is_refused_with_words(tmp_path):
     ],
     ids=["many", "enormous", "malformed", "not-a-dict"],
 )
-def test_strokes_are_capped_and_validated(tmp_path, strokes, kept):
-    store = CorrectionStore(tmp_path / "db.sqlite3")
+def test_strokes_are_capped_and_validated(database_url, strokes, kept):
+    store = CorrectionStore(database_url)
     store.save(dataclasses.replace(drawing(), strokes=strokes))
     (back,) = store.records()
     assert (len(back.strokes["objects"]) if back.strokes else None) == kept
 
 
-def test_one_visit_stores_a_bounded_number_of_drawings_and_may_still_relabel_them(tmp_path, monkeypatch):
+def test_one_visit_stores_a_bounded_number_of_drawings_and_may_still_relabel_them(database_url, monkeypatch):
     monkeypatch.setattr(corrections, "MAX_PER_SESSION", 3)
-    store = CorrectionStore(tmp_path / "db.sqlite3")
+    store = CorrectionStore(database_url)
     first = dataclasses.replace(drawing(seed=0), session="visit-a")
     for seed in range(3):
         store.save(dataclasses.replace(drawing(seed=seed), session="visit-a"))
@@ -63,9 +63,9 @@ def test_one_visit_stores_a_bounded_number_of_drawings_and_may_still_relabel_the
     assert store.count() == 4 and store.records()[0].label == 1
 
 
-def test_the_database_stops_growing_at_its_bound(tmp_path, monkeypatch):
+def test_the_database_stops_growing_at_its_bound(database_url, monkeypatch):
     monkeypatch.setattr(corrections, "MAX_ROWS", 2)
-    store = CorrectionStore(tmp_path / "db.sqlite3")
+    store = CorrectionStore(database_url)
     for seed in range(2):
         store.save(dataclasses.replace(drawing(seed=seed), session=f"visit-{seed}"))
     with pytest.raises(CorrectionStoreError, match="stored all it can"):

@@ -1,12 +1,19 @@
-"""Corrections from the people who draw: each drawing with its true label, kept safe in SQLite.
+"""Corrections from the people who draw: each drawing with its true label, kept safe in SQLite or PostgreSQL.
 
-One connection per operation and one transaction per drawing, in WAL mode with full sync, so
-concurrent sessions never lose or corrupt a record and an acknowledged save survives a crash. Only
-a writer creates or migrates the database; reading opens it read-only and changes nothing (a file
-that is not ours included). What a visitor sends is bounded (limits.py) and so is what a visit stores.
-A drawing is one row, keyed by a hash of its PNG and the session that drew it: a second answer
-for the same drawing updates its label, a digit or NOT_A_DIGIT (10) for a drawing that is none.
-Messages name no server paths: visitors read them.
+API:
+- `CorrectionStore(where=None)`: `where` a SQLite path or an SQLAlchemy URL; by default $DIGITNET_DATABASE_URL,
+  else the SQLite file $DIGITNET_FEEDBACK_DB, else feedback/feedback.sqlite3 (database.database_url).
+  `.save(drawing) -> id`, `.count()`, `.records()`, `.iter_records()`, `.export(out)`, `.check_writable()`;
+  every failure is a CorrectionStoreError whose message a visitor may read.
+- `Drawing`: one drawing, its label (a digit or NOT_A_DIGIT), the model's answer and the session that drew it.
+- `store_drawing(connection, drawing, room_id)`: the same save inside another writer's transaction (rooms.py).
+- Rooms, their walls and their models: digitnet/storage/rooms.py, on the same database.
+
+One transaction per drawing (database.py), so concurrent sessions and processes never lose or half-write a
+record and an acknowledged save survives a crash. Only a writer creates or migrates the database; reading a
+SQLite file opens it read-only and changes nothing (a file that is not ours included). What a visitor sends
+is bounded (limits.py) and so is what a visit stores. A drawing is one row, keyed by a hash of its PNG and the
+session that drew it: a second answer for the same drawing updates its label. Messages name no server paths.
 """
 
 from __future__ import annotations
@@ -15,30 +22,27 @@ import csv
 import hashlib
 import io
 import json
-import sqlite3
-import time
 import zipfile
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO
 
 import numpy as np
+from sqlalchemy import Connection, func, select
+from sqlalchemy.dialects import postgresql, sqlite
 
-from digitnet.constants import IMAGE_SIZE, path_setting
+from digitnet.constants import IMAGE_SIZE
 from digitnet.reading.images import encode_png
 from digitnet.reading.pixels import from_uint8, to_uint8
-from digitnet.storage.corrections_schema import migrate
+from digitnet.storage.database import Database, StoreError
 from digitnet.storage.files import write_atomically
 from digitnet.storage.limits import MAX_PER_SESSION, MAX_ROWS, DrawingRefusedError, bounded_picture, bounded_strokes
+from digitnet.storage.tables import drawings
 
-CORRECTIONS_ENV_VAR = "DIGITNET_FEEDBACK_DB"
-DEFAULT_CORRECTIONS_DB = Path("feedback") / "feedback.sqlite3"
-BUSY_TIMEOUT = 30.0  # seconds a writer waits for another one to finish
-SETUP_TRIES = 20  # a new file's set-up, when connections race to make it (0.05 s, 0.1 s, ... apart)
-UPDATED_ON_CONFLICT = ("label", "confirmed", "predicted", "probs", "model_version")
+READ_BATCH = 8  # drawings fetched at a time while streaming: an export holds a few pictures, not all
+UPDATED_ON_CONFLICT = ("label", "confirmed", "predicted", "probs", "model_version", "answer")
 COLUMNS = (
     "label",
     "confirmed",
@@ -58,19 +62,7 @@ CANNOT_SAVE = "Corrections cannot be saved on this server"
 CANNOT_READ = "The corrections collected on this server cannot be read"
 SESSION_FULL = f"This visit has saved {MAX_PER_SESSION} drawings, the most one visit keeps. Thank you!"
 STORE_FULL = "This server keeps no more corrections: it has stored all it can."
-# SQLite's words for what went wrong, in a visitor's words.
-SQLITE_WORDS = {
-    "unable to open database file": "its database file cannot be opened",
-    "attempt to write a readonly database": "its database is read-only",
-    "file is not a database": "its database file is damaged",
-    "database disk image is malformed": "its database file is damaged",
-    "database or disk is full": "the disk is full",
-    "no such table: drawings": "its database file holds no corrections",
-}
-
-
-class CorrectionStoreError(RuntimeError):
-    """The corrections database cannot be written or read; the message says why, for a person, without paths."""
+CorrectionStoreError = StoreError  # the corrections' name for it: what the page, CLI and train.py catch
 
 
 @dataclass(frozen=True)
@@ -90,6 +82,7 @@ class Drawing:
     session: str = ""  # who drew it: hashed into the drawing's key, never stored
     created: str = ""
     id: int | None = None
+    answer: int | None = None  # what the page answered (a digit or NOT_A_DIGIT), where it was stored
 
     @property
     def key(self) -> str:
@@ -97,41 +90,21 @@ class Drawing:
         return hashlib.sha256(self.session.encode() + b"\0" + self.canvas_png).hexdigest()
 
 
-def corrections_path(path: str | Path | None = None) -> Path:
-    """The database: `path` if given, else $DIGITNET_FEEDBACK_DB, else feedback/feedback.sqlite3."""
-    return path_setting(path, CORRECTIONS_ENV_VAR, DEFAULT_CORRECTIONS_DB)
-
-
 class CorrectionStore:
-    """The drawings people corrected or confirmed, in one SQLite file."""
+    """The drawings people corrected or confirmed, in one database (SQLite or PostgreSQL)."""
 
-    def __init__(self, path: str | Path | None = None) -> None:
-        self.path = corrections_path(path)
+    def __init__(self, where: str | Path | None = None) -> None:
+        self.database = Database(where)
+        self.path = self.database.path  # the SQLite file, or None for a server
 
-    @contextmanager
-    def _open(self, failure: str, write: bool) -> Iterator[sqlite3.Connection]:
-        """A connection, always closed: a writer's with the latest schema, a reader's read-only; a database
-        error becomes CorrectionStoreError."""
-        connection = None
-        try:
-            if write:
-                self.path.parent.mkdir(parents=True, exist_ok=True)
-                connection = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT)
-                _prepare(connection)
-            else:
-                connection = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True, timeout=BUSY_TIMEOUT)
-            yield connection
-        except (sqlite3.Error, OSError) as error:
-            raise CorrectionStoreError(f"{failure}: {_why(error)}.") from error
-        finally:
-            if connection is not None:
-                connection.close()
+    def __str__(self) -> str:
+        """Where the drawings are, for the operator: the file, or the URL without its password."""
+        return str(self.database)
 
     def check_writable(self) -> None:
         """Raise CorrectionStoreError, saying why, if drawings cannot be saved here (creates the database if needed)."""
-        with self._open(CANNOT_SAVE, write=True) as connection:
-            connection.execute("BEGIN IMMEDIATE")  # takes the write lock: fails on a read-only file
-            connection.rollback()
+        with self.database.write(CANNOT_SAVE):
+            pass  # the write lock taken and the schema brought up to date: a read-only file fails here
 
     def save(self, drawing: Drawing) -> int:
         """Store a drawing, or update the label of the same drawing, in one transaction; return its id.
@@ -139,42 +112,15 @@ class CorrectionStore:
         The picture is kept at most the widest canvas's size and the strokes only while small; a visit that
         has stored MAX_PER_SESSION drawings (or a database of MAX_ROWS) stores no new ones.
         """
-        try:
-            picture = bounded_picture(drawing.canvas_png)
-        except DrawingRefusedError as error:
-            raise CorrectionStoreError(str(error)) from error
-        strokes = bounded_strokes(drawing.strokes)
-        row = (
-            drawing.label,
-            int(drawing.confirmed),
-            drawing.predicted,
-            json.dumps(drawing.probs),
-            drawing.model_version,
-            picture,
-            to_uint8(drawing.input28).tobytes(),
-            *(drawing.canvas_size or (None, None)),
-            drawing.brush,
-            json.dumps(strokes) if strokes is not None else None,
-        )
-        visit = hashlib.sha256(drawing.session.encode()).hexdigest()[:16]
-        updates = ", ".join(f"{column} = excluded.{column}" for column in UPDATED_ON_CONFLICT)
-        with self._open(CANNOT_SAVE, write=True) as connection, connection:  # committed whole, or not at all
-            connection.execute("BEGIN IMMEDIATE")  # the room counted and the row written under one lock
-            _check_room(connection, drawing.key, visit)
-            cursor = connection.execute(
-                f"INSERT INTO drawings (created, drawing_key, session_hash, {', '.join(COLUMNS)}) "
-                f"VALUES (?, ?, ?{', ?' * len(COLUMNS)}) ON CONFLICT (drawing_key) DO UPDATE SET {updates} "
-                "RETURNING id",
-                (datetime.now(UTC).isoformat(timespec="milliseconds"), drawing.key, visit, *row),
-            )
-            return int(cursor.fetchone()[0])
+        with self.database.write(CANNOT_SAVE) as connection:  # committed whole, or not at all
+            return store_drawing(connection, drawing)
 
     def count(self) -> int:
         """How many drawings are stored (0 if the database does not exist yet)."""
-        if not self.path.exists():
+        if not self.database.exists():
             return 0
-        with self._open(CANNOT_READ, write=False) as connection:
-            return int(connection.execute("SELECT COUNT(*) FROM drawings").fetchone()[0])
+        with self.database.read(CANNOT_READ) as connection:
+            return int(connection.execute(select(func.count()).select_from(drawings)).scalar())
 
     def records(self) -> list[Drawing]:
         """Every stored drawing, oldest first; a damaged row is a CorrectionStoreError naming it."""
@@ -182,15 +128,11 @@ class CorrectionStore:
 
     def iter_records(self) -> Iterator[Drawing]:
         """The stored drawings one by one, oldest first, without holding them all in memory."""
-        if not self.path.exists():
+        if not self.database.exists():
             return
-        with self._open(CANNOT_READ, write=False) as connection:
-            for row in connection.execute(f"SELECT id, created, {', '.join(COLUMNS)} FROM drawings ORDER BY id"):
-                try:
-                    drawing = _drawing(row)
-                except (ValueError, TypeError) as error:  # bytes of the wrong size, text that is not JSON, ...
-                    raise CorrectionStoreError(f"{CANNOT_READ}: drawing {row[0]} is damaged ({error}).") from error
-                yield drawing
+        with self.database.read(CANNOT_READ) as connection:
+            rows = connection.execution_options(yield_per=READ_BATCH).execute(select(*READ).order_by(drawings.c.id))
+            yield from read_drawings(rows)
 
     def export(self, out: str | Path | BinaryIO) -> int:
         """Write a zip of PNGs (original canvas and 28x28 input) with labels.csv and labels.json; return the count.
@@ -230,39 +172,80 @@ class CorrectionStore:
         return len(table)
 
 
-def _prepare(connection: sqlite3.Connection) -> None:
-    """WAL, full sync and the latest schema. Switching a new file to WAL fails at once, without waiting,
-    while another connection is setting it up (SQLite calls no busy handler there): try again."""
-    for attempt in range(SETUP_TRIES):
+READ = tuple(drawings.c[name] for name in ("id", "created", *COLUMNS))  # columns every version's table has
+
+
+def store_drawing(connection: Connection, drawing: Drawing, room_id: int | None = None) -> int:
+    """Store or relabel `drawing` inside the writer's transaction `connection`, within the bounds; its id."""
+    values = _row(drawing)
+    if connection.dialect.name == "postgresql":  # writers that count serialise, as SQLite's write lock makes them
+        connection.exec_driver_sql("LOCK TABLE drawings IN SHARE ROW EXCLUSIVE MODE")
+    if is_new(connection, drawing):
+        _check_bounds(connection, values["session_hash"])
+    insert = (postgresql if connection.dialect.name == "postgresql" else sqlite).insert(drawings)
+    statement = (
+        insert.values(**values, room_id=room_id)
+        .on_conflict_do_update(
+            index_elements=[drawings.c.drawing_key], set_={name: insert.excluded[name] for name in UPDATED_ON_CONFLICT}
+        )
+        .returning(drawings.c.id)
+    )
+    return int(connection.execute(statement).scalar_one())
+
+
+def visit_hash(session: str) -> str:
+    """Which visit stored a drawing: a hash of its random session id, never the id itself."""
+    return hashlib.sha256(session.encode()).hexdigest()[:16]
+
+
+def is_new(connection: Connection, drawing: Drawing) -> bool:
+    """Whether `drawing` is not stored yet (a stored one may always be relabelled)."""
+    return connection.execute(select(drawings.c.id).where(drawings.c.drawing_key == drawing.key)).first() is None
+
+
+def read_drawings(rows) -> Iterator[Drawing]:
+    """Rows of READ's columns as Drawings; a damaged row is a CorrectionStoreError naming it."""
+    for row in rows:
         try:
-            connection.execute("PRAGMA journal_mode=WAL")
-            connection.execute("PRAGMA synchronous=FULL")
-            migrate(connection)
-            return
-        except sqlite3.OperationalError as error:
-            if "locked" not in str(error) or attempt == SETUP_TRIES - 1:
-                raise
-            time.sleep(0.05 * (attempt + 1))
+            yield _drawing(tuple(row))
+        except (ValueError, TypeError) as error:  # bytes of the wrong size, text that is not JSON, ...
+            raise CorrectionStoreError(f"{CANNOT_READ}: drawing {row[0]} is damaged ({error}).") from error
 
 
-def _check_room(connection: sqlite3.Connection, key: str, visit: str) -> None:
-    """Raise CorrectionStoreError if a new drawing would pass the visit's or the database's bound; a drawing
-    already stored may always be relabelled."""
-    if connection.execute("SELECT 1 FROM drawings WHERE drawing_key = ?", (key,)).fetchone():
-        return
-    if connection.execute("SELECT COUNT(*) FROM drawings WHERE session_hash = ?", (visit,)).fetchone()[0] >= (
-        MAX_PER_SESSION
-    ):
+def _row(drawing: Drawing) -> dict:
+    """The drawing's columns, its picture and strokes bounded; a picture that is none is refused in words."""
+    try:
+        picture = bounded_picture(drawing.canvas_png)
+    except DrawingRefusedError as error:
+        raise CorrectionStoreError(str(error)) from error
+    strokes = bounded_strokes(drawing.strokes)
+    width, height = drawing.canvas_size or (None, None)
+    return {
+        "created": datetime.now(UTC).isoformat(timespec="milliseconds"),
+        "drawing_key": drawing.key,
+        "session_hash": visit_hash(drawing.session),
+        "label": drawing.label,
+        "confirmed": int(drawing.confirmed),
+        "predicted": drawing.predicted,
+        "probs": json.dumps(drawing.probs),
+        "model_version": drawing.model_version,
+        "canvas_png": picture,
+        "input28": to_uint8(drawing.input28).tobytes(),
+        "canvas_width": width,
+        "canvas_height": height,
+        "brush": drawing.brush,
+        "strokes": json.dumps(strokes) if strokes is not None else None,
+        "answer": drawing.answer,
+    }
+
+
+def _check_bounds(connection: Connection, visit: str) -> None:
+    """Raise CorrectionStoreError if a new drawing would pass the visit's or the database's bound."""
+    stored = select(func.count()).select_from(drawings)
+    if connection.execute(stored.where(drawings.c.session_hash == visit)).scalar() >= MAX_PER_SESSION:
         raise CorrectionStoreError(SESSION_FULL)
-    if connection.execute("SELECT COUNT(*) FROM drawings").fetchone()[0] >= MAX_ROWS:
+    if connection.execute(stored).scalar() >= MAX_ROWS:
         raise CorrectionStoreError(STORE_FULL)
-
-
-def _why(error: Exception) -> str:
-    """What went wrong, in words and without the server's paths (Python's OSError text names them)."""
-    if isinstance(error, OSError):
-        return f"its folder cannot be made ({(error.strerror or 'unknown error').lower()})"
-    return SQLITE_WORDS.get(str(error), str(error))
 
 
 def _drawing(row: tuple) -> Drawing:

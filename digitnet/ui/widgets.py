@@ -13,7 +13,7 @@ report starts draws the rest of the page and the answer's rehearsal. Requires th
 streamlit-drawable-canvas (its parts: `constants.CANVAS_RESET`, `CANVAS_TOOLBAR`, `CANVAS_ROOT`).
 
 "Right!" and "Wrong?" (a digit, or not a digit) store the drawing with the person's label
-(digitnet.storage.corrections).
+(digitnet.storage.corrections); in a room (ROOM: the code of the room's link), on the room's wall too.
 """
 
 from __future__ import annotations
@@ -27,6 +27,8 @@ import streamlit as st
 
 from digitnet.constants import CANVAS, CANVAS_RESET, CANVAS_ROOT, CANVAS_SIZE, CANVAS_TOOLBAR, INK_HEX, NOT_A_DIGIT
 from digitnet.storage.corrections import CorrectionStore, CorrectionStoreError, Drawing
+from digitnet.storage.database import StoreError
+from digitnet.storage.rooms import RoomStore
 from digitnet.ui.charts import inline_png
 from digitnet.ui.layout import REHEARSAL
 from digitnet.words import correction_button, correction_prompt, count_of, label_words, option_words
@@ -34,8 +36,10 @@ from digitnet.words import correction_button, correction_prompt, count_of, label
 if TYPE_CHECKING:  # torch is imported when the model loads, not with the page's widgets
     from streamlit_drawable_canvas import CanvasResult
 
-    from digitnet.reading.predictor import Prediction
+    from digitnet.reading.predictor import Prediction, Predictor
 
+ROOM_MODEL_CHECK = 5  # seconds a process trusts the room's model version it last read
+ROOM = "room"  # session state: the code of the room this visit draws for (app.room_ui), or None
 WIDTH_STEP = 16  # pixels; the width is reported in these steps, so small resizes cause no rerun
 CANVAS_WAIT_MS = 5000  # the first width is reported after this even if no canvas showed, so the page completes
 
@@ -167,10 +171,41 @@ def correction_store() -> CorrectionStore:
     return CorrectionStore()
 
 
+@st.cache_resource
+def room_store() -> RoomStore:
+    """The rooms, in the corrections' database, shared by all sessions."""
+    return RoomStore()
+
+
+@st.cache_data(ttl=ROOM_MODEL_CHECK, show_spinner=False)
+def room_model_version(code: str) -> str | None:
+    """The version of the model a room adopted, asked again every ROOM_MODEL_CHECK s (None: the server's)."""
+    try:
+        return room_store().room(code).model_version
+    except StoreError:  # the room ended or the database is away: the server's model reads
+        return None
+
+
+def room_model() -> tuple[str, str] | None:
+    """The room (code) and version of the model this visit reads with, where its room adopted one."""
+    code = st.session_state.get(ROOM)
+    version = room_model_version(code) if code else None
+    return (code, version) if version else None
+
+
+@st.cache_resource(max_entries=8, show_spinner=False)
+def room_predictor(code: str, version: str) -> Predictor:
+    """A room's adopted model, read from the database once per process and version: every process serving
+    the room reads with it within ROOM_MODEL_CHECK seconds."""
+    from digitnet.reading.predictor import predictor_from_bytes
+
+    return predictor_from_bytes(room_store().model(code, version), f"room {code}'s model")
+
+
 @st.cache_data(ttl=10, show_spinner=False)
-def correction_state(path: str) -> tuple[int, str]:
+def correction_state(address: str) -> tuple[int, str]:
     """(drawings stored, "") or (0, why none can be saved here); refreshed every 10 s and after each save."""
-    store = CorrectionStore(path)
+    store = CorrectionStore(address)
     try:
         store.check_writable()
         return store.count(), ""
@@ -196,9 +231,11 @@ def save_correction(
         brush=st.session_state.get(f"{image[1]}-brush"),
         strokes=st.session_state.get(f"{image[1]}-strokes"),
         session=st.session_state.setdefault("feedback-session", uuid.uuid4().hex),  # one record per drawing
+        answer=prediction.digit if prediction.is_digit else NOT_A_DIGIT,
     )
-    try:
-        correction_store().save(drawing)  # a second answer for this drawing replaces the first
+    room = st.session_state.get(ROOM)
+    try:  # a second answer for this drawing replaces the first
+        room_store().send(room, drawing) if room else correction_store().save(drawing)
         st.session_state["feedback-saved"] = label
         if confirmed:
             st.session_state["draw-wrong"] = None  # "Right!" takes back a correction
@@ -220,7 +257,7 @@ def corrections_ui(image: tuple[bytes, str], prediction: Prediction, model_versi
         st.session_state["feedback-drawing"] = drawing_id
         st.session_state["draw-wrong"] = None
         st.session_state["feedback-saved"] = None
-    count, problem = correction_state(str(correction_store().path))
+    count, problem = correction_state(correction_store().database.address)
     problem = st.session_state.pop("feedback-error", None) or problem
     if problem:  # said once, instead of buttons that cannot work
         st.info(f"{problem} Drawing and reading still work.")

@@ -1,0 +1,167 @@
+"""Rooms on the pages (AppTest): a wall made, a visitor told before sending, drawings on the wall, keys refused."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from conftest import draw_seven
+from digitnet.constants import NOT_A_DIGIT, PROJECT_ROOT
+from digitnet.rooms import hardest_digit, mosaic, summarize
+from digitnet.storage.corrections import CorrectionStore
+from digitnet.storage.rooms import RoomStore, WallDrawing
+from test_app import draw, open_page
+
+WALL = str(PROJECT_ROOT / "pages" / "2_Wall.py")
+
+
+def open_wall(monkeypatch: pytest.MonkeyPatch, db: Path, **params: str) -> AppTest:
+    """The Wall page on the database `db`, its address holding `params` (room, key)."""
+    monkeypatch.setenv("DIGITNET_FEEDBACK_DB", str(db))
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    page = AppTest.from_file(WALL, default_timeout=60)
+    page.query_params.update(params)
+    page.run()
+    assert not page.exception
+    return page
+
+
+def labels(page: AppTest) -> list[str]:
+    return [b.label for b in page.button]
+
+
+def test_a_presenter_makes_a_room_and_its_address_opens_the_wall(monkeypatch, tmp_path):
+    page = open_wall(monkeypatch, tmp_path / "db.sqlite3")
+    next(b for b in page.button if b.label == "Make a room").click().run()
+    assert not page.exception
+    code, key = page.query_params["room"], page.query_params["key"]
+    assert RoomStore(tmp_path / "db.sqlite3").wall(code, key).room.state == "open"
+    assert any(code == m.value for m in page.markdown) and any(f"?room={code}" in m.value for m in page.markdown)
+    assert key not in " ".join(m.value for m in page.markdown)  # the join link carries no key
+    assert page.get("image") and {"Pause", "Clear the wall", "Close the room"} <= set(labels(page))
+
+
+@pytest.mark.parametrize("key", ["", "guessed-key-guessed-key-guessed-key"], ids=["none", "guessed"])
+def test_the_wall_and_its_controls_need_the_presenters_key(monkeypatch, tmp_path, key):
+    room = RoomStore(tmp_path / "db.sqlite3").create()
+    page = open_wall(monkeypatch, tmp_path / "db.sqlite3", room=room.code, key=key)
+    assert [e.value for e in page.error] == [
+        f"This link does not open the wall of room {room.code}. Only the presenter's own link does."
+    ]
+    assert not labels(page) and not page.get("image")
+
+
+def test_a_visitor_in_a_room_is_told_before_sending_and_the_answer_goes_to_the_wall(monkeypatch, tiny_checkpoint):
+    db = tiny_checkpoint.parent / "feedback.sqlite3"
+    room = RoomStore(db).create()
+    monkeypatch.setenv("DIGITNET_FEEDBACK_DB", str(db))
+    page = AppTest.from_file(str(PROJECT_ROOT / "app.py"), default_timeout=60)
+    page.query_params["room"] = room.code.lower()
+    page = open_page(monkeypatch, tiny_checkpoint, page=page)
+    (notice,) = [i.value for i in page.info if room.code in i.value]
+    assert "appear on the room's wall" in notice and not RoomStore(db).wall(room.code, room.key).drawings
+    draw(page, draw_seven(size=320))
+    next(b for b in page.button if b.label == "Right!").click().run()
+    (on_wall,) = RoomStore(db).wall(room.code, room.key).drawings
+    assert on_wall.label == on_wall.answer == int(page.metric[0].value)
+
+
+def test_outside_a_room_nothing_goes_to_any_wall_and_a_wrong_code_is_said(monkeypatch, tiny_checkpoint):
+    db = tiny_checkpoint.parent / "feedback.sqlite3"
+    room = RoomStore(db).create()
+    monkeypatch.setenv("DIGITNET_FEEDBACK_DB", str(db))
+    page = AppTest.from_file(str(PROJECT_ROOT / "app.py"), default_timeout=60)
+    page.query_params["room"] = "QQQQQ"
+    page = open_page(monkeypatch, tiny_checkpoint, page=page)
+    assert [w.value for w in page.warning] == [
+        "There is no room QQQQQ. Check the code on the wall, or just draw here on your own."
+    ]
+    draw(page, draw_seven(size=320))
+    next(b for b in page.button if b.label == "Right!").click().run()
+    assert not page.exception and CorrectionStore(db).count() == 1
+    assert not RoomStore(db).wall(room.code, room.key).drawings
+
+
+def test_the_wall_shows_the_rooms_drawings_and_hides_one_in_a_click(monkeypatch, tmp_path):
+    from test_rooms_store import sent
+
+    db = tmp_path / "db.sqlite3"
+    store = RoomStore(db)
+    room = store.create()
+    ids = [sent(store, room.code, f"v{n}", seed=n, label=n % 3, answer=n % 3) for n in range(3)]
+    sent(store, room.code, "v9", seed=9, label=NOT_A_DIGIT, answer=NOT_A_DIGIT)
+    page = open_wall(monkeypatch, db, room=room.code, key=room.key)
+    assert any(m.value.startswith("4 drawings, read right 4 times") for m in page.markdown)
+    assert [b.key for b in page.button if b.label == "Hide"] == [f"hide-{i}" for i in reversed(ids)]  # no non-digit
+    next(b for b in page.button if b.key == f"hide-{ids[1]}").click().run()
+    assert [d.hidden for d in store.wall(room.code, room.key).drawings] == [False, True, False, False]
+    assert [b.key for b in page.button if b.label == "Hide"] == [f"hide-{ids[2]}", f"hide-{ids[0]}"]
+    page.toggle(key="wall-not-digits").set_value(True).run()
+    assert len([b for b in page.button if b.label == "Hide"]) == 3
+    next(b for b in page.button if b.label == "Pause").click().run()
+    assert store.wall(room.code, room.key).room.state == "paused" and "Resume" in labels(page)
+
+
+def on_wall(label: int, answer: int, hidden: bool = False, n: list = [0]) -> WallDrawing:  # noqa: B006 (a counter)
+    n[0] += 1
+    return WallDrawing(n[0], label, answer, hidden)
+
+
+def test_the_rooms_own_account_counts_right_answers_and_finds_its_hardest_digit():
+    drawings = [
+        on_wall(4, 4),
+        on_wall(4, 9),
+        on_wall(4, 9),
+        on_wall(9, 9),
+        on_wall(9, 4),
+        on_wall(7, 1),  # a 7 read wrong once: too few to be the hardest
+        on_wall(NOT_A_DIGIT, NOT_A_DIGIT),
+        on_wall(3, 3, hidden=True),
+    ]
+    summary = summarize(drawings)
+    assert (summary.drawings, summary.right, summary.not_digits, summary.hardest) == (7, 3, 1, 4)
+    assert summary.confusion[4, 9] == 2 and summary.confusion[3, 3] == 0 and summary.confusion.sum() == 7
+    assert [d.label for d in mosaic(drawings)] == [7, 9, 9, 4, 4, 4]
+    assert [d.label for d in mosaic(drawings, with_not_digits=True, size=2)] == [NOT_A_DIGIT, 7]
+    assert hardest_digit(np.eye(11, dtype=int) * 5) is None  # all read right: nothing is hard
+
+
+def test_a_lesson_adopted_on_the_wall_is_the_model_the_rooms_visitors_read_with(
+    monkeypatch, tiny_checkpoint, refusing_checkpoint
+):
+    from digitnet.learning import room_lesson
+    from digitnet.words import NOT_A_DIGIT_HEADLINE
+
+    db = tiny_checkpoint.parent / "feedback.sqlite3"
+    store = RoomStore(db)
+    room = store.create()
+    taught = refusing_checkpoint.read_bytes()  # the "new" model: it calls everything no digit
+    given = []
+
+    def learned(checkpoint, drawings, data_root, progress):
+        given.append((checkpoint, drawings))
+        progress(0.5)
+        return room_lesson.RoomLesson(True, "Adopted.", 4, 0.5, 0.75, 0.9, 0.9, taught)
+
+    monkeypatch.setattr(room_lesson, "learn_from_drawings", learned)
+    monkeypatch.setenv("DIGITNET_CHECKPOINT", str(tiny_checkpoint))
+    page = open_wall(monkeypatch, db, room=room.code, key=room.key)
+    next(b for b in page.button if b.label == "Learn from this room").click().run()
+    assert not page.exception and given[0][0] == tiny_checkpoint.read_bytes()  # the server's model, at first
+    assert "read right 50% of the time before, 75% after" in page.success[0].value
+    assert (
+        store.room(room.code).model_version is not None
+        and store.model(room.code, store.room(room.code).model_version) == taught
+    )
+
+    visitor = AppTest.from_file(str(PROJECT_ROOT / "app.py"), default_timeout=60)
+    visitor.query_params["room"] = room.code
+    visitor = draw(open_page(monkeypatch, tiny_checkpoint, page=visitor), draw_seven(size=320))
+    assert any(NOT_A_DIGIT_HEADLINE in s.value for s in visitor.subheader)  # the room's model read it
+    alone = draw(open_page(monkeypatch, tiny_checkpoint), draw_seven(size=320))
+    assert alone.metric and alone.metric[0].label == "Prediction"  # outside the room: the server's model
