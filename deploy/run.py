@@ -29,10 +29,10 @@ from pathlib import Path
 from string import Template
 
 from digitnet.constants import PROJECT_ROOT
+from digitnet.storage.database import DATABASE_URL_ENV_VAR
 
 TEMPLATE = Path(__file__).with_name("nginx.conf.template")
 STREAMLIT_CONFIG = PROJECT_ROOT / ".streamlit" / "config.toml"
-DATABASE_ENV_VAR = "DIGITNET_DATABASE_URL"
 NGINX = "nginx"  # Debian's package: apt-get install -y nginx
 
 
@@ -115,9 +115,9 @@ def replica_env(config: DeployConfig, cookie_secret: str) -> dict[str, str]:
     """A replica's environment: the shared database and cookie secret (in the environment, not on `ps`)."""
     env = {**os.environ, "STREAMLIT_SERVER_COOKIE_SECRET": cookie_secret}
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(PROJECT_ROOT), os.environ.get("PYTHONPATH")]))
-    database = config.database_url or os.environ.get(DATABASE_ENV_VAR)
+    database = config.database_url or os.environ.get(DATABASE_URL_ENV_VAR)
     if database:
-        env[DATABASE_ENV_VAR] = database
+        env[DATABASE_URL_ENV_VAR] = database
     return env
 
 
@@ -228,7 +228,7 @@ def parse_args(argv: list[str] | None) -> tuple[DeployConfig, argparse.Namespace
     p.add_argument(
         "--database-url",
         default=None,
-        help=f"SQLAlchemy URL of the shared database (default ${DATABASE_ENV_VAR}, else the SQLite file)",
+        help=f"SQLAlchemy URL of the shared database (default ${DATABASE_URL_ENV_VAR}, else the SQLite file)",
     )
     p.add_argument(
         "--health-interval",
