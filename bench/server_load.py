@@ -38,10 +38,12 @@ from digitnet.learning.data import load_pendigits, resolve_data_dir
 from digitnet.learning.strokes import TUNE_WRITERS, render_on_canvas
 
 
-async def record_messages(url: str) -> tuple[list[bytes], BackMsg]:
+async def record_messages(
+    url: str, press: tuple[str, str] | None = None
+) -> tuple[list[bytes], BackMsg, BackMsg | None]:
     """What a real page sends: the runs it asks for before the first stroke (the page run, then the Clear
-    button's width once the canvas shows, which draws the rest of the page) and a stroke's (the canvas's
-    new value)."""
+    button's width once the canvas shows, which draws the rest of the page), a stroke's (the canvas's new
+    value) and, with `press` (a button's name, a text that shows it worked), pressing that button after it."""
     sent: list[bytes] = []
     async with async_playwright() as playwright:
         browser = await launch_chromium(playwright)
@@ -54,10 +56,18 @@ async def record_messages(url: str) -> tuple[list[bytes], BackMsg]:
         before = await page.evaluate(PREVIEW_JS)
         await draw_stroke(canvas, np.array([[140.0, 80.0], [180.0, 80.0], [160.0, 240.0]]))
         await page.wait_for_function(NEW_PREVIEW_JS, arg=before, polling=50, timeout=ANSWER_TIMEOUT * 1000)
+        stroke_at = len(sent) - 1
+        if press:
+            await page.get_by_role("button", name=press[0]).click()
+            await page.get_by_text(press[1]).first.wait_for(timeout=ANSWER_TIMEOUT * 1000)
         await browser.close()
     stroke = BackMsg()
-    stroke.ParseFromString(sent[-1])
-    return [frame for frame in sent[:-1] if asks_for_run(frame)], stroke
+    stroke.ParseFromString(sent[stroke_at])
+    pressed = None
+    if press:
+        pressed = BackMsg()
+        pressed.ParseFromString(next(frame for frame in sent[stroke_at + 1 :] if asks_for_run(frame)))
+    return [frame for frame in sent[:stroke_at] if asks_for_run(frame)], stroke, pressed
 
 
 def asks_for_run(frame: bytes) -> bool:
@@ -170,7 +180,7 @@ def main(argv: list[str] | None = None) -> None:
     for sessions in args.sessions:
         with streamlit_server() as url:
             pid = server_pid(url)
-            opening, template = asyncio.run(record_messages(url))  # also loads the model, as the presenter would
+            opening, template, _ = asyncio.run(record_messages(url))  # also loads the model, as the presenter would
             strokes = [stroke_message(template, png) for png in pngs[: sessions * args.strokes]]
             rss_before, cpu_before = rss_mb(pid), cpu_seconds([pid])
             result = asyncio.run(crowd(url, opening, strokes, sessions, args.seed))

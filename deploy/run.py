@@ -180,8 +180,9 @@ def stop_process(process: subprocess.Popen | None) -> None:
 
 
 @contextmanager
-def serving(config: DeployConfig, state: Path | None = None) -> Iterator[list[Replica]]:
-    """The replicas, healthy, behind a running nginx; everything stopped afterwards. Logs go to `state`."""
+def serving(config: DeployConfig, state: Path | None = None) -> Iterator[tuple[list[Replica], subprocess.Popen]]:
+    """The replicas, healthy, behind a running nginx (its process); everything stopped afterwards. Logs go to
+    `state`."""
     with ExitStack() as stack:
         if state is None:
             state = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="digitnet-deploy-")))
@@ -199,7 +200,7 @@ def serving(config: DeployConfig, state: Path | None = None) -> Iterator[list[Re
             nginx = subprocess.Popen(nginx_command(conf), stdout=log, stderr=log)
         stack.callback(stop_process, nginx)
         wait_for_nginx(config, nginx, state)
-        yield replicas
+        yield replicas, nginx
 
 
 def wait_for_nginx(config: DeployConfig, nginx: subprocess.Popen, state: Path, timeout: float = 30) -> None:
@@ -262,7 +263,7 @@ def main(argv: list[str] | None = None) -> None:
         args.state_dir.mkdir(parents=True, exist_ok=True)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # stop like Ctrl-C: replicas and nginx end too
     try:
-        with serving(config, args.state_dir) as replicas:
+        with serving(config, args.state_dir) as (replicas, _nginx):
             print(f"DigitNet on {config.url} ({config.replicas} replicas on ports {config.replica_ports})", flush=True)
             while True:
                 time.sleep(config.health_interval)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import socket
 import subprocess
 import threading
 import urllib.request
@@ -14,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from bench.chromium import consecutive_free_ports
 from conftest import skip_or_fail
 from deploy.run import DeployConfig, check_conf, nginx_command, render_conf, stop_process, wait_for_nginx
 
@@ -51,19 +51,6 @@ class Echo(BaseHTTPRequestHandler):
 
     def log_message(self, *args) -> None:
         pass
-
-
-def consecutive_free_ports(count: int) -> int:
-    """The first of `count` consecutive loopback ports nothing listens on now."""
-    for first in range(20000, 30000, count):
-        with ExitStack() as stack:
-            try:
-                for port in range(first, first + count):
-                    stack.enter_context(socket.create_server(("127.0.0.1", port)))
-            except OSError:
-                continue
-            return first
-    raise RuntimeError("no free ports")
 
 
 @pytest.fixture
