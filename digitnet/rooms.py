@@ -11,7 +11,7 @@ import numpy as np
 from digitnet.constants import NOT_A_DIGIT
 from digitnet.storage.rooms import WallDrawing
 
-MOSAIC = 24  # the latest drawings the wall shows: four rows of six, readable from the back of a room
+MOSAIC = 12  # the latest drawings the wall shows: three rows of four, readable from the back of a room
 MIN_FOR_HARDEST = 2  # drawings of a digit before the wall may call it the room's hardest
 
 
@@ -24,11 +24,6 @@ class WallSummary:
     not_digits: int  # the page answered "not a digit"
     confusion: np.ndarray  # (11, 11) counts: rows what the drawer said, columns what the page answered
     hardest: int | None  # the digit read right least often, once drawn MIN_FOR_HARDEST times
-
-    @property
-    def right_share(self) -> float | None:
-        """How often the page was right, by the room's own account (None before any drawing)."""
-        return self.right / self.drawings if self.drawings else None
 
 
 def summarize(drawings: Sequence[WallDrawing]) -> WallSummary:

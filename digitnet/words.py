@@ -162,8 +162,8 @@ ROOM_PAUSED = "The wall is paused, so this drawing was not sent. Try again in a 
 TOO_FAST = "Slow down a little: one person can send {count} drawings a minute to the wall. Try again in a moment."
 WRONG_KEY = "This link does not open the wall of room {code}. Only the presenter's own link does."
 ROOM_NOTICE = (
-    "You are in room {code}. When you press Right! or Wrong?, your drawing, the model's answer and what you "
-    "chose appear on the room's wall, for everyone in the room to see. Nothing else is sent."
+    "You are in room {code}: when you press Right! or Wrong?, your drawing and the answer appear on the "
+    "room's wall for everyone to see."
 )
 WALL_INTRO = (
     "Make a room for a talk or a class: everyone draws on their phone, and this page, on the projector, shows "
@@ -174,15 +174,15 @@ WALL_KEEP_LINK = (
     "page's address can pause, clear or close the room."
 )
 WALL_JOIN = "Draw a digit on your phone:"
+MATRIX_WORDS = "Each row is what people drew, each column what the model read: the diagonal is right. ?: not a digit."
 WALL_EMPTY = "No drawings yet. Scan the code, draw a digit and press Right! or Wrong?"
 WALL_STATES = {"open": "Open", "paused": "Paused: no new drawings", "closed": "Closed"}
 
 
 def wall_score(drawings: int, right: int) -> str:
-    """The room's own account: '42 drawings, right 38 times (90%)'."""
-    if not drawings:
-        return "No drawings yet"
-    return f"{count_of(drawings, 'drawing')}, read right {count_of(right, 'time')} ({right / drawings:.0%})"
+    """The room's own account: '42 drawings, read right 38 times (90%)', the share rounded down."""
+    share = math.floor(100 * right / drawings)
+    return f"{count_of(drawings, 'drawing')}, read right {count_of(right, 'time')} ({share}%)"
 
 
 def hardest_words(digit: int | None) -> str:
@@ -207,3 +207,8 @@ def lesson_words(held_out: int, before: float | None, after: float | None) -> st
         f"{count_of(held_out, 'drawing')} of this room, kept out of the lesson, were read right "
         f"{format_percent(before)} of the time before, {format_percent(after)} after."
     )
+
+
+def not_digit_count(count: int) -> str:
+    """How many of the room's drawings the model called no digit (the wall hides them unless asked)."""
+    return f"{count_of(count, 'drawing')} the model called not a digit (shown on request)."

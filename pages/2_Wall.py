@@ -44,9 +44,10 @@ def main() -> None:
     if problem := st.session_state.pop("wall-error", None):
         st.warning(problem)
     join_ui(room)
-    st.caption(WALL_KEEP_LINK)
-    controls_ui(room, key)
-    learn_ui(room, key)
+    with st.sidebar:  # the presenter's, off the projected wall
+        st.caption(WALL_KEEP_LINK)
+        controls_ui(room, key)
+        learn_ui(room, key)
     live_wall_ui(room.code, key)
 
 

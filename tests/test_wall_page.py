@@ -41,7 +41,9 @@ def test_a_presenter_makes_a_room_and_its_address_opens_the_wall(monkeypatch, tm
     assert not page.exception
     code, key = page.query_params["room"], page.query_params["key"]
     assert RoomStore(tmp_path / "db.sqlite3").wall(code, key).room.state == "open"
-    assert any(code == m.value for m in page.markdown) and any(f"?room={code}" in m.value for m in page.markdown)
+    assert any(m.value.startswith(f"{code} ") for m in page.markdown) and any(
+        f"?room={code}" in m.value for m in page.markdown
+    )
     assert key not in " ".join(m.value for m in page.markdown)  # the join link carries no key
     assert page.get("image") and {"Pause", "Clear the wall", "Close the room"} <= set(labels(page))
 
@@ -165,3 +167,20 @@ def test_a_lesson_adopted_on_the_wall_is_the_model_the_rooms_visitors_read_with(
     assert any(NOT_A_DIGIT_HEADLINE in s.value for s in visitor.subheader)  # the room's model read it
     alone = draw(open_page(monkeypatch, tiny_checkpoint), draw_seven(size=320))
     assert alone.metric and alone.metric[0].label == "Prediction"  # outside the room: the server's model
+
+
+def test_a_database_gone_while_a_room_draws_is_said_once_and_reading_goes_on(monkeypatch, tiny_checkpoint):
+    db = tiny_checkpoint.parent / "feedback.sqlite3"
+    room = RoomStore(db).create()
+    monkeypatch.setenv("DIGITNET_FEEDBACK_DB", str(db))
+    page = AppTest.from_file(str(PROJECT_ROOT / "app.py"), default_timeout=60)
+    page.query_params["room"] = room.code
+    page = open_page(monkeypatch, tiny_checkpoint, page=page)
+    monkeypatch.setenv("DIGITNET_DATABASE_URL", "postgresql+psycopg://digitnet@/gone?host=/nonexistent-socket-dir")
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    draw(page, draw_seven(size=320))
+    assert not page.exception and page.metric[0].label == "Prediction"
+    (said,) = [i.value for i in page.info if "database" in i.value]
+    assert said.endswith("its database cannot be reached right now. Drawing and reading still work.")
+    assert "nonexistent" not in said and not any(b.label == "Right!" for b in page.button)

@@ -22,21 +22,23 @@ from digitnet.ui.widgets import room_store
 from digitnet.words import (
     LEARN_HELP,
     LEARNING,
+    MATRIX_WORDS,
     NO_MODEL,
+    UNKNOWN_PIECE,
     WALL_EMPTY,
     WALL_JOIN,
     WALL_STATES,
-    format_percent,
     hardest_words,
     lesson_words,
+    not_digit_count,
     option_words,
     wall_score,
 )
 
 LOG = logging.getLogger("digitnet.wall")
 WALL_REFRESH = 2  # seconds between the wall's updates: a drawing shows within this of being sent
-TILES_PER_ROW = 6
-QR_SCALE = 10  # pixels per QR module: ~330 px for a short link, readable across a room
+TILES_PER_ROW = 4
+QR_SCALE = 8  # pixels per QR module: ~270 px for a short link, scanned from a phone across a room
 WALL_CSS = """<style>
 .st-key-wall-code p {font-size: 4rem; font-weight: 700; letter-spacing: 0.3rem; line-height: 1.1;}
 .st-key-wall-score p {font-size: 2.5rem; font-weight: 600;}
@@ -60,27 +62,25 @@ def qr_picture(link: str) -> str:
 def join_ui(room: Room) -> None:
     """The big QR code, the short link and the room's code: what the audience needs to join."""
     link = join_link(room.code)
-    qr, words = st.columns([1, 2], vertical_alignment="center")
+    qr, words = st.columns([1, 3], vertical_alignment="center")
     qr.image(qr_picture(link), width="content")
     with words:
         st.markdown(f"### {WALL_JOIN}")
         st.markdown(f"## [{link}]({link})")
-        st.container(key="wall-code").markdown(room.code)
-        st.caption(WALL_STATES[room.state])
+        st.container(key="wall-code").markdown(f"{room.code} :gray-badge[{WALL_STATES[room.state]}]")
 
 
 def controls_ui(room: Room, key: str) -> None:
-    """Pause or resume, clear and close; each acts at once, with the presenter's key."""
+    """In the sidebar, off the projected wall: pause or resume, clear, close, and what the wall shows."""
     store = room_store()
-    pause, clear, close, not_digits = st.columns(4, vertical_alignment="center")
     if room.state == "open":
-        pause.button("Pause", key="wall-pause", on_click=act, args=(store.set_state, room.code, key, "paused"))
+        st.button("Pause", key="wall-pause", on_click=act, args=(store.set_state, room.code, key, "paused"))
     elif room.state == "paused":
-        pause.button("Resume", key="wall-resume", on_click=act, args=(store.set_state, room.code, key, "open"))
-    clear.button("Clear the wall", key="wall-clear", on_click=act, args=(store.clear, room.code, key))
+        st.button("Resume", key="wall-resume", on_click=act, args=(store.set_state, room.code, key, "open"))
+    st.button("Clear the wall", key="wall-clear", on_click=act, args=(store.clear, room.code, key))
     if room.state != "closed":
-        close.button("Close the room", key="wall-close", on_click=act, args=(store.set_state, room.code, key, "closed"))
-    not_digits.toggle("Show drawings that are not digits", key="wall-not-digits")
+        st.button("Close the room", key="wall-close", on_click=act, args=(store.set_state, room.code, key, "closed"))
+    st.toggle("Show drawings that are not digits", key="wall-not-digits")
 
 
 def learn_ui(room: Room, key: str) -> None:
@@ -130,22 +130,20 @@ def live_wall_ui(code: str, key: str) -> None:
         st.warning(f"{error} The wall tries again every {WALL_REFRESH} seconds.")
         return
     summary = summarize(wall.drawings)
-    score_ui(summary)
-    shown = mosaic(wall.drawings, with_not_digits=st.session_state.get("wall-not-digits", False))
-    if not shown:
+    if not summary.drawings:
         st.info(WALL_EMPTY)
-    else:
-        mosaic_ui(code, key, shown)
-    if summary.drawings:
-        st.vega_lite_chart(confusion_chart(summary), width="stretch", key="wall-confusion")
-
-
-def score_ui(summary: WallSummary) -> None:
-    """The room by its own account, its hardest digit and how many drawings were no digit."""
+        return
     st.container(key="wall-score").markdown(wall_score(summary.drawings, summary.right))
-    st.markdown(f"### {hardest_words(summary.hardest)}")
-    if summary.not_digits:
-        st.caption(f"Not a digit, by the model: {summary.not_digits} of them.")
+    drawings, matrix = st.columns([3, 2], gap="large")
+    with drawings:
+        if shown := mosaic(wall.drawings, with_not_digits=st.session_state.get("wall-not-digits", False)):
+            mosaic_ui(code, key, shown)
+    with matrix:
+        st.markdown(f"### {hardest_words(summary.hardest)}")
+        if summary.not_digits:
+            st.caption(not_digit_count(summary.not_digits))
+        st.vega_lite_chart(confusion_chart(summary), width="stretch", key="wall-confusion")
+        st.caption(MATRIX_WORDS)
 
 
 def mosaic_ui(code: str, key: str, shown: list[WallDrawing]) -> None:
@@ -183,14 +181,14 @@ def wall_pictures(code: str, key: str, ids: list[int]) -> dict[int, str]:
 
 def confusion_chart(summary: WallSummary) -> dict:
     """The room's confusion matrix as a Vega-Lite heat map with its counts, filling in as the room draws."""
-    names = [option_words(n) for n in range(NOT_A_DIGIT + 1)]
+    names = [*map(str, range(NOT_A_DIGIT)), UNKNOWN_PIECE]  # "?": not a digit, as the Number tab writes it
     cells = [
         {"said": names[said], "answer": names[answer], "count": int(count)}
         for said, row in enumerate(summary.confusion)
         for answer, count in enumerate(row)
         if count
     ]
-    axis = {"labelFontSize": 18, "titleFontSize": 18, "labelAngle": 0}
+    axis = {"labelFontSize": 18, "titleFontSize": 18, "labelAngle": 0, "labelOverlap": False}
     encode = {
         "x": {
             "field": "answer",
@@ -210,11 +208,7 @@ def confusion_chart(summary: WallSummary) -> dict:
         },
     }
     return {
-        "title": {
-            "text": f"What the room drew, and what the model read ({format_percent(summary.right_share or 0)} right)",
-            "fontSize": 20,
-        },
-        "height": 420,
+        "height": 480,
         "data": {"values": cells},
         "layer": [
             {
