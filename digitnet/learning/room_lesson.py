@@ -1,4 +1,4 @@
-""" "Learn from this room": fine-tune a room's model on its corrections, adopted only if it reads validation no worse.
+"""The wall's "Learn from this room": fine-tune a room's model on its corrections; adopt it only if no worse.
 
 The room's drawings split as `--extra-data` splits them (extra.py): a fixed fifth, chosen by a hash of the
 pixels, is only measured, before and after. The rest is trained on, several times over, mixed with a replay
