@@ -240,6 +240,8 @@ def parse_args(argv: list[str] | None) -> tuple[DeployConfig, argparse.Namespace
     p.add_argument("--state-dir", type=Path, default=None, help="folder for nginx.conf and logs (default: a temp one)")
     p.add_argument("--render-only", type=Path, default=None, help="write nginx's configuration here and stop")
     args = p.parse_args(argv)
+    if args.replicas < 1:
+        p.error("--replicas must be at least 1")
     config = DeployConfig(
         args.replicas,
         args.port,
@@ -258,6 +260,14 @@ def main(argv: list[str] | None = None) -> None:
     if args.render_only:
         state = args.state_dir or args.render_only.resolve().parent
         args.render_only.write_text(render_conf(config, state.resolve()))
+        try:
+            checked = check_conf(args.render_only.resolve())
+        except FileNotFoundError:
+            print(f"wrote {args.render_only} (nginx is not installed here, so it was not checked)")
+            return
+        print(checked.stderr.strip())
+        if checked.returncode:
+            raise SystemExit(1)
         return
     if args.state_dir:
         args.state_dir.mkdir(parents=True, exist_ok=True)
