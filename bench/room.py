@@ -32,21 +32,19 @@ import psutil
 import websockets
 from playwright.async_api import async_playwright
 from sqlalchemy import create_engine, select
-from streamlit.proto.Alert_pb2 import Alert
-from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
 from bench.chromium import consecutive_free_ports, free_port, launch_chromium, streamlit_server
 from bench.load import ANSWER_TIMEOUT, STAGGER, latency_cells
 from bench.postgres import server_processes, throwaway_postgres
 from bench.procs import cpu_seconds, machine_busy_seconds, server_pid
-from bench.server_load import drawings, record_messages, stroke_message
+from bench.server_load import SAVED, RunOutcome, drawings, record_messages, run_finished, stroke_message
 from deploy.run import DeployConfig, serving
 from digitnet.learning.data import resolve_data_dir
 from digitnet.storage.database import DATABASE_URL_ENV_VAR
 from digitnet.storage.rooms import RoomStore
 from digitnet.storage.tables import drawings as drawing_rows
 
-RIGHT = ("Right!", "Saved as")  # the button a person presses, and what the page says once the drawing is stored
+RIGHT = ("Right!", SAVED)  # the button a person presses, and what the page says once the drawing is stored
 DRAW = (3.0, 6.0)  # seconds a person takes to draw their next digit, after reading the answer
 READ = (1.0, 2.5)  # seconds to read the answer and press Right!
 WALL_POLL = 0.25  # seconds between the bench's reads of the wall's query
@@ -58,30 +56,9 @@ class Crowd:
     """What the sessions of one run saw."""
 
     answers: list[float] = field(default_factory=list)  # seconds, stroke sent -> the answer's run ended
-    saves: list[float] = field(default_factory=list)  # seconds, Right! sent -> "Saved as" shown
     errors: list[str] = field(default_factory=list)
     pressed: dict[str, float] = field(default_factory=dict)  # picture's hash -> when Right! was sent
     saved: list[set[str]] = field(default_factory=list)  # per session: the pictures the page said it stored
-
-
-async def run_outcome(socket) -> tuple[bool, bool, bool, list[str]]:
-    """Read the server's messages up to the end of a run: (a prediction shown, an exception shown, "Saved as"
-    shown, the other notes the page showed)."""
-    predicted = failed = saved = False
-    notes = []
-    while True:
-        message = ForwardMsg()
-        message.ParseFromString(await socket.recv())
-        kind = message.WhichOneof("type")
-        if kind == "script_finished" and message.script_finished != ForwardMsg.FINISHED_EARLY_FOR_RERUN:
-            return predicted, failed, saved, notes
-        if kind == "delta" and message.delta.WhichOneof("type") == "new_element":
-            element = message.delta.new_element
-            predicted |= element.WhichOneof("type") == "metric" and element.metric.label == "Prediction"
-            failed |= element.WhichOneof("type") == "exception"
-            if element.WhichOneof("type") == "alert":
-                saved |= element.alert.format == Alert.SUCCESS and element.alert.body.startswith(RIGHT[1])
-                notes += [element.alert.body] if element.alert.format in (Alert.ERROR, Alert.WARNING) else []
 
 
 async def drawer(url: str, opening: list[bytes], steps: list, rng: random.Random, crowd: Crowd) -> None:
@@ -98,31 +75,31 @@ async def drawer(url: str, opening: list[bytes], steps: list, rng: random.Random
         ) as socket:
             for frame in opening:
                 await socket.send(frame)
-                await asyncio.wait_for(run_outcome(socket), ANSWER_TIMEOUT)
+                await asyncio.wait_for(run_finished(socket), ANSWER_TIMEOUT)
             for stroke, press, picture in steps:
                 await asyncio.sleep(rng.uniform(*DRAW))
-                answered = await timed(socket, stroke, crowd.answers)
-                if answered[1] or not answered[0]:
-                    crowd.errors.append("exception on the page" if answered[1] else "no prediction in the answer")
+                answered, seconds = await timed(socket, stroke)
+                crowd.answers.append(seconds)
+                if answered.failed or not answered.predicted:
+                    crowd.errors.append("exception on the page" if answered.failed else "no prediction in the answer")
                 await asyncio.sleep(rng.uniform(*READ))
                 crowd.pressed[picture] = time.perf_counter()
-                outcome = await timed(socket, press, crowd.saves)
+                outcome, _seconds = await timed(socket, press)
                 done += 1
-                if outcome[2]:
+                if outcome.saved:
                     saved.add(picture)
                 else:
-                    crowd.errors.append(f"not saved ({'; '.join(outcome[3]) or 'nothing said'})")
+                    crowd.errors.append(f"not saved ({'; '.join(outcome.notes) or 'nothing said'})")
     except Exception as error:  # a session that breaks is the measurement, not a reason to stop
         crowd.errors += [f"{type(error).__name__}, session ended"] * (len(steps) - done + 1)
 
 
-async def timed(socket, frame: bytes, times: list[float]) -> tuple[bool, bool, bool, list[str]]:
-    """Send a message, wait for the run it asks for; note how long it took."""
+async def timed(socket, frame: bytes) -> tuple[RunOutcome, float]:
+    """Send a message, wait for the run it asks for; what it showed, and how long it took."""
     start = time.perf_counter()
     await socket.send(frame)
-    outcome = await asyncio.wait_for(run_outcome(socket), ANSWER_TIMEOUT)
-    times.append(time.perf_counter() - start)
-    return outcome
+    outcome = await asyncio.wait_for(run_finished(socket), ANSWER_TIMEOUT)
+    return outcome, time.perf_counter() - start
 
 
 class WallWatcher(threading.Thread):
