@@ -41,7 +41,7 @@ class LessonError(ValueError):
 class LessonConfig:
     """How a room's model is fine-tuned: small and short, to fit 90 s on two cores for 200 drawings."""
 
-    epochs: int = 3
+    epochs: int = 2
     batch_size: int = 64
     lr: float = 1e-3  # peak of the one-cycle schedule: a third of training's, the model is already trained
     weight: int = 5  # times each of the room's drawings is seen per epoch (train.py's --extra-weight)
