@@ -22,11 +22,13 @@ import json
 import random
 import time
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import websockets
 from PIL import Image
 from playwright.async_api import async_playwright
+from streamlit.proto.Alert_pb2 import Alert
 from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
@@ -37,11 +39,15 @@ from digitnet.constants import CANVAS_SIZE, DEFAULT_BRUSH
 from digitnet.learning.data import load_pendigits, resolve_data_dir
 from digitnet.learning.strokes import TUNE_WRITERS, render_on_canvas
 
+SAVED = "Saved as"  # what the page says once a drawing's label is stored
 
-async def record_messages(url: str) -> tuple[list[bytes], BackMsg]:
+
+async def record_messages(
+    url: str, press: tuple[str, str] | None = None
+) -> tuple[list[bytes], BackMsg, BackMsg | None]:
     """What a real page sends: the runs it asks for before the first stroke (the page run, then the Clear
-    button's width once the canvas shows, which draws the rest of the page) and a stroke's (the canvas's
-    new value)."""
+    button's width once the canvas shows, which draws the rest of the page), a stroke's (the canvas's new
+    value) and, with `press` (a button's name, a text that shows it worked), pressing that button after it."""
     sent: list[bytes] = []
     async with async_playwright() as playwright:
         browser = await launch_chromium(playwright)
@@ -54,10 +60,18 @@ async def record_messages(url: str) -> tuple[list[bytes], BackMsg]:
         before = await page.evaluate(PREVIEW_JS)
         await draw_stroke(canvas, np.array([[140.0, 80.0], [180.0, 80.0], [160.0, 240.0]]))
         await page.wait_for_function(NEW_PREVIEW_JS, arg=before, polling=50, timeout=ANSWER_TIMEOUT * 1000)
+        stroke_at = len(sent) - 1
+        if press:
+            await page.get_by_role("button", name=press[0]).click()
+            await page.get_by_text(press[1]).first.wait_for(timeout=ANSWER_TIMEOUT * 1000)
         await browser.close()
     stroke = BackMsg()
-    stroke.ParseFromString(sent[-1])
-    return [frame for frame in sent[:-1] if asks_for_run(frame)], stroke
+    stroke.ParseFromString(sent[stroke_at])
+    pressed = None
+    if press:
+        pressed = BackMsg()
+        pressed.ParseFromString(next(frame for frame in sent[stroke_at + 1 :] if asks_for_run(frame)))
+    return [frame for frame in sent[:stroke_at] if asks_for_run(frame)], stroke, pressed
 
 
 def asks_for_run(frame: bytes) -> bool:
@@ -96,19 +110,34 @@ def drawings(data_dir: Path, count: int, seed: int) -> list[bytes]:
     return pngs
 
 
-async def run_finished(socket) -> tuple[bool, bool]:
-    """Read the server's messages up to the end of a run: (a prediction was shown, an exception was shown)."""
-    predicted = failed = False
+class RunOutcome(NamedTuple):
+    """What one run of the page showed."""
+
+    predicted: bool  # the prediction's metric
+    failed: bool  # an exception
+    saved: bool  # "Saved as ...": a drawing's label stored
+    notes: list[str]  # the errors and warnings it said
+
+
+async def run_finished(socket) -> RunOutcome:
+    """Read the server's messages up to the end of a run, and what it showed."""
+    outcome = RunOutcome(False, False, False, [])
     while True:
         message = ForwardMsg()
         message.ParseFromString(await socket.recv())
         kind = message.WhichOneof("type")
         if kind == "script_finished" and message.script_finished != ForwardMsg.FINISHED_EARLY_FOR_RERUN:
-            return predicted, failed  # a run that stopped for another (st.rerun) is not the end of the answer
+            return outcome  # a run that stopped for another (st.rerun) is not the end of the answer
         if kind == "delta" and message.delta.WhichOneof("type") == "new_element":
-            element = message.delta.new_element.WhichOneof("type")
-            predicted |= element == "metric" and message.delta.new_element.metric.label == "Prediction"
-            failed |= element == "exception"
+            element = message.delta.new_element
+            kind = element.WhichOneof("type")
+            outcome = outcome._replace(
+                predicted=outcome.predicted or (kind == "metric" and element.metric.label == "Prediction"),
+                failed=outcome.failed or kind == "exception",
+                saved=outcome.saved or (kind == "alert" and element.alert.body.startswith(SAVED)),
+            )
+            if kind == "alert" and element.alert.format in (Alert.ERROR, Alert.WARNING):
+                outcome.notes.append(element.alert.body)
 
 
 async def session(url: str, opening: list[bytes], strokes: list[bytes], rng: random.Random, result: dict) -> None:
@@ -127,7 +156,7 @@ async def session(url: str, opening: list[bytes], strokes: list[bytes], rng: ran
                 start = time.perf_counter()
                 await socket.send(stroke)
                 sent += 1
-                predicted, failed = await asyncio.wait_for(run_finished(socket), ANSWER_TIMEOUT)
+                predicted, failed, *_ = await asyncio.wait_for(run_finished(socket), ANSWER_TIMEOUT)
                 result["latencies"].append(time.perf_counter() - start)
                 if failed or not predicted:
                     result["errors"].append("exception on the page" if failed else "no prediction in the answer")
@@ -170,7 +199,7 @@ def main(argv: list[str] | None = None) -> None:
     for sessions in args.sessions:
         with streamlit_server() as url:
             pid = server_pid(url)
-            opening, template = asyncio.run(record_messages(url))  # also loads the model, as the presenter would
+            opening, template, _ = asyncio.run(record_messages(url))  # also loads the model, as the presenter would
             strokes = [stroke_message(template, png) for png in pngs[: sessions * args.strokes]]
             rss_before, cpu_before = rss_mb(pid), cpu_seconds([pid])
             result = asyncio.run(crowd(url, opening, strokes, sessions, args.seed))

@@ -1,4 +1,4 @@
-""" "Learn from this room": fine-tune a room's model on its corrections, adopted only if it reads validation no worse.
+"""The wall's "Learn from this room": fine-tune a room's model on its corrections; adopt it only if no worse.
 
 The room's drawings split as `--extra-data` splits them (extra.py): a fixed fifth, chosen by a hash of the
 pixels, is only measured, before and after. The rest is trained on, several times over, mixed with a replay
@@ -41,7 +41,7 @@ class LessonError(ValueError):
 class LessonConfig:
     """How a room's model is fine-tuned: small and short, to fit 90 s on two cores for 200 drawings."""
 
-    epochs: int = 3
+    epochs: int = 2
     batch_size: int = 64
     lr: float = 1e-3  # peak of the one-cycle schedule: a third of training's, the model is already trained
     weight: int = 5  # times each of the room's drawings is seen per epoch (train.py's --extra-weight)
