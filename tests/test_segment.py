@@ -152,7 +152,7 @@ def composed_numbers(count: int, length: int, touching: bool, seed: int):
     rng = np.random.default_rng(seed)
     for _ in range(count):
         number = [digits[i] for i in rng.choice(len(digits), length, replace=False)]
-        strokes, size = compose_number(number, rng, touching=touching)
+        strokes, size = compose_number(number, rng, layout="touching" if touching else "gaps")
         yield draw_strokes(strokes, size, 16, *STYLES["transparent"]), [d.label for d in number]
 
 

@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 import torch
 from PIL import Image
 
-from digitnet.constants import NOT_A_DIGIT, NUM_CLASSES, checkpoint_path
+from digitnet.constants import IMAGE_SIZE, NOT_A_DIGIT, NUM_CLASSES, checkpoint_path
 from digitnet.model import DigitNet, FusedDigitNet, normalize, softmax
-from digitnet.reading.pixels import EmptyImageError
+from digitnet.reading.number import NumberReader, load_number_reader
+from digitnet.reading.pixels import NOISE_LEVEL, EmptyImageError
 from digitnet.reading.preprocess import preprocess
-from digitnet.reading.segment import Segmentation, segment_digits
-from digitnet.storage.checkpoint import build_model, read_checkpoint
+from digitnet.reading.segment import PAD, Segmentation, in_image, segment_digits
+from digitnet.storage.checkpoint import build_model, number_reader_path, read_checkpoint
 
 
 @dataclass(frozen=True)
@@ -38,14 +39,27 @@ class Prediction:
         return int(np.argsort(self.probs)[-2])
 
 
-class Predictor:
-    """A trained DigitNet on the CPU with its calibration temperature."""
+@dataclass(frozen=True)
+class NumberReading:
+    """A number read: its digits left to right (or one piece that is no number), how sure, and dots left out."""
 
-    def __init__(self, model: DigitNet, temperature: float, metadata: dict, version: str) -> None:
+    predictions: list[Prediction]
+    confidence: float  # probability that the whole reading is right
+    is_number: bool = True  # False: the line as a whole looks like no number (its one piece is not a digit)
+    ignored: int = 0  # dots too small to be a digit (the cutting segmenter's; the line reader reads them)
+
+
+class Predictor:
+    """A trained DigitNet on the CPU with its calibration temperature, and the number reader trained for it."""
+
+    def __init__(
+        self, model: DigitNet, temperature: float, metadata: dict, version: str, reader: NumberReader | None = None
+    ) -> None:
         self.model = FusedDigitNet(model.eval())  # batch norm folded in: same answers, a third faster
         self.temperature = temperature
         self.metadata = metadata
         self.version = version  # first 12 hex digits of the checkpoint file's SHA-256
+        self.reader = reader  # None: numbers are cut into digits by reading/segment.py
 
     @property
     def doubt_threshold(self) -> float:
@@ -131,7 +145,39 @@ class Predictor:
     def predict_number(self, image: np.ndarray | Image.Image, photo: bool = False) -> list[Prediction]:
         """Read a drawn number (`photo`: a photo of one) of one or more digits, left to right; raises
         EmptyImageError if blank."""
-        return self.predict_segments(self.segment(image, photo))
+        return self.read_number(image, photo).predictions
+
+    def read_number(self, image: np.ndarray | Image.Image, photo: bool = False) -> NumberReading:
+        """Read a drawn number (`photo`: a photo of one) with the line reader, or without one by cutting it into
+        digits; raises EmptyImageError if blank."""
+        if self.reader is None:
+            segmentation = self.segment(image, photo)
+            predictions = self.predict_segments(segmentation)
+            confidence = float(np.prod([p.confidence if p.is_digit else 0.0 for p in predictions]))
+            return NumberReading(predictions, confidence, ignored=segmentation.ignored)
+        line = self.reader.read(image, photo)
+        ink = line.strip.ink
+        if not line.digits or line.confidence < self.reader.not_number_threshold:
+            top, bottom, left, right = line.strip.box
+            whole = self._predictions([_digit_input(ink[top:bottom, left:right])], [line.strip.box])[0]
+            return NumberReading([replace(whole, is_digit=False)], line.confidence, is_number=False)
+        predictions = []
+        for read in line.digits:
+            left, right = read.columns
+            rows = np.flatnonzero(ink[:, left:right].max(axis=1, initial=0) > NOISE_LEVEL)
+            top, bottom = (int(rows[0]), int(rows[-1]) + 1) if len(rows) else line.strip.box[:2]
+            crop = _digit_input(ink[top:bottom, left:right])
+            box = in_image((top, bottom, left, right), ink.shape, image)
+            predictions.append(Prediction(read.digit, read.probs, crop, box))
+        return NumberReading(predictions, line.confidence)
+
+
+def _digit_input(ink: np.ndarray) -> np.ndarray:
+    """The 28x28 input of a digit's ink crop (blank if it holds no digit shape): the picture the page shows."""
+    try:
+        return preprocess(np.pad(ink, PAD))
+    except EmptyImageError:
+        return np.zeros((IMAGE_SIZE, IMAGE_SIZE), dtype=np.float32)
 
 
 def readable_inputs(crops: list[np.ndarray]) -> tuple[list[np.ndarray], list[int]]:
@@ -154,4 +200,7 @@ def load_predictor(path: str | Path | None = None) -> Predictor:
     """
     path = checkpoint_path(path)
     checkpoint, version = read_checkpoint(path)
-    return Predictor(build_model(checkpoint, path), checkpoint["temperature"], checkpoint["metadata"], version)
+    reader_path = number_reader_path(path)
+    reader = load_number_reader(reader_path) if reader_path.is_file() else None
+    model = build_model(checkpoint, path)
+    return Predictor(model, checkpoint["temperature"], checkpoint["metadata"], version, reader)
