@@ -47,7 +47,7 @@ class Tally:
 
     def add(self, reading: NumberReading | None, truth: list[int], seconds: float) -> None:
         """Count one number read (None: nothing was found)."""
-        read = [p.digit for p in reading.predictions] if reading and reading.is_number else []
+        read = [p.digit for p in reading.predictions] if is_number(reading) else []
         right = read == truth
         self.exact += right
         self.digits += len(truth)
@@ -56,6 +56,11 @@ class Tally:
             self.sure += 1
             self.sure_right += right
         self.seconds.append(seconds)
+
+
+def is_number(reading: NumberReading | None) -> bool:
+    """Whether a reading gives a number: every piece a digit."""
+    return reading is not None and reading.is_number and all(p.is_digit for p in reading.predictions)
 
 
 def timed_reading(predictor: Predictor, image: np.ndarray) -> tuple[NumberReading | None, float]:
@@ -148,7 +153,7 @@ def main(argv: list[str] | None = None) -> None:
                 merge(totals[name], tally, timed=length == 4)
     lines = no_number_lines(data_dir, args.writers, args.count, args.seed)
     for name, predictor in readers.items():
-        as_number = sum(r is not None and r.is_number for r, _ in (timed_reading(predictor, x) for x in lines))
+        as_number = sum(is_number(timed_reading(predictor, x)[0]) for x in lines)
         total = totals[name]
         print(f"\n{name}: {as_number / len(lines):.1%} of {len(lines)} lines that are no number read as a number; ")
         print(

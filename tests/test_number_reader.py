@@ -68,3 +68,46 @@ def test_train_numbers_smoke_writes_a_reader_that_loads(data_root: Path, tmp_pat
     assert json.loads(out.with_suffix(".json").read_text())["temperature"] == metrics["temperature"]
     assert reader.temperature == metrics["temperature"] and len(metrics["history"]) == 1
     assert 0 <= reader.not_number_threshold <= 1
+
+
+def canvas(strokes: list[np.ndarray]) -> np.ndarray:
+    """Strokes (canvas pixels) on the Number canvas, drawn with its brush."""
+    from digitnet.constants import DEFAULT_BRUSH
+    from digitnet.learning.strokes import STYLES, draw_strokes
+
+    return draw_strokes([np.float32(s) for s in strokes], (960, 320), DEFAULT_BRUSH, *STYLES["transparent"])
+
+
+SEVENTY_ONE = canvas(  # a 7 whose foot touches a 1 written close beside it
+    [[(300, 70), (420, 70), (340, 250)], [(400, 80), (430, 60), (430, 250)]]
+)
+
+
+def test_the_cli_prints_the_number_and_how_sure_the_reader_is(tmp_path, capsys):
+    from PIL import Image
+
+    from digitnet.cli import main as cli
+
+    path = tmp_path / "number.png"
+    Image.fromarray(SEVENTY_ONE).save(path)
+    assert cli(["predict", str(path), "--number"]) == 0
+    line = capsys.readouterr().out
+    assert line.startswith(f"{path}: 71 (7: ") and " 71 (" in line.split("; ")[1]  # the sentence of how sure
+    assert cli(["predict", str(path), "--number", "--json"]) == 0
+    record = json.loads(capsys.readouterr().out)
+    assert record["number"] == "71" and len(record["digits"]) == 2 and 0 < record["confidence"] <= 1
+
+
+def test_scribbles_are_not_read_as_numbers():
+    from digitnet.learning.doodles import loops, tangle, zigzag
+    from digitnet.reading.predictor import load_predictor
+
+    predictor, refused = load_predictor(), 0
+    for kind in (tangle, loops, zigzag):  # tangles and loops: kinds no model trains on
+        for seed in range(4):
+            strokes = kind(np.random.default_rng(seed))
+            every = np.concatenate(strokes)
+            scale = 200 / np.ptp(every, axis=0).max()
+            reading = predictor.read_number(canvas([(s - every.min(axis=0)) * scale + (300, 60) for s in strokes]))
+            refused += not reading.is_number and len(reading.predictions) == 1 and not reading.predictions[0].is_digit
+    assert refused >= 10  # of 12

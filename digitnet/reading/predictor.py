@@ -157,19 +157,28 @@ class Predictor:
             return NumberReading(predictions, confidence, ignored=segmentation.ignored)
         line = self.reader.read(image, photo)
         ink = line.strip.ink
-        if not line.digits or line.confidence < self.reader.not_number_threshold:
-            top, bottom, left, right = line.strip.box
-            whole = self._predictions([_digit_input(ink[top:bottom, left:right])], [line.strip.box])[0]
-            return NumberReading([replace(whole, is_digit=False)], line.confidence, is_number=False)
-        predictions = []
+        crops, boxes = [], []
         for read in line.digits:
             left, right = read.columns
             rows = np.flatnonzero(ink[:, left:right].max(axis=1, initial=0) > NOISE_LEVEL)
             top, bottom = (int(rows[0]), int(rows[-1]) + 1) if len(rows) else line.strip.box[:2]
-            crop = _digit_input(ink[top:bottom, left:right])
-            box = in_image((top, bottom, left, right), ink.shape, image)
-            predictions.append(Prediction(read.digit, read.probs, crop, box))
-        return NumberReading(predictions, line.confidence)
+            crops.append(_digit_input(ink[top:bottom, left:right]))
+            boxes.append(in_image((top, bottom, left, right), ink.shape, image))
+        if self._is_number(line.confidence, crops):
+            read = zip(line.digits, crops, boxes, strict=True)
+            return NumberReading([Prediction(r.digit, r.probs, c, b) for r, c, b in read], line.confidence)
+        top, bottom, left, right = line.strip.box
+        whole = self._predictions([_digit_input(ink[top:bottom, left:right])], [line.strip.box])[0]
+        return NumberReading([replace(whole, is_digit=False)], line.confidence, is_number=False)
+
+    def _is_number(self, confidence: float, crops: list[np.ndarray]) -> bool:
+        """Whether a line read as digits of these crops is a number: the line reader reads digits with at least its
+        threshold's probability, and a line read as one digit is not refused by the digit model (trained on far
+        more scribbles; it refuses crops cut from touching digits too often to judge longer numbers)."""
+        if not crops or confidence < self.reader.not_number_threshold:
+            return False
+        threshold = self.not_digit_threshold
+        return threshold is None or len(crops) > 1 or self.classify(crops[0][None])[1][0] < threshold
 
 
 def _digit_input(ink: np.ndarray) -> np.ndarray:
