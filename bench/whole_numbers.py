@@ -32,6 +32,7 @@ from digitnet.reading.pixels import EmptyImageError
 from digitnet.reading.predictor import NumberReading, Predictor, load_predictor
 
 SURE = 0.9  # a reading this confident must be right (the honesty figure)
+READERS = ("line", "cutting")  # the line reader (the CRNN) and the cutting segmenter with the digit model
 
 
 @dataclass
@@ -117,7 +118,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--source", choices=("pendigits", "unipen"), default="pendigits", help="(default pendigits)")
     parser.add_argument("--lengths", type=int, nargs="+", default=[2, 3, 4, 5, 6], help="digits a number (default 2-6)")
     parser.add_argument("--layouts", nargs="+", choices=LAYOUTS, default=list(LAYOUTS), help="(default all three)")
-    parser.add_argument("--line-only", action="store_true", help="leave out the cutting segmenter (default both)")
+    parser.add_argument(
+        "--readers", nargs="+", choices=READERS, default=list(READERS), help="which readers read (default both)"
+    )
     return parser.parse_args(argv)
 
 
@@ -128,7 +131,7 @@ def main(argv: list[str] | None = None) -> None:
     line = load_predictor(args.checkpoint)
     if line.reader is None:
         raise SystemExit("error: no number reader beside the checkpoint: train one with `python train.py numbers`.")
-    readers = {"line reader": line} | ({} if args.line_only else {"cutting": cutting_reader(line)})
+    readers = {name: {"line": line, "cutting": cutting_reader(line)}[name] for name in args.readers}
     data_dir = resolve_data_dir(args.data_dir)
     if args.source == "pendigits":
         digits = load_pendigits(data_dir, HELD_OUT_WRITERS[args.writers])
