@@ -111,3 +111,13 @@ def test_scribbles_are_not_read_as_numbers():
             reading = predictor.read_number(canvas([(s - every.min(axis=0)) * scale + (300, 60) for s in strokes]))
             refused += not reading.is_number and len(reading.predictions) == 1 and not reading.predictions[0].is_digit
     assert refused >= 10  # of 12
+
+
+def test_digits_peaking_in_the_paper_beside_the_ink_keep_their_boxes_in_order():
+    from digitnet.reading.number import _cuts
+
+    ink = np.zeros((100, 300), np.float32)
+    ink[20:80, 50:250] = 1.0
+    strip = ink_strip(ink)
+    edges = _cuts(strip, [0, 2, 5])  # frame 0 lies in the paper left of the ink
+    assert edges == sorted(edges) and edges[0] == 50 and edges[-1] == 250

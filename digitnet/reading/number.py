@@ -12,7 +12,7 @@ from PIL import Image
 
 from digitnet.constants import NUM_CLASSES
 from digitnet.number_model import FRAME, NumberConfig, NumberNet, greedy_path, sequence_log_prob
-from digitnet.reading.strip import Strip, picture_strip
+from digitnet.reading.strip import SIDE_PAD, Strip, picture_strip
 from digitnet.storage.checkpoint import read_checkpoint, rebuild_model
 
 
@@ -69,7 +69,9 @@ def _cuts(strip: Strip, peaks: list[int]) -> list[int]:
     """Picture columns that part the digits peaking at `peaks` (frames): the ink's edges, and between two
     neighbours the strip column with the least ink (where touching digits meet)."""
     ink = strip.pixels.sum(axis=0)
-    centres = [t * FRAME + FRAME // 2 for t in peaks]
+    # a peak may fall in the paper beside the ink: the cuts stay within the ink's columns, so boxes stay in order
+    first, last = SIDE_PAD, strip.pixels.shape[1] - SIDE_PAD
+    centres = [int(np.clip(t * FRAME + FRAME // 2, first, last)) for t in peaks]
     inner = [a + int(ink[a:b].argmin()) if b > a else a for a, b in pairwise(centres)]
     return [strip.box[2], *(strip.to_picture(c) for c in inner), strip.box[3]]
 
