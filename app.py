@@ -38,11 +38,13 @@ from digitnet.words import (
     NOT_A_DIGIT_WORDS,
     PICTURE_WORDS,
     ROOM_NOTICE,
+    UNKNOWN_PIECE,
     a_digit,
     confidence_sentence,
     format_percent,
     is_doubtful,
     not_digit_sentence,
+    number_sentence,
     number_text,
     ordinal,
 )
@@ -241,12 +243,9 @@ def seen_ui(image: tuple[bytes, str], prediction: digitnet.Prediction, key: str)
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
-def read_number(image_bytes: bytes, name: str, photo: bool = False) -> tuple[list[digitnet.Prediction], int]:
-    """Segment and read a drawn number (or a photo of one) once: its digits left to right and how many dots
-    were ignored."""
-    predictor = get_predictor()
-    segmentation = predictor.segment(decode_image(image_bytes, name), photo)
-    return predictor.predict_segments(segmentation), segmentation.ignored
+def read_number(image_bytes: bytes, name: str, photo: bool = False) -> digitnet.NumberReading:
+    """Read a drawn number (or a photo of one) once: its digits left to right, how sure, and dots ignored."""
+    return get_predictor().read_number(decode_image(image_bytes, name), photo)
 
 
 def number_result_ui(image: tuple[bytes, str] | None, key: str, photo: bool = False) -> None:
@@ -256,17 +255,21 @@ def number_result_ui(image: tuple[bytes, str] | None, key: str, photo: bool = Fa
     chosen below the pictures (at first the one it doubts most).
     """
     if image is None:
-        st.info("Write a number of several digits on the wide canvas, left to right, with a little space between them.")
+        st.info("Write a number on the wide canvas, left to right, as you would on paper.")
         return
     try:
         threshold = get_predictor().doubt_threshold
-        digits, ignored = read_number(*image, photo)
+        reading = read_number(*image, photo)
     except digitnet.CheckpointError:
         return  # the message stands at the top of the page (model_ui)
     except digitnet.EmptyImageError as error:
         st.info(str(error))
         return
-    st.metric("Number", number_text(digits))
+    digits, ignored = reading.predictions, reading.ignored
+    st.metric("Number", number_text(digits) if reading.is_number else UNKNOWN_PIECE)
+    st.caption(number_sentence(digits, reading.confidence, reading.is_number))
+    if not reading.is_number:
+        return
     if ignored:
         st.caption(f"Ignored {ignored} dot{'s' * (ignored > 1)} too small to be a digit.")
     for column, prediction in zip(st.columns(max(len(digits), 4)), digits, strict=False):

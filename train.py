@@ -2,12 +2,13 @@
 
 python train.py                       # reproduces checkpoints/digitnet.pt and .json
 python train.py --smoke --out /tmp/m.pt  # a few batches, for tests
+python train.py numbers               # the number reader beside it (see digitnet/learning/number_run.py)
 """
 
 from __future__ import annotations
 
 import argparse
-import json
+import sys
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -16,6 +17,7 @@ import numpy as np
 import torch
 
 from digitnet.constants import DEFAULT_CHECKPOINT, NOT_A_DIGIT, NUM_CLASSES
+from digitnet.learning import number_run
 from digitnet.learning.augment import AugmentConfig
 from digitnet.learning.data import DataConfig, load_pendigits, load_unipen, resolve_data_dir
 from digitnet.learning.drawn import predict_drawn
@@ -35,7 +37,7 @@ from digitnet.learning.strokes import TEST_WRITERS
 from digitnet.learning.training import TrainConfig, fit, pick_device, predict_logits
 from digitnet.model import DigitNet, ModelConfig, softmax
 from digitnet.reading.predictor import Predictor
-from digitnet.storage.checkpoint import make_checkpoint, metrics_path, save_checkpoint, write_atomically
+from digitnet.storage.checkpoint import save_with_metrics
 from digitnet.storage.corrections import CorrectionStoreError
 
 VALIDATION = ("val", "val_drawn")  # the splits the temperature and thresholds are fitted on
@@ -207,13 +209,6 @@ def collected_report(old: Predictor | None, new: Predictor, splits: dict, path: 
     return {"path": str(path), "weight": weight, "before": before, "after": held_out_scores(new, splits)}
 
 
-def write_outputs(model: DigitNet, temperature: float, metrics: dict, out: Path) -> None:
-    """The checkpoint at `out`, and its metrics beside it as .json."""
-    save_checkpoint(make_checkpoint(model, temperature, metrics), out)
-    text = json.dumps(metrics, indent=1) + "\n"
-    write_atomically(metrics_path(out), lambda file: file.write(text.encode()))
-
-
 def summary_line(metrics: dict, out: Path) -> str:
     """The run in one line: test accuracy, calibration, time taken and where the checkpoint went."""
     test, run = metrics["test"], metrics["train"]
@@ -226,6 +221,9 @@ def summary_line(metrics: dict, out: Path) -> str:
 
 def main(argv: list[str] | None = None) -> dict:
     """Train, calibrate, evaluate, and write the checkpoint and its metrics JSON; return the metrics."""
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["numbers"]:
+        return number_run.main(argv[1:])
     args = parse_args(argv)
     old = existing_model(args.out, args.force)  # before training: a file that is not a checkpoint stops the run
     torch.set_num_threads(args.threads)
@@ -249,7 +247,7 @@ def main(argv: list[str] | None = None) -> dict:
     metrics = build_metrics(model, run, history, temperature, report)
     validation = [splits[n] for n in present(splits, VALIDATION)]
     print(check_replacement(old, predictor, args.out, validation, args.force))
-    write_outputs(model, temperature, metrics, args.out)
+    save_with_metrics(model, temperature, metrics, args.out)
     print(summary_line(metrics, args.out))
     return metrics
 

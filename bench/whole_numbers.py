@@ -2,10 +2,12 @@
 
 Numbers of 2-6 digits are laid out left to right from the pen strokes of pendigits writers 21-30
 (or with --source unipen, the writers of UNIPEN's held-out sites; with --writers tune, the writers
-settings may be chosen on), each number by one writer, with
-varying size, slant, baseline and spacing, drawn like the canvas, segmented and read by
-`Predictor.predict_number`. Reports exact whole-number accuracy and per-digit accuracy,
-with gaps between digits and with neighbours touching. Seeded and deterministic.
+settings may be chosen on), each number by one writer, drawn like the Number canvas, and read by both
+readers: the line reader (the CRNN, `Predictor.read_number`) and the cutting segmenter it replaced. Three
+layouts: gaps between digits, neighbours touching, and "written" (in one go: digits of their own widths,
+some touching, some joined by the pen, the baseline drifting). Then lines that are no number (held-out
+writers' letters, and scribbles no model trained on), the median time to read a 4-digit number on one
+thread, and how often a reading given with at least 90% confidence is right. Seeded and deterministic.
 
     python -m bench.whole_numbers --data-dir ../shared/data
 """
@@ -13,58 +15,123 @@ with gaps between digits and with neighbours touching. Seeded and deterministic.
 from __future__ import annotations
 
 import argparse
+import copy
 import time
+from dataclasses import dataclass, field
 
 import numpy as np
+import torch
 
-from bench.synth.pen import HELD_OUT_WRITERS, compose_number
+from bench.synth.pen import HELD_OUT_WRITERS, LAYOUTS, add_writers_argument, compose_number
 from digitnet.constants import DEFAULT_BRUSH
-from digitnet.learning.data import load_pendigits, load_unipen, resolve_data_dir
-from digitnet.learning.strokes import STYLES, draw_strokes
+from digitnet.learning.data import load_characters, load_pendigits, load_unipen, resolve_data_dir
+from digitnet.learning.letters import counts_as_not_a_digit
+from digitnet.learning.negatives import negative_drawings
+from digitnet.learning.strokes import STYLES, PenDigit, draw_strokes
 from digitnet.reading.pixels import EmptyImageError
-from digitnet.reading.predictor import load_predictor
+from digitnet.reading.predictor import NumberReading, Predictor, load_predictor
+
+SURE = 0.9  # a reading this confident must be right (the honesty figure)
+READERS = ("line", "cutting")  # the line reader (the CRNN) and the cutting segmenter with the digit model
 
 
-def read_numbers(predictor, by_writer: dict, length: int, count: int, touching: bool, seed: int) -> tuple[float, float]:
-    """Exact-number and per-digit accuracy over `count` numbers of `length` digits."""
+@dataclass
+class Tally:
+    """One reader's results over a row of numbers."""
+
+    exact: int = 0
+    right_digits: int = 0
+    digits: int = 0
+    sure: int = 0
+    sure_right: int = 0
+    seconds: list[float] = field(default_factory=list)
+
+    def add(self, reading: NumberReading | None, truth: list[int], seconds: float) -> None:
+        """Count one number read (None: nothing was found)."""
+        read = [p.digit for p in reading.predictions] if is_number(reading) else []
+        right = read == truth
+        self.exact += right
+        self.digits += len(truth)
+        self.right_digits += sum(a == b for a, b in zip(read, truth, strict=False)) if len(read) == len(truth) else 0
+        if reading is not None and reading.confidence >= SURE:
+            self.sure += 1
+            self.sure_right += right
+        self.seconds.append(seconds)
+
+
+def is_number(reading: NumberReading | None) -> bool:
+    """Whether a reading gives a number: every piece a digit."""
+    return reading is not None and reading.is_number and all(p.is_digit for p in reading.predictions)
+
+
+def timed_reading(predictor: Predictor, image: np.ndarray) -> tuple[NumberReading | None, float]:
+    """The reading of a picture and the seconds it took, preprocessing included."""
+    start = time.perf_counter()
+    try:
+        reading = predictor.read_number(image)
+    except EmptyImageError:
+        reading = None
+    return reading, time.perf_counter() - start
+
+
+def draw(strokes: list[np.ndarray], size: tuple[int, int]) -> np.ndarray:
+    """Strokes drawn like the Number canvas."""
+    return draw_strokes(strokes, size, DEFAULT_BRUSH, *STYLES["transparent"])
+
+
+def read_row(readers: dict[str, Predictor], by_writer: dict, length: int, layout: str, count: int, seed: int) -> dict:
+    """Each reader's Tally over `count` numbers of `length` digits laid out as `layout`."""
     rng = np.random.default_rng(seed)
-    exact = right_digits = 0
+    tallies = {name: Tally() for name in readers}
     writers = sorted(by_writer)
     for _ in range(count):
         pool = by_writer[writers[rng.integers(len(writers))]]
         digits = [pool[i] for i in rng.choice(len(pool), length, replace=False)]
-        strokes, size = compose_number(digits, rng, touching=touching)
-        ink, background = STYLES["transparent"]
-        try:
-            read = [
-                p.digit for p in predictor.predict_number(draw_strokes(strokes, size, DEFAULT_BRUSH, ink, background))
-            ]
-        except EmptyImageError:
-            read = []
-        truth = [d.label for d in digits]
-        exact += read == truth
-        right_digits += sum(a == b for a, b in zip(read, truth, strict=False)) if len(read) == length else 0
-    return exact / count, right_digits / (count * length)
+        image = draw(*compose_number(digits, rng, layout=layout))
+        for name, predictor in readers.items():
+            reading, seconds = timed_reading(predictor, image)
+            tallies[name].add(reading, [d.label for d in digits], seconds)
+    return tallies
+
+
+def no_number_lines(data_dir, writers: str, count: int, seed: int) -> list[np.ndarray]:
+    """`count` lines that are no number: half words of 1-6 held-out writers' letters, half 1-3 unseen scribbles."""
+    rng = np.random.default_rng(seed)
+    letters = [c for c in load_characters(data_dir, writers) if counts_as_not_a_digit(c.label)]
+    scribbles = [PenDigit(-1, 0, tuple(d)) for _, d in negative_drawings(count, seed, "test", data_dir)]
+    lines = []
+    for k in range(count):
+        pool, most = (letters, 6) if k % 2 == 0 and letters else (scribbles, 3)
+        chosen = [pool[i] for i in rng.integers(len(pool), size=rng.integers(1, most + 1))]
+        lines.append(draw(*compose_number(chosen, rng, layout="written")))
+    return lines
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    """The bench's flags."""
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data-dir", default=None, help="data root (default: $DIGITNET_DATA, else ./data)")
+    parser.add_argument("--checkpoint", default=None, help="digit model; its reader beside it (default: committed)")
+    parser.add_argument("--count", type=int, default=1000, help="numbers per row of the table (default 1000)")
+    parser.add_argument("--seed", type=int, default=0, help="seed for choosing and laying out digits (default 0)")
+    add_writers_argument(parser)
+    parser.add_argument("--source", choices=("pendigits", "unipen"), default="pendigits", help="(default pendigits)")
+    parser.add_argument("--lengths", type=int, nargs="+", default=[2, 3, 4, 5, 6], help="digits a number (default 2-6)")
+    parser.add_argument("--layouts", nargs="+", choices=LAYOUTS, default=list(LAYOUTS), help="(default all three)")
+    parser.add_argument(
+        "--readers", nargs="+", choices=READERS, default=list(READERS), help="which readers read (default both)"
+    )
+    return parser.parse_args(argv)
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Print the table."""
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--data-dir", default=None, help="data root (default: $DIGITNET_DATA, else ./data)")
-    parser.add_argument("--checkpoint", default=None, help="model (default: the committed checkpoint)")
-    parser.add_argument("--count", type=int, default=1000, help="numbers per row of the table (default 1000)")
-    parser.add_argument("--seed", type=int, default=0, help="seed for choosing and laying out digits (default 0)")
-    parser.add_argument(
-        "--writers",
-        choices=sorted(HELD_OUT_WRITERS),
-        default="test",
-        help="test = measured-only writers, the result; tune = for choosing settings (default test)",
-    )
-    parser.add_argument("--source", choices=("pendigits", "unipen"), default="pendigits", help="(default pendigits)")
-    parser.add_argument("--lengths", type=int, nargs="+", default=[2, 3, 4, 5, 6], help="digits a number (default 2-6)")
-    parser.add_argument("--gaps-only", action="store_true", help="leave out the rows of touching digits")
-    args = parser.parse_args(argv)
-    predictor = load_predictor(args.checkpoint)
+    """Print the table, the lines that are no number, the time and the honesty."""
+    args = parse_args(argv)
+    torch.set_num_threads(1)  # as the app and the CLI read: one picture at a time
+    line = load_predictor(args.checkpoint)
+    if line.reader is None:
+        raise SystemExit("error: no number reader beside the checkpoint: train one with `python train.py numbers`.")
+    readers = {name: {"line": line, "cutting": cutting_reader(line)}[name] for name in args.readers}
     data_dir = resolve_data_dir(args.data_dir)
     if args.source == "pendigits":
         digits = load_pendigits(data_dir, HELD_OUT_WRITERS[args.writers])
@@ -76,12 +143,43 @@ def main(argv: list[str] | None = None) -> None:
     by_writer = {w: pool for w, pool in by_writer.items() if len(pool) >= max(args.lengths)}
     start = time.perf_counter()
     print(f"# {args.count} numbers per row, {len(by_writer)} {args.writers} writers of {args.source}, ", end="")
-    print(f"brush {DEFAULT_BRUSH} px\n\n| digits | layout | whole number exact | per digit |\n|---|---|---|---|")
-    for touching in (False,) if args.gaps_only else (False, True):
+    print(f"brush {DEFAULT_BRUSH} px\n")
+    print("| digits | layout | " + " | ".join(f"{n} exact | per digit" for n in readers) + " |")
+    print("|---|---|" + "---|---|" * len(readers))
+    totals = {name: Tally() for name in readers}
+    for layout in args.layouts:
         for length in args.lengths:
-            exact, per_digit = read_numbers(predictor, by_writer, length, args.count, touching, args.seed + length)
-            print(f"| {length} | {'touching' if touching else 'gaps'} | {exact:.1%} | {per_digit:.2%} |", flush=True)
+            row = read_row(readers, by_writer, length, layout, args.count, args.seed + length)
+            cells = " | ".join(f"{t.exact / args.count:.1%} | {t.right_digits / t.digits:.2%}" for t in row.values())
+            print(f"| {length} | {layout} | {cells} |", flush=True)
+            for name, tally in row.items():
+                merge(totals[name], tally, timed=length == 4)
+    lines = no_number_lines(data_dir, args.writers, args.count, args.seed)
+    for name, predictor in readers.items():
+        as_number = sum(is_number(timed_reading(predictor, x)[0]) for x in lines)
+        total = totals[name]
+        print(f"\n{name}: {as_number / len(lines):.1%} of {len(lines)} lines that are no number read as a number; ")
+        print(
+            f"  {total.sure_right / max(total.sure, 1):.2%} right of the {total.sure} numbers read >= {SURE:.0%} sure"
+        )
+        if total.seconds:
+            print(f"  median {np.median(total.seconds) * 1000:.1f} ms to read a 4-digit number (one thread)")
     print(f"\n{time.perf_counter() - start:.0f} s")
+
+
+def cutting_reader(predictor: Predictor) -> Predictor:
+    """The same digit model reading numbers by cutting them into digits."""
+    cutting = copy.copy(predictor)
+    cutting.reader = None
+    return cutting
+
+
+def merge(total: Tally, row: Tally, timed: bool) -> None:
+    """Add a row's confident readings (and, for 4 digits, its times) to the totals."""
+    total.sure += row.sure
+    total.sure_right += row.sure_right
+    if timed:
+        total.seconds += row.seconds
 
 
 if __name__ == "__main__":

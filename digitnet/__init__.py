@@ -13,11 +13,12 @@ from digitnet.reading.pixels import EmptyImageError, SeveralMarksError
 from digitnet.reading.preprocess import preprocess
 
 if TYPE_CHECKING:
-    from digitnet.reading.predictor import Prediction, Predictor, load_predictor
+    from digitnet.reading.predictor import NumberReading, Prediction, Predictor, load_predictor
     from digitnet.storage.checkpoint import CheckpointError
 
 _LAZY = {
     "CheckpointError": "digitnet.storage.checkpoint",
+    "NumberReading": "digitnet.reading.predictor",
     "Prediction": "digitnet.reading.predictor",
     "Predictor": "digitnet.reading.predictor",
     "load_predictor": "digitnet.reading.predictor",
@@ -26,6 +27,7 @@ _LAZY = {
 __all__ = [
     "CheckpointError",
     "EmptyImageError",
+    "NumberReading",
     "Prediction",
     "Predictor",
     "SeveralMarksError",

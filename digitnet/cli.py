@@ -11,10 +11,10 @@ from typing import TYPE_CHECKING
 from digitnet.constants import CHECKPOINT_ENV_VAR, DEFAULT_CHECKPOINT
 from digitnet.reading.images import ImageDecodeError, decode_image
 from digitnet.reading.pixels import EmptyImageError, SeveralMarksError
-from digitnet.words import answer_line, is_doubtful, number_line, number_text
+from digitnet.words import NOT_A_NUMBER_WORDS, answer_line, is_doubtful, number_line, number_sentence, number_text
 
 if TYPE_CHECKING:  # torch is imported only once the arguments are valid
-    from digitnet.reading.predictor import Prediction
+    from digitnet.reading.predictor import NumberReading, Prediction
 
 TOP_K = 3
 
@@ -87,12 +87,21 @@ def describe(path: Path, prediction: Prediction, doubt_threshold: float, as_json
     )
 
 
-def describe_number(path: Path, digits: list[Prediction], as_json: bool) -> str:
-    """One output line for an image read as a number: the page's number ("?" for a piece that is no digit)."""
+def describe_number(path: Path, reading: NumberReading, as_json: bool) -> str:
+    """One output line for an image read as a number: the page's number ("?" for a piece that is no digit) and how
+    sure the reader is of it, or that it is no number."""
+    digits = reading.predictions
     if as_json:
         found = [{"digit": p.digit if p.is_digit else None, "prob": round(p.confidence, 6)} for p in digits]
-        return json.dumps({"file": str(path), "number": number_text(digits), "digits": found})
-    return f"{path}: {number_line(digits)}"
+        number = number_text(digits) if reading.is_number else None
+        return json.dumps(
+            {"file": str(path), "number": number, "confidence": round(reading.confidence, 6), "digits": found}
+        )
+    if not reading.is_number:
+        return f"{path}: {NOT_A_NUMBER_WORDS}"
+    if not all(p.is_digit for p in digits):
+        return f"{path}: {number_line(digits)}"
+    return f"{path}: {number_line(digits)}; {number_sentence(digits, reading.confidence, True)}"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -115,7 +124,7 @@ def main(argv: list[str] | None = None) -> int:
     for path in args.images:
         try:
             if args.number:
-                print(describe_number(path, predictor.predict_number(decode_image(path), photo=True), args.json))
+                print(describe_number(path, predictor.read_number(decode_image(path), photo=True), args.json))
                 continue
             prediction = predictor.predict(decode_image(path))
         except (ImageDecodeError, EmptyImageError) as error:

@@ -16,6 +16,8 @@ NOT_A_DIGIT_HEADLINE = "That doesn't look like a digit to me"
 NOT_A_DIGIT_WORDS = "not a digit"  # the CLI's answer and a Number piece's caption
 IF_A_DIGIT = "If it were a digit"
 UNKNOWN_PIECE = "?"  # a piece of a drawn number that is no digit
+NOT_A_NUMBER_HEADLINE = "That doesn't look like a number to me"
+NOT_A_NUMBER_WORDS = "not a number"  # the CLI's answer for a line that is none
 # Visitors never see server paths or commands: the details go to the server's log (issue 28, item 8).
 IN_THE_LOG = "Whoever runs this server will find the details in its log."
 NO_MODEL = f"The neural network could not be loaded, so nothing can be read right now. {IN_THE_LOG}"
@@ -47,6 +49,20 @@ def answer_line(prediction: Prediction, doubt_threshold: float) -> str:
         return f"not sure: {top} or {second}? ({_versus(prediction)})"
     third = int(prediction.probs.argsort()[-3])
     return f"{top} ({format_percent(prediction.confidence)}; then {second}, {third})"
+
+
+def number_sentence(predictions: list[Prediction], confidence: float, is_number: bool) -> str:
+    """Plain words for how sure the reader is of a whole number, that agree with the percentage beside them."""
+    if not is_number:
+        return f"{NOT_A_NUMBER_HEADLINE}."
+    text, percent = number_text(predictions), format_percent(confidence)
+    if not all(p.is_digit for p in predictions):
+        return f"Some pieces of {text} look like no digit."
+    if confidence >= SURE:
+        return f"I'm sure it's {text} ({percent})."
+    if confidence >= VERY_LIKELY:
+        return f"Very likely {text} ({percent})."
+    return f"I'm not sure it's {text} ({percent}): see each digit below."
 
 
 def _versus(prediction: Prediction) -> str:

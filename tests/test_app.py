@@ -222,7 +222,7 @@ def test_the_number_tab_reads_every_digit_left_to_right(app: AppTest, tiny_check
     assert not app.exception
     number = next(m for m in app.metric if m.label == "Number")
     assert number.value == expected and len(expected) == 3
-    assert "Ignored 1 dot" in app.caption[0].value
+    assert "Ignored 1 dot" in app.caption[1].value  # below the sentence of how sure it is
     assert len(app.get("image")) == 3  # each digit as the model saw it
     # one chart at a readable size (with the other tabs' two), of the digit chosen below the pictures
     chooser = next(w for w in app.button_group if w.label == "Chart of the digit")

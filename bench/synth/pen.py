@@ -7,6 +7,7 @@ import argparse
 import numpy as np
 
 from digitnet.constants import DEFAULT_BRUSH
+from digitnet.learning.strips import joins
 from digitnet.learning.strokes import STYLES, TEST_WRITERS, TUNE_WRITERS, PenDigit, draw_strokes, place_strokes
 
 HELD_OUT_WRITERS = {"test": TEST_WRITERS, "tune": TUNE_WRITERS}  # the benches' --writers choices: never trained on
@@ -24,28 +25,57 @@ def add_writers_argument(parser: argparse.ArgumentParser) -> None:
     )
 
 
+LAYOUTS = ("gaps", "touching", "written")  # how compose_number lays digits out
+# "written": each gap drawn from how people join digits when they write a number in one go
+WRITTEN_GAPS = ((0.4, (-0.1, -0.02)), (0.3, (0.0, 0.15)), (0.3, (0.15, 0.4)))  # (share, gap range in heights)
+LIGATURE = 0.3  # share of a written number's close gaps the pen crosses without lifting
+
+
 def compose_number(
-    digits: list[PenDigit], rng: np.random.Generator, height: int = 300, touching: bool = False
+    digits: list[PenDigit], rng: np.random.Generator, height: int = 300, layout: str = "gaps"
 ) -> tuple[list[np.ndarray], tuple[int, int]]:
     """Lay pen digits out left to right as a person writes a number: size, slant, baseline and spacing vary.
 
-    With `touching`, neighbours overlap slightly instead of leaving a gap. Returns strokes in canvas
-    pixels and the canvas size (width, height).
+    "gaps" leaves space between neighbours, "touching" overlaps them slightly; "written" is a number written in
+    one go: digits of their own width (a wide 0, a narrow 1), sitting on a drifting baseline, some touching,
+    some joined by the pen, some apart. Returns strokes in canvas pixels and the canvas size (width, height).
     """
+    written = layout == "written"
     base = height * rng.uniform(0.45, 0.65)
     slant = rng.uniform(-0.15, 0.15)  # x shift per pixel of height: italic or upright
-    strokes, x = [], height * 0.15
-    for digit in digits:
-        placed = place_strokes(digit.strokes, height, base * rng.uniform(0.85, 1.15) / height, (0.0, 0.0))
-        placed = [s + np.float32([0, height / 2 + rng.uniform(-0.05, 0.05) * height]) for s in placed]
+    drift = rng.uniform(-0.04, 0.04) if written else 0.0  # baseline rise per digit, in digit heights
+    strokes, x, gap, middle = [], height * 0.15, 1.0, 0.0
+    for k, digit in enumerate(digits):
+        size = base * rng.uniform(0.85, 1.15) / height
+        placed = place_strokes(digit.strokes, height, size, (0.0, 0.0))
+        if written:  # its own width, its bottom on the baseline
+            placed = [s * np.float32([np.exp(rng.uniform(-0.2, 0.35)), 1]) for s in placed]
+            offset = height / 2 + base / 2 - size * height / 2 - drift * (k - (len(digits) - 1) / 2) * base
+        else:
+            offset = height / 2
+        placed = [s + np.float32([0, offset + rng.uniform(-0.05, 0.05) * height]) for s in placed]
         placed = [
             s + np.stack([slant * (height / 2 - s[:, 1]), np.zeros(len(s))], axis=1).astype(np.float32) for s in placed
         ]
         every = np.concatenate(placed)
-        strokes += [s + np.float32([x - every[:, 0].min(), 0]) for s in placed]
-        gap = -rng.uniform(0.02, 0.08) if touching else rng.uniform(0.15, 0.45)
+        placed = [s + np.float32([x - every[:, 0].min(), 0]) for s in placed]
+        if written and strokes and gap < 0.15 and rng.random() < LIGATURE and joins(strokes[-1], placed[0], middle):
+            strokes.append(np.stack([strokes[-1][-1], placed[0][0]]))
+        strokes += placed
+        middle = x + float(np.ptp(every[:, 0])) / 2
+        gap = _gap(layout, rng)
         x += float(np.ptp(every[:, 0])) + gap * base
     return strokes, (int(x + height * 0.15), height)
+
+
+def _gap(layout: str, rng: np.random.Generator) -> float:
+    """Space before the next digit, in digit heights (negative: they overlap)."""
+    if layout == "touching":
+        return -rng.uniform(0.02, 0.08)
+    if layout == "written":
+        shares = [share for share, _ in WRITTEN_GAPS]
+        return rng.uniform(*WRITTEN_GAPS[rng.choice(len(WRITTEN_GAPS), p=shares)][1])
+    return rng.uniform(0.15, 0.45)
 
 
 def number_read_right(

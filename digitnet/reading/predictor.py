@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 import torch
 from PIL import Image
 
-from digitnet.constants import NOT_A_DIGIT, NUM_CLASSES, checkpoint_path
+from digitnet.constants import IMAGE_SIZE, NOT_A_DIGIT, NUM_CLASSES, checkpoint_path
 from digitnet.model import DigitNet, FusedDigitNet, normalize, softmax
-from digitnet.reading.pixels import EmptyImageError
+from digitnet.reading.number import NumberReader, load_number_reader
+from digitnet.reading.pixels import NOISE_LEVEL, EmptyImageError
 from digitnet.reading.preprocess import preprocess
-from digitnet.reading.segment import Segmentation, segment_digits
-from digitnet.storage.checkpoint import build_model, checkpoint_from_bytes, read_checkpoint
+from digitnet.reading.segment import PAD, Segmentation, in_image, segment_digits
+from digitnet.storage.checkpoint import build_model, checkpoint_from_bytes, number_reader_path, read_checkpoint
 
 
 @dataclass(frozen=True)
@@ -38,14 +39,27 @@ class Prediction:
         return int(np.argsort(self.probs)[-2])
 
 
-class Predictor:
-    """A trained DigitNet on the CPU with its calibration temperature."""
+@dataclass(frozen=True)
+class NumberReading:
+    """A number read: its digits left to right (or one piece that is no number), how sure, and dots left out."""
 
-    def __init__(self, model: DigitNet, temperature: float, metadata: dict, version: str) -> None:
+    predictions: list[Prediction]
+    confidence: float  # probability that the whole reading is right
+    is_number: bool = True  # False: the line as a whole looks like no number (its one piece is not a digit)
+    ignored: int = 0  # dots too small to be a digit (the cutting segmenter's; the line reader reads them)
+
+
+class Predictor:
+    """A trained DigitNet on the CPU with its calibration temperature, and the number reader trained for it."""
+
+    def __init__(
+        self, model: DigitNet, temperature: float, metadata: dict, version: str, reader: NumberReader | None = None
+    ) -> None:
         self.model = FusedDigitNet(model.eval())  # batch norm folded in: same answers, a third faster
         self.temperature = temperature
         self.metadata = metadata
         self.version = version  # first 12 hex digits of the checkpoint file's SHA-256
+        self.reader = reader  # None: numbers are cut into digits by reading/segment.py
 
     @property
     def doubt_threshold(self) -> float:
@@ -135,7 +149,48 @@ class Predictor:
     def predict_number(self, image: np.ndarray | Image.Image, photo: bool = False) -> list[Prediction]:
         """Read a drawn number (`photo`: a photo of one) of one or more digits, left to right; raises
         EmptyImageError if blank."""
-        return self.predict_segments(self.segment(image, photo))
+        return self.read_number(image, photo).predictions
+
+    def read_number(self, image: np.ndarray | Image.Image, photo: bool = False) -> NumberReading:
+        """Read a drawn number (`photo`: a photo of one) with the line reader, or without one by cutting it into
+        digits; raises EmptyImageError if blank."""
+        if self.reader is None:
+            segmentation = self.segment(image, photo)
+            predictions = self.predict_segments(segmentation)
+            confidence = float(np.prod([p.confidence if p.is_digit else 0.0 for p in predictions]))
+            return NumberReading(predictions, confidence, ignored=segmentation.ignored)
+        line = self.reader.read(image, photo)
+        ink = line.strip.ink
+        crops, boxes = [], []
+        for read in line.digits:
+            left, right = read.columns
+            rows = np.flatnonzero(ink[:, left:right].max(axis=1, initial=0) > NOISE_LEVEL)
+            top, bottom = (int(rows[0]), int(rows[-1]) + 1) if len(rows) else line.strip.box[:2]
+            crops.append(_digit_input(ink[top:bottom, left:right]))
+            boxes.append(in_image((top, bottom, left, right), ink.shape, image))
+        if self._is_number(line.confidence, crops):
+            read = zip(line.digits, crops, boxes, strict=True)
+            return NumberReading([Prediction(r.digit, r.probs, c, b) for r, c, b in read], line.confidence)
+        top, bottom, left, right = line.strip.box
+        whole = self._predictions([_digit_input(ink[top:bottom, left:right])], [line.strip.box])[0]
+        return NumberReading([replace(whole, is_digit=False)], line.confidence, is_number=False)
+
+    def _is_number(self, confidence: float, crops: list[np.ndarray]) -> bool:
+        """Whether a line read as digits of these crops is a number: the line reader reads digits with at least its
+        threshold's probability, and a line read as one digit is not refused by the digit model (trained on far
+        more scribbles; it refuses crops cut from touching digits too often to judge longer numbers)."""
+        if not crops or confidence < self.reader.not_number_threshold:
+            return False
+        threshold = self.not_digit_threshold
+        return threshold is None or len(crops) > 1 or self.classify(crops[0][None])[1][0] < threshold
+
+
+def _digit_input(ink: np.ndarray) -> np.ndarray:
+    """The 28x28 input of a digit's ink crop (blank if it holds no digit shape): the picture the page shows."""
+    try:
+        return preprocess(np.pad(ink, PAD))
+    except EmptyImageError:
+        return np.zeros((IMAGE_SIZE, IMAGE_SIZE), dtype=np.float32)
 
 
 def readable_inputs(crops: list[np.ndarray]) -> tuple[list[np.ndarray], list[int]]:
@@ -157,14 +212,20 @@ def load_predictor(path: str | Path | None = None) -> Predictor:
     thread count is the caller's to choose (the app and the CLI read with one thread).
     """
     path = checkpoint_path(path)
-    return _predictor(*read_checkpoint(path), str(path))
+    reader_path = number_reader_path(path)
+    reader = load_number_reader(reader_path) if reader_path.is_file() else None
+    return _predictor(*read_checkpoint(path), str(path), reader)
 
 
 def predictor_from_bytes(data: bytes, name: str) -> Predictor:
-    """A CPU Predictor from a checkpoint's bytes (a room's model, kept in the database), called `name` in errors."""
+    """A CPU Predictor from a checkpoint's bytes (a room's model, kept in the database), called `name` in errors.
+
+    It comes without a number reader, so it reads numbers by cutting them.
+    """
     return _predictor(*checkpoint_from_bytes(data, name), name)
 
 
-def _predictor(checkpoint: dict, version: str, name: str) -> Predictor:
+def _predictor(checkpoint: dict, version: str, name: str, reader: NumberReader | None = None) -> Predictor:
     """The Predictor of a checkpoint dict read from `name`."""
-    return Predictor(build_model(checkpoint, name), checkpoint["temperature"], checkpoint["metadata"], version)
+    model = build_model(checkpoint, name)
+    return Predictor(model, checkpoint["temperature"], checkpoint["metadata"], version, reader)

@@ -137,10 +137,10 @@ def segment_digits(image: np.ndarray | Image.Image, score: Scorer | None = None,
             kept_boxes.append((top, bottom, left + a, left + b))
     if not crops:
         raise EmptyImageError("Only dots: write the digits larger.")
-    return Segmentation(crops, [_in_image(box, ink.shape, image) for box in kept_boxes], ignored)
+    return Segmentation(crops, [in_image(box, ink.shape, image) for box in kept_boxes], ignored)
 
 
-def _in_image(box: Box, shape: tuple[int, ...], image: np.ndarray | Image.Image) -> Box:
+def in_image(box: Box, shape: tuple[int, ...], image: np.ndarray | Image.Image) -> Box:
     """A box found on ink of `shape` in the pixels of `image`, which may be larger (photos are read reduced)."""
     width, height = image.size if isinstance(image, Image.Image) else (image.shape[1], image.shape[0])
     if (height, width) == shape:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
 import pickle
 from pathlib import Path
 
@@ -34,7 +35,20 @@ def save_checkpoint(checkpoint: dict, path: str | Path) -> None:
     write_atomically(path, lambda file: file.write(data))
 
 
-def make_checkpoint(model: DigitNet, temperature: float, metadata: dict) -> dict:
+def number_reader_path(checkpoint: str | Path) -> Path:
+    """Where the number reader trained for a digit model lives: beside it, named <stem>-numbers.pt."""
+    checkpoint = Path(checkpoint)
+    return checkpoint.with_name(f"{checkpoint.stem}-numbers{checkpoint.suffix}")
+
+
+def save_with_metrics(model: torch.nn.Module, temperature: float, metrics: dict, out: str | Path) -> None:
+    """The checkpoint at `out`, and its metrics beside it as .json."""
+    save_checkpoint(make_checkpoint(model, temperature, metrics), out)
+    text = json.dumps(metrics, indent=1) + "\n"
+    write_atomically(metrics_path(out), lambda file: file.write(text.encode()))
+
+
+def make_checkpoint(model: torch.nn.Module, temperature: float, metadata: dict) -> dict:
     """The plain dict stored on disk: weights, how to rebuild the model, its temperature, its record."""
     return {
         "format": FORMAT_VERSION,
@@ -106,10 +120,18 @@ def _checkpoint_from(data: bytes, path: str, retrain: str) -> dict:
 
 
 def build_model(checkpoint: dict, path: str | Path) -> DigitNet:
-    """Rebuild the model in eval mode from a loaded checkpoint; raise CheckpointError if it does not fit."""
+    """Rebuild the digit model in eval mode from a loaded checkpoint; raise CheckpointError if it does not fit."""
+    # Checkpoints from before the "not a digit" class have no such key: they have ten outputs.
+    return rebuild_model(checkpoint, path, DigitNet, ModelConfig, {"reject_class": False})
+
+
+def rebuild_model(
+    checkpoint: dict, path: str | Path, network: type, config: type, defaults: dict | None = None
+) -> torch.nn.Module:
+    """Rebuild a `network` of `config` (its missing keys from `defaults`) in eval mode from a loaded checkpoint;
+    raise CheckpointError if it does not fit."""
     try:
-        # Checkpoints from before the "not a digit" class have no such key: they have ten outputs.
-        model = DigitNet(ModelConfig(**{"reject_class": False, **checkpoint["model_config"]}))
+        model = network(config(**{**(defaults or {}), **checkpoint["model_config"]}))
         model.load_state_dict(checkpoint["state_dict"], strict=True)
     except (TypeError, RuntimeError, KeyError) as error:
         hint = retrain_hint(Path(path))

@@ -1,0 +1,83 @@
+"""Read a whole line of ink as a number: the CRNN's frames, decoded greedily, each digit placed where it peaks."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from itertools import pairwise
+from pathlib import Path
+
+import numpy as np
+import torch
+from PIL import Image
+
+from digitnet.constants import NUM_CLASSES
+from digitnet.number_model import FRAME, NumberConfig, NumberNet, greedy_path, sequence_log_prob
+from digitnet.reading.strip import SIDE_PAD, Strip, picture_strip
+from digitnet.storage.checkpoint import read_checkpoint, rebuild_model
+
+
+@dataclass(frozen=True)
+class DigitRead:
+    """One digit of a line: what it is, its ten probabilities at the frame where it peaks, its columns."""
+
+    digit: int
+    probs: np.ndarray  # (10,) the peak frame's digit probabilities, renormalised without the blank
+    columns: tuple[int, int]  # (left, right) in the picture, right exclusive
+
+
+@dataclass(frozen=True)
+class LineReading:
+    """A line read: its digits left to right, the probability of the whole reading, and the strip it was read on."""
+
+    digits: list[DigitRead]
+    confidence: float
+    strip: Strip
+
+
+class NumberReader:
+    """A trained NumberNet on the CPU with its temperature and its "not a number" threshold."""
+
+    def __init__(self, model: NumberNet, temperature: float, metadata: dict) -> None:
+        self.model = model.eval()
+        self.temperature = temperature
+        self.metadata = metadata
+
+    @property
+    def not_number_threshold(self) -> float:
+        """Probability of a reading below which the line is called no number (chosen on the choosing writers)."""
+        return float(self.metadata.get("not_number_threshold", 0.0))
+
+    @torch.inference_mode()
+    def read(self, image: np.ndarray | Image.Image, photo: bool = False) -> LineReading:
+        """Read a drawn number (`photo`: a photo of one); EmptyImageError if nothing is drawn."""
+        strip = picture_strip(image, photo)
+        logits = self.model(torch.from_numpy(strip.pixels)[None, None])[0] / self.temperature
+        log_probs = logits.log_softmax(-1)
+        probs = log_probs.exp().numpy()
+        path = greedy_path(probs)
+        confidence = float(np.exp(sequence_log_prob(log_probs, [d for d, _, _ in path])))
+        peaks = [first + int(probs[first : last + 1, d].argmax()) for d, first, last in path]
+        edges = _cuts(strip, peaks)
+        digits = [
+            DigitRead(d, probs[t, :NUM_CLASSES] / probs[t, :NUM_CLASSES].sum(), (edges[k], edges[k + 1]))
+            for k, ((d, _, _), t) in enumerate(zip(path, peaks, strict=True))
+        ]
+        return LineReading(digits, confidence, strip)
+
+
+def _cuts(strip: Strip, peaks: list[int]) -> list[int]:
+    """Picture columns that part the digits peaking at `peaks` (frames): the ink's edges, and between two
+    neighbours the strip column with the least ink (where touching digits meet)."""
+    ink = strip.pixels.sum(axis=0)
+    # a peak may fall in the paper beside the ink: the cuts stay within the ink's columns, so boxes stay in order
+    first, last = SIDE_PAD, strip.pixels.shape[1] - SIDE_PAD
+    centres = [int(np.clip(t * FRAME + FRAME // 2, first, last)) for t in peaks]
+    inner = [a + int(ink[a:b].argmin()) if b > a else a for a, b in pairwise(centres)]
+    return [strip.box[2], *(strip.to_picture(c) for c in inner), strip.box[3]]
+
+
+def load_number_reader(path: str | Path) -> NumberReader:
+    """The number reader saved at `path`; CheckpointError with advice if it is missing, damaged or unsafe."""
+    checkpoint, _version = read_checkpoint(path)
+    model = rebuild_model(checkpoint, path, NumberNet, NumberConfig)
+    return NumberReader(model, checkpoint["temperature"], checkpoint["metadata"])

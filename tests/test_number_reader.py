@@ -1,0 +1,123 @@
+"""The number reader: its shapes, greedy CTC decoding, the strip it reads, its training entry and its readings."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from digitnet.number_model import BLANK, FRAME, NumberConfig, NumberNet, greedy_path, sequence_log_prob
+from digitnet.reading.number import load_number_reader
+from digitnet.reading.strip import INK_HEIGHT, SIDE_PAD, STRIP_HEIGHT, ink_strip
+
+TINY = NumberConfig(stem_channels=4, mid_channels=8, top_channels=8, hidden=8)
+
+
+@pytest.mark.parametrize("width", [16, 37, 120])
+def test_the_reader_gives_one_frame_of_eleven_scores_per_four_columns(width):
+    logits = NumberNet(TINY)(torch.rand(2, 1, STRIP_HEIGHT, width))
+    assert logits.shape == (2, width // FRAME, 11)
+
+
+def one_hot_frames(best: list[int]) -> np.ndarray:
+    """Frames whose best class is `best[t]` (0.6) with the rest spread evenly."""
+    frames = np.full((len(best), 11), 0.04)
+    frames[np.arange(len(best)), best] = 0.6
+    return frames
+
+
+def test_greedy_decoding_merges_repeats_unless_a_blank_parts_them():
+    b = BLANK
+    assert greedy_path(one_hot_frames([b, 1, 1, b, 1, 2, 2, b])) == [(1, 1, 2), (1, 4, 4), (2, 5, 6)]
+    assert greedy_path(one_hot_frames([b, b, b])) == []
+
+
+def test_the_reading_probability_sums_every_alignment():
+    probs = np.array([[0.1] * 11, [0.1] * 11])
+    probs[0, [3, BLANK]] = [0.5, 0.2]
+    probs[1, [3, BLANK]] = [0.3, 0.4]
+    probs /= probs.sum(axis=1, keepdims=True)
+    p0, p1 = probs
+    # "3" in two frames: 3 3, 3 blank, blank 3
+    by_hand = p0[3] * p1[3] + p0[3] * p1[BLANK] + p0[BLANK] * p1[3]
+    log_probs = torch.from_numpy(np.log(probs)).float()
+    assert np.exp(sequence_log_prob(log_probs, [3])) == pytest.approx(by_hand, rel=1e-5)
+    assert np.exp(sequence_log_prob(log_probs, [])) == pytest.approx(p0[BLANK] * p1[BLANK], rel=1e-5)
+
+
+def test_the_strip_scales_the_ink_to_its_height_and_maps_columns_back():
+    ink = np.zeros((300, 900), np.float32)
+    ink[100:240, 200:620] = 1.0  # 140 rows of ink, 420 columns wide
+    strip = ink_strip(ink)
+    rows = np.flatnonzero(strip.pixels.max(axis=1) > 0.5)
+    cols = np.flatnonzero(strip.pixels.max(axis=0) > 0.5)
+    assert strip.pixels.shape == (STRIP_HEIGHT, 420 * INK_HEIGHT // 140 + 2 * SIDE_PAD)
+    assert len(rows) == INK_HEIGHT and cols[0] == SIDE_PAD
+    assert strip.to_picture(cols[0]) == 200 and abs(strip.to_picture(cols[-1] + 1) - 620) <= 5
+
+
+def test_train_numbers_smoke_writes_a_reader_that_loads(data_root: Path, tmp_path: Path):
+    from train import main
+
+    out = tmp_path / "m-numbers.pt"
+    metrics = main(["numbers", "--smoke", "--out", str(out), "--data-dir", str(data_root), "--threads", "1"])
+    reader = load_number_reader(out)
+    assert json.loads(out.with_suffix(".json").read_text())["temperature"] == metrics["temperature"]
+    assert reader.temperature == metrics["temperature"] and len(metrics["history"]) == 1
+    assert 0 <= reader.not_number_threshold <= 1
+
+
+def canvas(strokes: list[np.ndarray]) -> np.ndarray:
+    """Strokes (canvas pixels) on the Number canvas, drawn with its brush."""
+    from digitnet.constants import DEFAULT_BRUSH
+    from digitnet.learning.strokes import STYLES, draw_strokes
+
+    return draw_strokes([np.float32(s) for s in strokes], (960, 320), DEFAULT_BRUSH, *STYLES["transparent"])
+
+
+SEVENTY_ONE = canvas(  # a 7 whose foot touches a 1 written close beside it
+    [[(300, 70), (420, 70), (340, 250)], [(400, 80), (430, 60), (430, 250)]]
+)
+
+
+def test_the_cli_prints_the_number_and_how_sure_the_reader_is(tmp_path, capsys):
+    from PIL import Image
+
+    from digitnet.cli import main as cli
+
+    path = tmp_path / "number.png"
+    Image.fromarray(SEVENTY_ONE).save(path)
+    assert cli(["predict", str(path), "--number"]) == 0
+    line = capsys.readouterr().out
+    assert line.startswith(f"{path}: 71 (7: ") and " 71 (" in line.split("; ")[1]  # the sentence of how sure
+    assert cli(["predict", str(path), "--number", "--json"]) == 0
+    record = json.loads(capsys.readouterr().out)
+    assert record["number"] == "71" and len(record["digits"]) == 2 and 0 < record["confidence"] <= 1
+
+
+def test_scribbles_are_not_read_as_numbers():
+    from digitnet.learning.doodles import loops, tangle, zigzag
+    from digitnet.reading.predictor import load_predictor
+
+    predictor, refused = load_predictor(), 0
+    for kind in (tangle, loops, zigzag):  # tangles and loops: kinds no model trains on
+        for seed in range(4):
+            strokes = kind(np.random.default_rng(seed))
+            every = np.concatenate(strokes)
+            scale = 200 / np.ptp(every, axis=0).max()
+            reading = predictor.read_number(canvas([(s - every.min(axis=0)) * scale + (300, 60) for s in strokes]))
+            refused += not reading.is_number and len(reading.predictions) == 1 and not reading.predictions[0].is_digit
+    assert refused >= 10  # of 12
+
+
+def test_digits_peaking_in_the_paper_beside_the_ink_keep_their_boxes_in_order():
+    from digitnet.reading.number import _cuts
+
+    ink = np.zeros((100, 300), np.float32)
+    ink[20:80, 50:250] = 1.0
+    strip = ink_strip(ink)
+    edges = _cuts(strip, [0, 2, 5])  # frame 0 lies in the paper left of the ink
+    assert edges == sorted(edges) and edges[0] == 50 and edges[-1] == 250
