@@ -70,7 +70,7 @@ def greedy_path(frame_probs: np.ndarray) -> list[tuple[int, int, int]]:
         if label == BLANK:
             continue
         if runs and runs[-1][0] == label and runs[-1][2] == t - 1:
-            runs[-1] = (label, runs[-1][1], t)
+            runs[-1] = (runs[-1][0], runs[-1][1], t)  # the run's own int: JSON takes no numpy integer
         else:
             runs.append((int(label), t, t))
     return runs

@@ -33,6 +33,8 @@ def test_greedy_decoding_merges_repeats_unless_a_blank_parts_them():
     b = BLANK
     assert greedy_path(one_hot_frames([b, 1, 1, b, 1, 2, 2, b])) == [(1, 1, 2), (1, 4, 4), (2, 5, 6)]
     assert greedy_path(one_hot_frames([b, b, b])) == []
+    # plain ints, merged runs included: the CLI writes them as JSON, which takes no numpy integer
+    assert all(type(d) is int for d, _, _ in greedy_path(one_hot_frames([3, 3, 3, b, 4])))
 
 
 def test_the_reading_probability_sums_every_alignment():
