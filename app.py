@@ -9,17 +9,16 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-import pyarrow as pa
 import streamlit as st
-from streamlit.delta_generator import DeltaGenerator
 
 import digitnet
 from digitnet.constants import DEFAULT_BRUSH, IMAGE_SIZE, NUM_CLASSES
 from digitnet.reading.explain import occlusion_map, overlay
 from digitnet.reading.images import UPLOAD_LIMIT, ImageDecodeError, decode_image
 from digitnet.storage.database import StoreError
-from digitnet.ui.charts import enlarge_pixels, inline_png, probability_chart
+from digitnet.ui.charts import chart_ui, enlarge_pixels, inline_png, probability_chart
 from digitnet.ui.layout import PAGE_CSS, digit_canvas_size, number_canvas_size
+from digitnet.ui.number import number_ui
 from digitnet.ui.widgets import (
     ROOM,
     clear_button,
@@ -35,18 +34,12 @@ from digitnet.ui.widgets import (
 from digitnet.words import (
     NO_MODEL,
     NOT_A_DIGIT_HEADLINE,
-    NOT_A_DIGIT_WORDS,
     PICTURE_WORDS,
     ROOM_NOTICE,
-    UNKNOWN_PIECE,
     a_digit,
     confidence_sentence,
-    format_percent,
     is_doubtful,
     not_digit_sentence,
-    number_sentence,
-    number_text,
-    ordinal,
 )
 
 LOG = logging.getLogger("digitnet.app")
@@ -217,17 +210,6 @@ def words_ui(prediction: digitnet.Prediction, threshold: float, key: str) -> Non
     chart_ui(st, chart, f"{key}-chart")
 
 
-def chart_ui(container: DeltaGenerator, spec: dict, key: str | None = None) -> None:
-    """A probability chart, its ten rows handed over as an Arrow table.
-
-    Streamlit turns a spec's inline rows into an Arrow table through pandas: 1.7 ms of CPU a chart on
-    this machine, against 0.2 ms from a table made directly (the page's answer draws one a stroke).
-    """
-    rows = pa.Table.from_pylist(spec["data"]["values"])
-    layout = {name: part for name, part in spec.items() if name != "data"}  # the caller's spec is left as it was
-    container.vega_lite_chart(rows, spec=layout, width="stretch", key=key)
-
-
 def seen_ui(image: tuple[bytes, str], prediction: digitnet.Prediction, key: str) -> None:
     """What the model sees; on request, in the same place, in red the strokes the answer rests on."""
     why = prediction.is_digit and st.session_state.get(f"{key}-why", False)  # the toggle below, as last set
@@ -249,11 +231,7 @@ def read_number(image_bytes: bytes, name: str, photo: bool = False) -> digitnet.
 
 
 def number_result_ui(image: tuple[bytes, str] | None, key: str, photo: bool = False) -> None:
-    """The number read, each digit as the model saw it, then one digit's chart at a readable size.
-
-    Four charts side by side in half a page had merged labels and 1 px bars: the chart is of the digit
-    chosen below the pictures (at first the one it doubts most).
-    """
+    """Read the number and show it (digitnet.ui.number), or a prompt or what stopped it."""
     if image is None:
         st.info("Write a number on the wide canvas, left to right, as you would on paper.")
         return
@@ -265,28 +243,7 @@ def number_result_ui(image: tuple[bytes, str] | None, key: str, photo: bool = Fa
     except digitnet.EmptyImageError as error:
         st.info(str(error))
         return
-    digits, ignored = reading.predictions, reading.ignored
-    st.metric("Number", number_text(digits) if reading.is_number else UNKNOWN_PIECE)
-    st.caption(number_sentence(digits, reading.confidence, reading.is_number))
-    if not reading.is_number:
-        return
-    if ignored:
-        st.caption(f"Ignored {ignored} dot{'s' * (ignored > 1)} too small to be a digit.")
-    for column, prediction in zip(st.columns(max(len(digits), 4)), digits, strict=False):
-        caption = format_percent(prediction.confidence) if prediction.is_digit else NOT_A_DIGIT_WORDS
-        column.image(inline_png(enlarge_pixels(prediction.input28, 3)), caption=caption)
-        if prediction.is_digit and is_doubtful(prediction, threshold):
-            column.warning(f"{prediction.digit} or {prediction.runner_up()}?")
-    least_sure = min(range(len(digits)), key=lambda i: (digits[i].is_digit, digits[i].confidence))
-    chosen = st.segmented_control(
-        "Chart of the digit",
-        range(len(digits)),
-        default=least_sure,
-        format_func=lambda i: f"{number_text(digits[i : i + 1])} ({ordinal(i + 1)})",
-        key=f"{key}-chart-of",
-    )
-    shown = digits[least_sure if chosen is None else chosen]
-    chart_ui(st, probability_chart(shown.probs.tolist(), greyed=not shown.is_digit), f"{key}-number-chart")
+    number_ui(reading, threshold, key)
 
 
 @st.fragment
