@@ -20,7 +20,7 @@ NUMBERS_REFUSED = 0.02  # share of the choosing writers' numbers the "not a numb
 class NumberTrainConfig:
     """How the reader is trained."""
 
-    epochs: int = 5
+    epochs: int = 7
     batch_size: int = 32
     lr: float = 3e-3  # peak of the one-cycle schedule
     weight_decay: float = 1e-4
