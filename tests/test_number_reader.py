@@ -123,3 +123,15 @@ def test_digits_peaking_in_the_paper_beside_the_ink_keep_their_boxes_in_order():
     strip = ink_strip(ink)
     edges = _cuts(strip, [0, 2, 5])  # frame 0 lies in the paper left of the ink
     assert edges == sorted(edges) and edges[0] == 50 and edges[-1] == 250
+
+
+def test_a_damaged_reader_names_itself_and_the_command_that_remakes_it(tmp_path):
+    from digitnet.storage.checkpoint import CheckpointError
+
+    damaged = tmp_path / "m-numbers.pt"
+    damaged.write_bytes(b"not a checkpoint")
+    with pytest.raises(CheckpointError) as caught:
+        load_number_reader(damaged)
+    assert f"train.py numbers --out {damaged} --force" in str(caught.value)
+    with pytest.raises(CheckpointError, match=f"train.py numbers --out {tmp_path / 'none-numbers.pt'}`"):
+        load_number_reader(tmp_path / "none-numbers.pt")

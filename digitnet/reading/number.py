@@ -10,7 +10,7 @@ import numpy as np
 import torch
 from PIL import Image
 
-from digitnet.constants import NUM_CLASSES
+from digitnet.constants import NUM_CLASSES, RETRAIN_HINT
 from digitnet.number_model import FRAME, NumberConfig, NumberNet, greedy_path, sequence_log_prob
 from digitnet.reading.strip import SIDE_PAD, Strip, picture_strip
 from digitnet.storage.checkpoint import read_checkpoint, rebuild_model
@@ -78,6 +78,9 @@ def _cuts(strip: Strip, peaks: list[int]) -> list[int]:
 
 def load_number_reader(path: str | Path) -> NumberReader:
     """The number reader saved at `path`; CheckpointError with advice if it is missing, damaged or unsafe."""
-    checkpoint, _version = read_checkpoint(path)
-    model = rebuild_model(checkpoint, path, NumberNet, NumberConfig)
+    path = Path(path)
+    # the reader's name is set by the digit model's beside it, so it is retrained in place, not into a new file
+    retrain = f"Train a new one with `{RETRAIN_HINT} numbers --out {path}{' --force' * path.exists()}`."
+    checkpoint, _version = read_checkpoint(path, retrain)
+    model = rebuild_model(checkpoint, path, NumberNet, NumberConfig, retrain=retrain)
     return NumberReader(model, checkpoint["temperature"], checkpoint["metadata"])

@@ -71,10 +71,11 @@ def load_checkpoint(path: str | Path) -> dict:
     return read_checkpoint(path)[0]
 
 
-def read_checkpoint(path: str | Path) -> tuple[dict, str]:
-    """The checkpoint dict and a short hash of the very bytes it was read from (the model's version)."""
+def read_checkpoint(path: str | Path, retrain: str | None = None) -> tuple[dict, str]:
+    """The checkpoint dict and a short hash of the very bytes it was read from (the model's version); errors
+    advise `retrain` (default: how to train a digit model for `path`)."""
     path = Path(path)
-    retrain = retrain_hint(path)
+    retrain = retrain or retrain_hint(path)
     if not path.is_file():
         raise CheckpointError(f"No model checkpoint at {path}. {retrain}")
     try:
@@ -126,14 +127,19 @@ def build_model(checkpoint: dict, path: str | Path) -> DigitNet:
 
 
 def rebuild_model(
-    checkpoint: dict, path: str | Path, network: type, config: type, defaults: dict | None = None
+    checkpoint: dict,
+    path: str | Path,
+    network: type,
+    config: type,
+    defaults: dict | None = None,
+    retrain: str | None = None,
 ) -> torch.nn.Module:
     """Rebuild a `network` of `config` (its missing keys from `defaults`) in eval mode from a loaded checkpoint;
-    raise CheckpointError if it does not fit."""
+    raise CheckpointError, advising `retrain` (default: as for a digit model), if it does not fit."""
     try:
         model = network(config(**{**(defaults or {}), **checkpoint["model_config"]}))
         model.load_state_dict(checkpoint["state_dict"], strict=True)
     except (TypeError, RuntimeError, KeyError) as error:
-        hint = retrain_hint(Path(path))
+        hint = retrain or retrain_hint(Path(path))
         raise CheckpointError(f"{path} was saved by an incompatible model ({error}). {hint}") from error
     return model.eval()
