@@ -135,3 +135,48 @@ def test_a_damaged_reader_names_itself_and_the_command_that_remakes_it(tmp_path)
     assert f"train.py numbers --out {damaged} --force" in str(caught.value)
     with pytest.raises(CheckpointError, match=f"train.py numbers --out {tmp_path / 'none-numbers.pt'}`"):
         load_number_reader(tmp_path / "none-numbers.pt")
+
+
+def test_fusing_two_readings_weighs_each_by_its_power():
+    from digitnet.reading.number import fuse
+
+    line, crop = np.array([0.7, 0.2, 0.1]), np.array([0.1, 0.1, 0.8])
+    np.testing.assert_allclose(fuse(line, crop, 0.0), line, atol=1e-9)
+    np.testing.assert_allclose(fuse(line, crop, 1.0), crop, atol=1e-9)
+    geometric = np.sqrt(line * crop)
+    np.testing.assert_allclose(fuse(line, crop, 0.5), geometric / geometric.sum(), atol=1e-9)
+
+
+def two_digit_line(bridge: bool, line_probs: list[np.ndarray]):
+    """A LineReading of two rings of ink parted at column 150, joined there by a stroke if `bridge`."""
+    from digitnet.reading.number import DigitRead, LineReading
+
+    ink = np.zeros((100, 300), np.float32)
+    for left in (60, 170):
+        ink[20:80, left : left + 70] = 1.0
+        ink[28:72, left + 8 : left + 62] = 0.0
+    if bridge:
+        ink[48:52, 130:170] = 1.0
+    strip = ink_strip(ink)
+    frames = strip.pixels.shape[1] // FRAME
+    digits = [DigitRead(int(p.argmax()), p, cols) for p, cols in zip(line_probs, [(60, 150), (150, 240)], strict=True)]
+    return LineReading(digits, 0.9, strip, np.full((frames, 11), -np.log(11), np.float32))
+
+
+@pytest.mark.parametrize("bridge", [False, True])
+def test_a_digit_standing_apart_is_read_by_both_models_and_a_touching_one_mostly_by_the_line(monkeypatch, bridge):
+    from digitnet.reading.predictor import _digit_crops, load_predictor
+
+    predictor = load_predictor()
+    three_or_eight, one = np.eye(10)[3] * 0.8 + np.eye(10)[8] * 0.2, np.eye(10)[1] * 0.98 + 0.002
+    line = two_digit_line(bridge, [three_or_eight, one])
+    assert line.apart() == [not bridge, not bridge]
+    assert all(crop.any() for crop in _digit_crops(line, line.strip.ink)[0])
+    sure_eight = np.eye(10)[8] * 0.99 + 0.001  # the digit model is sure the first crop is an 8
+    monkeypatch.setattr(predictor.reader, "read", lambda image, photo=False: line)
+    monkeypatch.setattr(predictor, "classify", lambda inputs: (np.stack([sure_eight, one]), np.zeros(len(inputs))))
+    reading = predictor.read_number(np.zeros((100, 300), np.float32))
+    first = reading.predictions[0]
+    assert [p.digit for p in reading.predictions] == ([3, 1] if bridge else [8, 1])
+    assert first.probs.argmax() == first.digit and np.isclose(first.probs.sum(), 1)  # the chart agrees
+    assert 0 < reading.confidence <= first.confidence * reading.predictions[1].confidence + 1e-9

@@ -12,6 +12,7 @@ from PIL import Image
 
 from digitnet.constants import NUM_CLASSES, RETRAIN_HINT
 from digitnet.number_model import FRAME, NumberConfig, NumberNet, greedy_path, sequence_log_prob
+from digitnet.reading.pixels import NOISE_LEVEL
 from digitnet.reading.strip import SIDE_PAD, Strip, picture_strip
 from digitnet.storage.checkpoint import read_checkpoint, rebuild_model
 
@@ -25,6 +26,14 @@ class DigitRead:
     columns: tuple[int, int]  # (left, right) in the picture, right exclusive
 
 
+# How much the digit model's reading of a digit's own crop weighs against the line reader's peak frame, in a
+# product of the two (log-linear). A digit with paper on both sides is cut cleanly and the digit model, trained
+# on far more single digits, reads it at least as well; a crop cut from touching ink holds parts of its
+# neighbours. Chosen on the choosing writers (docs/numbers.md).
+APART_WEIGHT = 0.5
+TOUCHING_WEIGHT = 0.15
+
+
 @dataclass(frozen=True)
 class LineReading:
     """A line read: its digits left to right, the probability of the whole reading, and the strip it was read on."""
@@ -32,6 +41,33 @@ class LineReading:
     digits: list[DigitRead]
     confidence: float
     strip: Strip
+    log_probs: np.ndarray  # (T, 11) each frame's log-probabilities, for the probability of another reading
+
+    def apart(self) -> list[bool]:
+        """Whether each digit has paper on both sides: no ink in the picture columns where it is cut from its
+        neighbours."""
+        ink = self.strip.ink
+        paper = [True, *(bool(ink[:, d.columns[0]].max() <= NOISE_LEVEL) for d in self.digits[1:]), True]
+        return [left and right for left, right in pairwise(paper)]
+
+    def fused(self, crop_probs: np.ndarray, readable: list[bool]) -> list[np.ndarray]:
+        """Each digit's ten probabilities from both readings: its peak frame's and the digit model's `crop_probs`
+        (N, 10) of its crop (not where the crop holds no digit shape: `readable` False)."""
+        weights = [APART_WEIGHT if apart else TOUCHING_WEIGHT for apart in self.apart()]
+        read = zip(self.digits, crop_probs, weights, readable, strict=True)
+        return [fuse(d.probs, probs, weight * ok) for d, probs, weight, ok in read]
+
+    def probability(self, digits: list[int]) -> float:
+        """The line reader's probability that the line reads `digits` (summed over every alignment)."""
+        return float(np.exp(sequence_log_prob(torch.from_numpy(self.log_probs), digits)))
+
+
+def fuse(line_probs: np.ndarray, crop_probs: np.ndarray, weight: float) -> np.ndarray:
+    """One digit's ten probabilities from two readings, the line reader's and the digit model's of its crop,
+    multiplied with the digit model's to the power `weight` and the line reader's to 1 - `weight`."""
+    log = (1 - weight) * np.log(line_probs + 1e-12) + weight * np.log(crop_probs + 1e-12)
+    probs = np.exp(log - log.max())
+    return probs / probs.sum()
 
 
 class NumberReader:
@@ -62,7 +98,7 @@ class NumberReader:
             DigitRead(d, probs[t, :NUM_CLASSES] / probs[t, :NUM_CLASSES].sum(), (edges[k], edges[k + 1]))
             for k, ((d, _, _), t) in enumerate(zip(path, peaks, strict=True))
         ]
-        return LineReading(digits, confidence, strip)
+        return LineReading(digits, confidence, strip, log_probs.numpy())
 
 
 def _cuts(strip: Strip, peaks: list[int]) -> list[int]:

@@ -12,7 +12,7 @@ from PIL import Image
 
 from digitnet.constants import IMAGE_SIZE, NOT_A_DIGIT, NUM_CLASSES, checkpoint_path
 from digitnet.model import DigitNet, FusedDigitNet, normalize, softmax
-from digitnet.reading.number import NumberReader, load_number_reader
+from digitnet.reading.number import LineReading, NumberReader, load_number_reader
 from digitnet.reading.pixels import NOISE_LEVEL, EmptyImageError
 from digitnet.reading.preprocess import preprocess
 from digitnet.reading.segment import PAD, Segmentation, in_image, segment_digits
@@ -160,29 +160,43 @@ class Predictor:
             confidence = float(np.prod([p.confidence if p.is_digit else 0.0 for p in predictions]))
             return NumberReading(predictions, confidence, ignored=segmentation.ignored)
         line = self.reader.read(image, photo)
+        crops, boxes = _digit_crops(line, image)
+        crop_probs, not_digit = self.classify(np.stack(crops)) if crops else (np.zeros((0, NUM_CLASSES)), [])
+        if self._is_number(line.confidence, not_digit):
+            probs = line.fused(crop_probs, readable=[bool(c.any()) for c in crops])
+            digits = [int(p.argmax()) for p in probs]
+            # as sure as the less sure of the whole line's reading and its digits' own
+            own = float(np.prod([p[d] for p, d in zip(probs, digits, strict=True)]))
+            confidence = min(line.probability(digits), own)
+            read = zip(digits, probs, crops, boxes, strict=True)
+            return NumberReading([Prediction(d, p, c, b) for d, p, c, b in read], confidence)
         ink = line.strip.ink
-        crops, boxes = [], []
-        for read in line.digits:
-            left, right = read.columns
-            rows = np.flatnonzero(ink[:, left:right].max(axis=1, initial=0) > NOISE_LEVEL)
-            top, bottom = (int(rows[0]), int(rows[-1]) + 1) if len(rows) else line.strip.box[:2]
-            crops.append(_digit_input(ink[top:bottom, left:right]))
-            boxes.append(in_image((top, bottom, left, right), ink.shape, image))
-        if self._is_number(line.confidence, crops):
-            read = zip(line.digits, crops, boxes, strict=True)
-            return NumberReading([Prediction(r.digit, r.probs, c, b) for r, c, b in read], line.confidence)
         top, bottom, left, right = line.strip.box
         whole = self._predictions([_digit_input(ink[top:bottom, left:right])], [line.strip.box])[0]
         return NumberReading([replace(whole, is_digit=False)], line.confidence, is_number=False)
 
-    def _is_number(self, confidence: float, crops: list[np.ndarray]) -> bool:
-        """Whether a line read as digits of these crops is a number: the line reader reads digits with at least its
-        threshold's probability, and a line read as one digit is not refused by the digit model (trained on far
-        more scribbles; it refuses crops cut from touching digits too often to judge longer numbers)."""
-        if not crops or confidence < self.reader.not_number_threshold:
+    def _is_number(self, confidence: float, not_digit: Sequence[float]) -> bool:
+        """Whether a line read as digits whose crops are "not a digit" with these probabilities is a number: the
+        line reader reads digits with at least its threshold's probability, and a line read as one digit is not
+        refused by the digit model (trained on far more scribbles; it refuses crops cut from touching digits too
+        often to judge longer numbers)."""
+        if not len(not_digit) or confidence < self.reader.not_number_threshold:
             return False
         threshold = self.not_digit_threshold
-        return threshold is None or len(crops) > 1 or self.classify(crops[0][None])[1][0] < threshold
+        return threshold is None or len(not_digit) > 1 or not_digit[0] < threshold
+
+
+def _digit_crops(line: LineReading, image: np.ndarray | Image.Image) -> tuple[list[np.ndarray], list[tuple]]:
+    """Each digit's 28x28 input, cut from the line's ink between its columns, and its box in the image."""
+    ink = line.strip.ink
+    crops, boxes = [], []
+    for read in line.digits:
+        left, right = read.columns
+        rows = np.flatnonzero(ink[:, left:right].max(axis=1, initial=0) > NOISE_LEVEL)
+        top, bottom = (int(rows[0]), int(rows[-1]) + 1) if len(rows) else line.strip.box[:2]
+        crops.append(_digit_input(ink[top:bottom, left:right]))
+        boxes.append(in_image((top, bottom, left, right), ink.shape, image))
+    return crops, boxes
 
 
 def _digit_input(ink: np.ndarray) -> np.ndarray:
