@@ -110,6 +110,28 @@ def test_the_wall_shows_the_rooms_drawings_and_hides_one_in_a_click(monkeypatch,
     assert store.wall(room.code, room.key).room.state == "paused" and "Resume" in labels(page)
 
 
+def test_the_presenter_reopens_a_closed_room_but_not_one_past_its_hours(monkeypatch, tmp_path):
+    from datetime import timedelta
+
+    from digitnet.storage import rooms
+
+    db = tmp_path / "db.sqlite3"
+    store = RoomStore(db)
+    room = store.create()
+    page = open_wall(monkeypatch, db, room=room.code, key=room.key)
+    next(b for b in page.button if b.label == "Close the room").click().run()
+    assert store.wall(room.code, room.key).room.state == "closed" and "Close the room" not in labels(page)
+    next(b for b in page.button if b.label == "Reopen the room").click().run()
+    assert not page.exception and store.room(room.code).state == "open" and "Close the room" in labels(page)
+    later = rooms.now() + timedelta(hours=rooms.ROOM_HOURS, minutes=1)
+    monkeypatch.setattr(rooms, "now", lambda: later)
+    page.run()
+    assert not {"Pause", "Close the room", "Reopen the room"} & set(labels(page))
+    assert [i.value for i in page.info if "past its" in i.value] == [
+        f"Room {room.code} is past its {rooms.ROOM_HOURS} hours and stays ended: make a new room to go on."
+    ]
+
+
 def on_wall(label: int, answer: int, hidden: bool = False, n: list = [0]) -> WallDrawing:  # noqa: B006 (a counter)
     n[0] += 1
     return WallDrawing(n[0], label, answer, hidden)
