@@ -107,8 +107,8 @@ class WallLog:
             self.counts.append((when, int(words.split()[0].replace(",", ""))))
 
     def first_seen(self, ids: list[int]) -> dict[int, float]:
-        """When each drawing (`ids`: the room's, oldest first) was first on the wall: counted or shown. The score
-        counts a room's oldest drawings first, and they are stored one at a time (the room's rate check)."""
+        """When each drawing (`ids`: the room's, oldest first) was first on the wall: counted or shown. Writers
+        store drawings one at a time (a lock on the table), so ids commit in order: a count of n is the first n."""
         seen, counted = {}, 0
         for when, count in self.counts:
             seen |= dict.fromkeys(ids[counted:count], when)
