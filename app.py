@@ -225,9 +225,11 @@ def seen_ui(image: tuple[bytes, str], prediction: digitnet.Prediction, key: str)
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
-def read_number(image_bytes: bytes, name: str, photo: bool = False) -> digitnet.NumberReading:
+def read_number(
+    image_bytes: bytes, name: str, photo: bool = False, model: tuple[str, str] | None = None
+) -> digitnet.NumberReading:
     """Read a drawn number (or a photo of one) once: its digits left to right, how sure, and dots ignored."""
-    return get_predictor().read_number(decode_image(image_bytes, name), photo)
+    return reading_predictor(model).read_number(decode_image(image_bytes, name), photo)
 
 
 def number_result_ui(image: tuple[bytes, str] | None, key: str, photo: bool = False) -> None:
@@ -236,8 +238,9 @@ def number_result_ui(image: tuple[bytes, str] | None, key: str, photo: bool = Fa
         st.info("Write a number on the wide canvas, left to right, as you would on paper.")
         return
     try:
-        threshold = get_predictor().doubt_threshold
-        reading = read_number(*image, photo)
+        model = room_model()  # a room's own model, once it adopted one
+        threshold = reading_predictor(model).doubt_threshold
+        reading = read_number(*image, photo, model)
     except digitnet.CheckpointError:
         return  # the message stands at the top of the page (model_ui)
     except digitnet.EmptyImageError as error:

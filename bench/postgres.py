@@ -37,7 +37,8 @@ def throwaway_postgres() -> Iterator[tuple[str, int]]:
     if os.geteuid() == 0:
         shutil.chown(folder, "nobody")
     data, log = folder / "data", folder / "log"
-    run = lambda *command: subprocess.run(as_server_user(list(command)), check=True, capture_output=True)  # noqa: E731
+    # from /: as nobody, the bench's own folder may not be enterable
+    run = lambda *command: subprocess.run(as_server_user(list(command)), check=True, capture_output=True, cwd="/")  # noqa: E731
     try:
         run(str(binaries / "initdb"), "-D", str(data), "-A", "trust", "-U", "digitnet")
         options = f"-k {folder} -c listen_addresses='' -c max_connections={MAX_CONNECTIONS}"

@@ -1,13 +1,15 @@
 """A room of phones: N people drawing into one room at once, on replicas behind nginx and on one process.
 
 A throwaway PostgreSQL holds the rooms. For each way of serving, one real chromium page records what the page
-sends for a stroke and for "Right!", in a room made for the run; then N protocol-level sessions (as in
-bench/server_load.py) replay them at a person's pace: each draws real pen digits of the choosing writers
-(17-20), one every few seconds, and says "Right!" to each answer, which sends it to the wall. Reported: the
-answers' times (stroke sent -> the run showing the prediction ended), errors (no answer, an exception, a
-drawing not saved), whether every drawing was stored exactly once (the room's rows in the database, matched to
-the sessions by their pictures), how long each took to show in the wall's query (polled), and the server's CPU:
-with no wall open, and with one wall open in chromium (what the wall itself costs).
+sends for a stroke and for "Right!", in a room made for the run, and another what the room's wall sends (see
+bench/wall.py); then N protocol-level sessions (as in bench/server_load.py) replay them at a person's pace: each
+draws real pen digits of the choosing writers (17-20), one every few seconds, and says "Right!" to each answer,
+which sends it to the wall, while one replayed wall asks for its refresh as the page does. No browser runs during
+a crowd. Reported: the answers' times (stroke sent -> the run showing the prediction ended), errors (no answer,
+an exception, a drawing not saved, the wall's socket failing), whether every drawing was stored exactly once (the
+room's rows in the database, matched to the sessions by their pictures), how long each took to reach the wall
+(Right! sent -> the replayed wall received its count or its tile) and the wall's query (polled), and the
+server's CPU: with no wall open, and with one wall open (what the wall itself costs).
 
     python -m bench.room --sessions 150 --drawings 8
 """
@@ -16,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import hashlib
 import math
 import os
@@ -25,19 +28,17 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable
-from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
 
 import psutil
-import websockets
-from playwright.async_api import async_playwright
 from sqlalchemy import create_engine, select
 
-from bench.chromium import consecutive_free_ports, free_port, launch_chromium, streamlit_server
+from bench.chromium import consecutive_free_ports, free_port, streamlit_server
 from bench.load import ANSWER_TIMEOUT, STAGGER, latency_cells
 from bench.postgres import server_processes, throwaway_postgres
 from bench.procs import cpu_seconds, machine_busy_seconds, server_pid
-from bench.server_load import SAVED, RunOutcome, drawings, record_messages, run_finished, stroke_message
+from bench.server_load import SAVED, RunOutcome, connect, drawings, record_messages, run_finished, stroke_message
+from bench.wall import WallLog, record_wall, replayed_wall
 from deploy.run import DeployConfig, serving
 from digitnet.learning.data import resolve_data_dir
 from digitnet.storage.database import DATABASE_URL_ENV_VAR
@@ -63,16 +64,12 @@ class Crowd:
 
 async def drawer(url: str, opening: list[bytes], steps: list, rng: random.Random, crowd: Crowd) -> None:
     """One person: open the room's link, then draw each digit and press Right! at a person's pace."""
-    address = url.replace("http://", "ws://") + "/_stcore/stream"
-    cookie = {"Cookie": f"digitnet_replica={secrets.token_hex(16)}"}  # what nginx gave this browser
     saved: set[str] = set()
     crowd.saved.append(saved)
     done = 0
     try:
         await asyncio.sleep(rng.uniform(0, STAGGER))
-        async with websockets.connect(
-            address, subprotocols=["streamlit"], origin=url, max_size=None, additional_headers=cookie
-        ) as socket:
+        async with connect(url, replica_cookie()) as socket:
             for frame in opening:
                 await socket.send(frame)
                 await asyncio.wait_for(run_finished(socket), ANSWER_TIMEOUT)
@@ -92,6 +89,11 @@ async def drawer(url: str, opening: list[bytes], steps: list, rng: random.Random
                     crowd.errors.append(f"not saved ({'; '.join(outcome.notes) or 'nothing said'})")
     except Exception as error:  # a session that breaks is the measurement, not a reason to stop
         crowd.errors += [f"{type(error).__name__}, session ended"] * (len(steps) - done + 1)
+
+
+def replica_cookie() -> str:
+    """The cookie nginx gives a new browser, which keeps it on one replica."""
+    return f"digitnet_replica={secrets.token_hex(16)}"
 
 
 async def timed(socket, frame: bytes) -> tuple[RunOutcome, float]:
@@ -118,18 +120,6 @@ class WallWatcher(threading.Thread):
                 self.first_seen.setdefault(drawing.id, seen)
 
 
-@asynccontextmanager
-async def wall_page(url: str, code: str, key: str):
-    """The presenter's wall, open in chromium for as long as the block runs."""
-    async with async_playwright() as playwright:
-        browser = await launch_chromium(playwright)
-        page = await browser.new_page(viewport={"width": 1920, "height": 1080})
-        await page.goto(f"{url}/Wall?room={code}&key={key}")
-        await page.get_by_text(code).first.wait_for(timeout=ANSWER_TIMEOUT * 1000)
-        yield
-        await browser.close()
-
-
 class CpuClock:
     """CPU used by groups of processes (name -> a function giving their ids, asked again at the end), in cores."""
 
@@ -144,25 +134,29 @@ class CpuClock:
         return used | {"machine": (machine_busy_seconds() - self.machine) / seconds}
 
 
-async def idle_cores(groups: dict, seconds: float = WALL_ALONE) -> dict[str, float]:
+async def idle_cores(groups: dict, seconds: float) -> dict[str, float]:
     """The CPU the processes use over `seconds` with nobody drawing."""
     clock = CpuClock(groups)
     await asyncio.sleep(seconds)
     return clock.cores()
 
 
-async def crowd_run(url: str, database: str, sessions: int, pngs: list[bytes], wall: bool, groups: dict) -> dict:
-    """Make a room, record the page in it, run the crowd (with the wall open if `wall`); the run's figures, with
-    the CPU the processes used meanwhile and, with the wall, with nobody drawing before and after it opened."""
+async def crowd_run(
+    url: str, database: str, sessions: int, pngs: list[bytes], wall: bool, groups: dict, idle: float = WALL_ALONE
+) -> dict:
+    """Make a room, record the page and its wall, run the crowd (with the wall open if `wall`); the run's figures,
+    with the CPU the processes used meanwhile and, with the wall, for `idle` seconds with nobody drawing before
+    it opened and after the crowd (the wall still open)."""
     room = RoomStore(database).create()
     opening, stroke, press = await record_messages(f"{url}/?room={room.code}", RIGHT)
+    wall_messages = await record_wall(f"{url}/Wall?room={room.code}&key={room.key}") if wall else None
     share = len(pngs) // sessions
     steps = [(stroke_message(stroke, png), stroke_message(press, png), hashlib.sha256(png).hexdigest()) for png in pngs]
     crowd, rng = Crowd(), random.Random(0)  # every run the same pauses
     watcher = WallWatcher(database, room.code, room.key)
     watcher.start()
-    idle = {"no wall": await idle_cores(groups)} if wall else {}
-    async with wall_page(url, room.code, room.key) if wall else nullcontext_async():
+    alone = {"no wall": await idle_cores(groups, idle)} if wall else {}
+    async with replayed_wall(url, wall_messages, replica_cookie()) if wall else contextlib.nullcontext() as log:
         clock = CpuClock(groups)
         await asyncio.gather(
             *(
@@ -171,22 +165,19 @@ async def crowd_run(url: str, database: str, sessions: int, pngs: list[bytes], w
             )
         )
         cores = clock.cores()
-        if wall:  # the full room's wall, alone
-            idle["one wall"] = await idle_cores(groups)
-    await asyncio.sleep(2 * WALL_POLL)  # the last drawings' turn to show
+        if wall:  # the full room's wall, alone; meanwhile the last drawings reach it
+            alone["one wall"] = await idle_cores(groups, idle)
+    await asyncio.sleep(2 * WALL_POLL)  # the last drawings' turn to show in the query
     watcher.stopping.set()
     watcher.join()
-    return {"crowd": crowd, "cores": cores, "idle": idle, **stored(database, room.code, crowd, watcher.first_seen)}
+    crowd.errors += log.errors if log else []
+    figures = stored(database, room.code, crowd, watcher.first_seen, log)
+    return {"crowd": crowd, "cores": cores, "idle": alone, **figures}
 
 
-@asynccontextmanager
-async def nullcontext_async():
-    yield
-
-
-def stored(database: str, code: str, crowd: Crowd, first_seen: dict[int, float]) -> dict:
+def stored(database: str, code: str, crowd: Crowd, first_seen: dict[int, float], log: WallLog | None) -> dict:
     """Whether every drawing the page said it saved is in the room exactly once, each session's under one visit,
-    and how long each took to show on the wall."""
+    and how long each took to show in the wall's query and, with a wall open, on the wall."""
     room_id = RoomStore(database).room(code).id
     engine = create_engine(database)
     with engine.connect() as connection:
@@ -201,27 +192,43 @@ def stored(database: str, code: str, crowd: Crowd, first_seen: dict[int, float])
     problems = sum(counts[p] != 1 for p in acknowledged) + sum(p not in acknowledged for p in counts)
     problems += sum(len({visits.get(p) for p in saved}) > 1 for saved in crowd.saved)
     delays = sorted(first_seen.get(id_, math.inf) - sent[p] for id_, p in picture.items())
-    return {"rows": len(picture), "acknowledged": len(acknowledged), "problems": problems, "delays": delays}
+    on_wall = log.first_seen(sorted(id_ for id_, *_ in rows)) if log else {}
+    return {
+        "rows": len(picture),
+        "acknowledged": len(acknowledged),
+        "problems": problems,
+        "delays": delays,
+        "on wall": sorted(on_wall[id_] - sent[p] for id_, p in picture.items()) if log else [],
+        "tiles": sum(id_ in log.tiles for id_ in picture) if log else None,
+    }
+
+
+def p95_and_max(delays: list[float]) -> str:
+    """Two Markdown cells: the delays' p95 (nearest rank) and max in seconds, or dashes without any."""
+    if not delays:
+        return "- | -"
+    return f"{delays[math.ceil(0.95 * len(delays)) - 1]:.2f} | {delays[-1]:.2f}"
 
 
 def row(serving: str, wall: bool, sessions: int, result: dict) -> str:
     """One Markdown table row."""
-    crowd, delays, cores = result["crowd"], result["delays"], result["cores"]
-    p95 = delays[math.ceil(0.95 * len(delays)) - 1] if delays else math.nan
+    crowd, cores = result["crowd"], result["cores"]
     exactly = "yes" if not result["problems"] else f"no ({result['problems']} problems)"
     return (
         f"| {serving} | {int(wall)} | {sessions} | {latency_cells(crowd.answers, crowd.errors)} | "
-        f"{result['acknowledged']} / {result['rows']} | {exactly} | {p95:.2f} | "
-        f"{delays[-1] if delays else math.nan:.2f} | {cores['streamlit']:.2f} | "
+        f"{result['acknowledged']} / {result['rows']} | {exactly} | {p95_and_max(result['on wall'])} | "
+        f"{'-' if result['tiles'] is None else result['tiles']} | {p95_and_max(result['delays'])} | "
+        f"{cores['streamlit']:.2f} | "
         f"{cores['nginx + db']:.2f} | {cores['machine']:.2f} | {os.getloadavg()[0]:.1f} |"
     )
 
 
-def wall_alone(result: dict, sessions: int) -> str:
+def wall_alone(serving: str, result: dict, sessions: int) -> str:
     """The wall's own cost, measured with nobody drawing, against what the server spent on the crowd."""
     none, one = (result["idle"][name]["streamlit"] for name in ("no wall", "one wall"))
     return (
-        f"The full room's wall alone, nobody drawing: streamlit {one:.3f} cores with it open, {none:.3f} with none, "
+        f"{serving}, the full room's wall alone, nobody drawing: streamlit {one:.3f} cores with it open, "
+        f"{none:.3f} with none, "
         f"{(one - none) / result['cores']['streamlit']:.1%} of the streamlit CPU with {sessions} people drawing."
     )
 
@@ -232,12 +239,20 @@ def children(pid: int) -> list[int]:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Print one Markdown table row per way of serving: replicas without and with the wall open, one process."""
+    """Print one Markdown table row per run: replicas without and with the wall open, one process with it; and
+    what the wall costs alone on each."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sessions", type=int, default=150, help="people drawing at once (default 150)")
     parser.add_argument("--drawings", type=int, default=8, help="digits each person draws (default 8)")
     parser.add_argument("--replicas", type=int, default=2, help="streamlit processes behind nginx (default 2)")
     parser.add_argument("--seed", type=int, default=0, help="seed for the drawings (default 0); every run pauses alike")
+    parser.add_argument(
+        "--idle-seconds",
+        type=float,
+        default=WALL_ALONE,
+        help=f"seconds the server's CPU is measured with nobody drawing, without and then with the wall open "
+        f"(default {WALL_ALONE:.0f}); the wall stays open this long after the crowd, for its last drawings",
+    )
     parser.add_argument("--data-dir", default=None, help="data root (default: $DIGITNET_DATA, else ./data)")
     args = parser.parse_args(argv)
     count = args.sessions * args.drawings
@@ -245,8 +260,8 @@ def main(argv: list[str] | None = None) -> None:
     runs = [pngs[k * count : (k + 1) * count] for k in range(3)]
     print(
         "| serving | walls open | sessions | answers | median ms | p95 ms | max ms | errors | saved / rows | "
-        "stored exactly once | on the wall p95 s | max s | streamlit CPU (cores) | nginx + db CPU (cores) | "
-        "machine CPU (of 2) | load (1 min) |\n|" + "---|" * 16,
+        "stored exactly once | on the wall p95 s | max s | shown as a tile | wall's query p95 s | max s | "
+        "streamlit CPU (cores) | nginx + db CPU (cores) | machine CPU (of 2) | load (1 min) |\n|" + "---|" * 19,
         flush=True,
     )
     with throwaway_postgres() as (database, pg):
@@ -259,14 +274,18 @@ def main(argv: list[str] | None = None) -> None:
             }
             warm = 8 * args.replicas  # sessions enough to load the model in every replica before measuring
             asyncio.run(crowd_run(config.url, database, warm, runs[0][:warm], False, groups))
+            name = f"{args.replicas} replicas + nginx"
             for wall, pictures in ((False, runs[0]), (True, runs[1])):
-                result = asyncio.run(crowd_run(config.url, database, args.sessions, pictures, wall, groups))
-                print(row(f"{args.replicas} replicas + nginx", wall, args.sessions, result), flush=True)
-            print(wall_alone(result, args.sessions), flush=True)
+                crowd = crowd_run(config.url, database, args.sessions, pictures, wall, groups, args.idle_seconds)
+                result = asyncio.run(crowd)
+                print(row(name, wall, args.sessions, result), flush=True)
+            walls = [wall_alone(name, result, args.sessions)]
         with streamlit_server(env={DATABASE_URL_ENV_VAR: database}) as url:
             groups = {"streamlit": lambda: [server_pid(url)], "nginx + db": lambda: server_processes(pg)}
-            result = asyncio.run(crowd_run(url, database, args.sessions, runs[2], False, groups))
-            print(row("1 process", False, args.sessions, result), flush=True)
+            result = asyncio.run(crowd_run(url, database, args.sessions, runs[2], True, groups, args.idle_seconds))
+            print(row("1 process", True, args.sessions, result), flush=True)
+            walls.append(wall_alone("1 process", result, args.sessions))
+    print("\n".join(walls), flush=True)
 
 
 if __name__ == "__main__":

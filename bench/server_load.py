@@ -140,14 +140,24 @@ async def run_finished(socket) -> RunOutcome:
                 outcome.notes.append(element.alert.body)
 
 
+def connect(url: str, cookie: str = ""):
+    """A websocket to the server of `url`, as a page opens it (`cookie`: the Cookie header its browser sends)."""
+    return websockets.connect(
+        url.replace("http://", "ws://") + "/_stcore/stream",
+        subprotocols=["streamlit"],
+        origin=url,
+        max_size=None,
+        additional_headers={"Cookie": cookie} if cookie else None,
+    )
+
+
 async def session(url: str, opening: list[bytes], strokes: list[bytes], rng: random.Random, result: dict) -> None:
     """One person: open the page (the runs its opening asks for), then send strokes with a pause before each;
     time every answer."""
-    address = url.replace("http://", "ws://") + "/_stcore/stream"
     sent = 0
     try:
         await asyncio.sleep(rng.uniform(0, STAGGER))
-        async with websockets.connect(address, subprotocols=["streamlit"], origin=url, max_size=None) as socket:
+        async with connect(url) as socket:
             for frame in opening:
                 await socket.send(frame)
                 await asyncio.wait_for(run_finished(socket), ANSWER_TIMEOUT)

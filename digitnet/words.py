@@ -174,6 +174,7 @@ def is_doubtful(prediction: Prediction, doubt_threshold: float) -> bool:
 # Rooms: a presenter's wall and the phones that draw for it (digitnet/storage/rooms.py, pages/2_Wall.py).
 NO_SUCH_ROOM = "There is no room {code}. Check the code on the wall, or just draw here on your own."
 ROOM_ENDED = "Room {code} has ended: nothing goes to its wall now. You can still draw here on your own."
+ROOM_EXPIRED = "Room {code} is past its {hours} hours and stays ended: make a new room to go on."
 ROOM_PAUSED = "The wall is paused, so this drawing was not sent. Try again in a moment."
 TOO_FAST = "Slow down a little: one person can send {count} drawings a minute to the wall. Try again in a moment."
 WRONG_KEY = "This link does not open the wall of room {code}. Only the presenter's own link does."
@@ -192,7 +193,7 @@ WALL_KEEP_LINK = (
 WALL_JOIN = "Draw a digit on your phone:"
 MATRIX_WORDS = "Each row is what people drew, each column what the model read: the diagonal is right. ?: not a digit."
 WALL_EMPTY = "No drawings yet. Scan the code, draw a digit and press Right! or Wrong?"
-WALL_STATES = {"open": "Open", "paused": "Paused: no new drawings", "closed": "Closed"}
+WALL_STATES = {"open": "Open", "paused": "Paused: no new drawings", "closed": "Closed", "ended": "Ended"}
 
 
 def wall_score(drawings: int, right: int) -> str:

@@ -206,16 +206,22 @@ def test_why_this_answer_shows_the_heat_map_on_request_where_the_model_input_was
     assert not app.exception and why.proto.imgs[0].caption.startswith("Red:") and seen.proto != why.proto
 
 
-def test_the_number_tab_reads_every_digit_left_to_right(app: AppTest, tiny_checkpoint: Path):
+def three_sevens() -> Image.Image:
+    """A number drawn on the Number tab's wide canvas: three 7s, and a stray dot."""
     from PIL import ImageDraw
-
-    from digitnet import load_predictor
 
     picture = Image.new("RGBA", (960, 320), (0, 0, 0, 0))
     pen = ImageDraw.Draw(picture)
     for x in (150, 450, 750):
         pen.line([(x, 60), (x + 60, 60), (x + 20, 260)], fill=(0, 0, 0, 255), width=16, joint="curve")
     pen.ellipse((880, 280, 890, 290), fill=(0, 0, 0, 255))  # a stray dot
+    return picture
+
+
+def test_the_number_tab_reads_every_digit_left_to_right(app: AppTest, tiny_checkpoint: Path):
+    from digitnet import load_predictor
+
+    picture = three_sevens()
     expected = "".join(str(p.digit) for p in load_predictor(tiny_checkpoint).predict_number(picture))
     app.session_state["number-canvas"] = canvas_value(np.asarray(picture))
     app.run()

@@ -9,10 +9,17 @@ import pytest
 import torch
 
 from conftest import synthetic_data_root, synthetic_digits
-from digitnet.learning.room_lesson import LessonConfig, LessonError, learn_from_drawings
+from digitnet.learning.room_lesson import LessonConfig, LessonError, learn_from_drawings, lesson_data, run_settings
+from digitnet.learning.training import predict_logits
 from digitnet.model import DigitNet, ModelConfig
 from digitnet.reading.predictor import predictor_from_bytes
-from digitnet.storage.checkpoint import CheckpointError, checkpoint_bytes, make_checkpoint
+from digitnet.storage.checkpoint import (
+    CheckpointError,
+    build_model,
+    checkpoint_bytes,
+    checkpoint_from_bytes,
+    make_checkpoint,
+)
 from digitnet.storage.corrections import Drawing
 
 SMALL = LessonConfig(epochs=2, replay_mnist=600, replay_drawn=4, replay_negatives=0, watched=100, threads=1)
@@ -53,6 +60,17 @@ def test_a_lesson_that_reads_validation_better_is_adopted_and_reads_the_rooms_he
     assert lesson.held_out > 0 and lesson.after > lesson.before
     assert shares[0] == 0 and shares[-1] == 1 and shares == sorted(shares)
     predictor_from_bytes(lesson.checkpoint, "the lesson's model")  # what is adopted can be read back
+
+
+def test_an_adopted_model_is_calibrated_again_on_the_validation_digits(taught, untrained: bytes, data_root: Path):
+    new, _ = checkpoint_from_bytes(taught[0].checkpoint, "the lesson's model")
+    old, _ = checkpoint_from_bytes(untrained, "the room's model")
+    validation, _ = lesson_data(*run_settings(new["metadata"], data_root), SMALL, False)
+    model = build_model(new, "the lesson's model")
+    logits = torch.cat([predict_logits(model, images, torch.device("cpu")) for images, _ in validation])
+    labels = torch.cat([labels for _, labels in validation])
+    loss = lambda temperature: float(torch.nn.functional.cross_entropy(logits / temperature, labels))  # noqa: E731
+    assert loss(new["temperature"]) < loss(old["temperature"])  # the room's model's temperature was kept before
 
 
 def test_a_lesson_that_makes_validation_worse_is_refused(taught, data_root: Path):

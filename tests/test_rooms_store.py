@@ -130,6 +130,25 @@ def test_the_presenter_hides_pauses_clears_and_closes(database_url):
     assert CorrectionStore(database_url).count() == 4  # cleared from the wall, still stored
 
 
+def test_a_closed_room_reopens_but_one_past_its_hours_stays_ended(database_url, monkeypatch):
+    store = RoomStore(database_url)
+    room, old = store.create(), store.create()
+    for made in (room, old):
+        store.set_state(made.code, made.key, "closed")
+    with pytest.raises(PresenterKeyError):
+        store.set_state(room.code, "guessed", "open")
+    store.set_state(room.code, room.key, "open")
+    assert store.room(room.code).state == "open" and sent(store, room.code, "visitor", seed=1)
+    later = rooms.now() + timedelta(hours=rooms.ROOM_HOURS, minutes=1)
+    monkeypatch.setattr(rooms, "now", lambda: later)
+    for state in ("open", "paused"):
+        with pytest.raises(RoomError, match=f"Room {old.code} is past its {rooms.ROOM_HOURS} hours"):
+            store.set_state(old.code, old.key, state)
+    assert store.wall(old.code, old.key).room.state == "closed"
+    with pytest.raises(RoomError, match="has ended"):
+        store.room(old.code)
+
+
 def test_a_model_adopted_by_a_room_is_read_back_by_version(database_url):
     store = RoomStore(database_url)
     room = store.create()

@@ -7,14 +7,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 import streamlit as st
+from PIL import Image
 from streamlit.testing.v1 import AppTest
 
-from conftest import draw_seven
+from conftest import constant_checkpoint, draw_seven
 from digitnet.constants import NOT_A_DIGIT, PROJECT_ROOT
 from digitnet.rooms import hardest_digit, mosaic, summarize
 from digitnet.storage.corrections import CorrectionStore
 from digitnet.storage.rooms import RoomStore, WallDrawing
-from test_app import draw, open_page
+from test_app import canvas_value, draw, open_page, png, three_sevens
 
 WALL = str(PROJECT_ROOT / "pages" / "2_Wall.py")
 
@@ -109,6 +110,28 @@ def test_the_wall_shows_the_rooms_drawings_and_hides_one_in_a_click(monkeypatch,
     assert store.wall(room.code, room.key).room.state == "paused" and "Resume" in labels(page)
 
 
+def test_the_presenter_reopens_a_closed_room_but_not_one_past_its_hours(monkeypatch, tmp_path):
+    from datetime import timedelta
+
+    from digitnet.storage import rooms
+
+    db = tmp_path / "db.sqlite3"
+    store = RoomStore(db)
+    room = store.create()
+    page = open_wall(monkeypatch, db, room=room.code, key=room.key)
+    next(b for b in page.button if b.label == "Close the room").click().run()
+    assert store.wall(room.code, room.key).room.state == "closed" and "Close the room" not in labels(page)
+    next(b for b in page.button if b.label == "Reopen the room").click().run()
+    assert not page.exception and store.room(room.code).state == "open" and "Close the room" in labels(page)
+    later = rooms.now() + timedelta(hours=rooms.ROOM_HOURS, minutes=1)
+    monkeypatch.setattr(rooms, "now", lambda: later)
+    page.run()
+    assert not {"Pause", "Close the room", "Reopen the room"} & set(labels(page))
+    assert [i.value for i in page.info if "past its" in i.value] == [
+        f"Room {room.code} is past its {rooms.ROOM_HOURS} hours and stays ended: make a new room to go on."
+    ]
+
+
 def on_wall(label: int, answer: int, hidden: bool = False, n: list = [0]) -> WallDrawing:  # noqa: B006 (a counter)
     n[0] += 1
     return WallDrawing(n[0], label, answer, hidden)
@@ -167,6 +190,38 @@ def test_a_lesson_adopted_on_the_wall_is_the_model_the_rooms_visitors_read_with(
     assert any(NOT_A_DIGIT_HEADLINE in s.value for s in visitor.subheader)  # the room's model read it
     alone = draw(open_page(monkeypatch, tiny_checkpoint), draw_seven(size=320))
     assert alone.metric and alone.metric[0].label == "Prediction"  # outside the room: the server's model
+
+
+def test_a_rooms_adopted_model_reads_its_visitors_numbers_and_uploads_too(monkeypatch, tiny_checkpoint, tmp_path):
+    from test_photos import SIZE, two_digits_ink
+
+    from bench.synth.scenes import photo_of_digit
+    from digitnet import load_predictor
+
+    fours = constant_checkpoint(tmp_path / "fours.pt", [0.0] * 4 + [9.0] + [0.0] * 6, {"doubt_threshold": 0.5})
+    store = RoomStore(tiny_checkpoint.parent / "feedback.sqlite3")
+    room = store.create()
+    store.adopt(room.code, room.key, fours.read_bytes())
+    number = np.asarray(three_sevens())
+    photo = photo_of_digit(two_digits_ink, np.random.default_rng(3), "plain", size=SIZE)
+
+    def read(page: AppTest) -> list[str]:
+        """What the page's Number tab, Upload tab and Upload tab's number reader said."""
+        page.session_state["number-canvas"] = canvas_value(number)
+        seven = png(Image.fromarray(draw_seven(size=320)))
+        page.file_uploader(key="upload").set_value(("seven.png", seven, "image/png")).run()
+        said = [next(m.value for m in page.metric if m.label == label) for label in ("Number", "Prediction")]
+        page.file_uploader(key="upload").set_value(("number.jpg", photo, "image/jpeg")).run()
+        page.toggle(key="upload-as-number").set_value(True).run()
+        assert not page.exception
+        return [*said, [m.value for m in page.metric if m.label == "Number"][-1]]
+
+    visitor = AppTest.from_file(str(PROJECT_ROOT / "app.py"), default_timeout=60)
+    visitor.query_params["room"] = room.code
+    assert read(open_page(monkeypatch, tiny_checkpoint, page=visitor)) == ["444", "4", "44"]  # the room's model
+    server = load_predictor(tiny_checkpoint).predict_number(three_sevens())
+    alone = read(open_page(monkeypatch, tiny_checkpoint))
+    assert alone[0] == "".join(str(p.digit) for p in server) != "444"  # outside the room: the server's model
 
 
 def test_a_database_gone_while_a_room_draws_is_said_once_and_reading_goes_on(monkeypatch, tiny_checkpoint):

@@ -4,8 +4,9 @@ The room's drawings split as `--extra-data` splits them (extra.py): a fixed fift
 pixels, is only measured, before and after. The rest is trained on, several times over, mixed with a replay
 of the ordinary training data so that the model learns the room's hand without forgetting everyone else's.
 The new model replaces the room's by train.py's rule (replacement.py): no worse on the validation digits the
-run chose on (MNIST's validation part and the tune writers' pen digits). Temperature and thresholds stay the
-room's model's: a short fine-tune moves them little, and refitting them needs the whole validation run.
+run chose on (MNIST's validation part and the tune writers' pen digits). The new model's temperature is
+refitted on those validation digits, as train.py fits it, so that its confidence stays honest; its thresholds
+stay the room's model's (train.py picks them on drawings that are no digit, a whole run's data).
 """
 
 from __future__ import annotations
@@ -18,13 +19,14 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from digitnet.constants import NOT_A_DIGIT
+from digitnet.constants import NOT_A_DIGIT, NUM_CLASSES
 from digitnet.learning.augment import AugmentConfig, StrokeAugmentConfig
 from digitnet.learning.data import DataConfig, load_mnist, render_drawn_digits, resolve_data_dir, split_validation
 from digitnet.learning.extra import held_out_scores, split_extra
+from digitnet.learning.metrics import fit_temperature
 from digitnet.learning.replacement import no_worse, validation_accuracy
 from digitnet.learning.splits import Split, concat, load_negatives, pen_digits, validation_drawn
-from digitnet.learning.training import TrainConfig, fit
+from digitnet.learning.training import TrainConfig, fit, predict_logits
 from digitnet.reading.predictor import Predictor, predictor_from_bytes
 from digitnet.storage.checkpoint import build_model, checkpoint_bytes, checkpoint_from_bytes, make_checkpoint
 from digitnet.storage.corrections import Drawing
@@ -176,4 +178,12 @@ def fine_tune(
 
     history = fit(model, train, sample(validation[0], config.watched, seed), settings, AugmentConfig(), log=epoch_ended)
     lesson = {"images": len(train[1]), "epochs": config.epochs, "lr": config.lr, "history": history}
-    return checkpoint_bytes(make_checkpoint(model, old["temperature"], {**old["metadata"], "room_lesson": lesson}))
+    temperature = validation_temperature(model, validation)
+    return checkpoint_bytes(make_checkpoint(model, temperature, {**old["metadata"], "room_lesson": lesson}))
+
+
+def validation_temperature(model: torch.nn.Module, validation: list[Split]) -> float:
+    """The temperature that calibrates `model` on the validation digits, fitted as train.py fits it: on the
+    digits' ten logits alone, as the app shows them."""
+    logits = [predict_logits(model, images, torch.device("cpu"))[:, :NUM_CLASSES] for images, _ in validation]
+    return fit_temperature(torch.cat(logits), torch.cat([labels for _, labels in validation]))

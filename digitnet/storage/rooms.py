@@ -9,7 +9,8 @@ API (every failure is a StoreError, or its RoomError kinds, whose message a visi
   the per-visit rate), `.model(code, version) -> bytes` (the checkpoint the room adopted).
 - The presenter, with the key (PresenterKeyError without it): `.wall(code, key) -> Wall` (the room and its
   drawings since the last clear, without pictures), `.pictures(code, key, ids) -> {id: png}`,
-  `.hide(code, key, id, hidden=True)`, `.set_state(code, key, state)` (open, paused, closed), `.clear(code, key)`,
+  `.hide(code, key, id, hidden=True)`, `.set_state(code, key, state)` (open, paused, closed; a closed room
+  reopens, one past its ROOM_HOURS does not: RoomError), `.clear(code, key)`,
   `.drawings(code, key) -> [Drawing]` (the wall's drawings not hidden, for learning),
   `.adopt(code, key, checkpoint) -> version` (every process serving the room then reads with it).
 Each call is one transaction: a room's state and its drawings never disagree, and nothing is half-written.
@@ -31,7 +32,7 @@ from digitnet.storage.corrections import CANNOT_READ, CANNOT_SAVE, READ, Drawing
 from digitnet.storage.corrections import visit_hash as visit_of
 from digitnet.storage.database import Database, StoreError
 from digitnet.storage.tables import drawings, room_models, rooms
-from digitnet.words import NO_SUCH_ROOM, ROOM_ENDED, ROOM_PAUSED, TOO_FAST, WRONG_KEY
+from digitnet.words import NO_SUCH_ROOM, ROOM_ENDED, ROOM_EXPIRED, ROOM_PAUSED, TOO_FAST, WRONG_KEY
 
 CODE_LETTERS = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: read off a wall and typed on a phone
 CODE_LENGTH = 5  # 31**5: some 28 million codes
@@ -204,11 +205,13 @@ class RoomStore:
             connection.execute(update(drawings).where(*where).values(hidden=int(hidden)))
 
     def set_state(self, code: str, key: str, state: str) -> None:
-        """Open, pause or close the room."""
+        """Open (or reopen), pause or close the room; RoomError opening or pausing one past its time."""
         if state not in STATES:
             raise ValueError(f"a room is {', '.join(STATES)}, not {state!r}")
         with self.database.write(CANNOT_SAVE) as connection:
             room = _presenters_room(connection, code, key)
+            if state != "closed" and expired(room):
+                raise RoomError(ROOM_EXPIRED.format(code=room.code, hours=ROOM_HOURS))
             connection.execute(update(rooms).where(rooms.c.id == room.id).values(state=state))
 
     def clear(self, code: str, key: str) -> None:
@@ -269,10 +272,15 @@ def _find(connection: Connection, code: str) -> tuple[Room, str]:
     return Room(*row[:-1]), row[-1]
 
 
+def expired(room: Room) -> bool:
+    """Whether the room is past its ROOM_HOURS: ended for good, closed or not."""
+    return room.expires <= stamp(now())
+
+
 def _live_room(connection: Connection, code: str) -> Room:
     """The room with `code`, for its visitors; RoomError if there is none, or it is closed or past its time."""
     room, _ = _find(connection, code)
-    if room.state == "closed" or room.expires <= stamp(now()):
+    if room.state == "closed" or expired(room):
         raise RoomError(ROOM_ENDED.format(code=room.code))
     return room
 

@@ -17,13 +17,14 @@ import streamlit as st
 from digitnet.constants import NOT_A_DIGIT, checkpoint_path
 from digitnet.rooms import WallSummary, mosaic, summarize
 from digitnet.storage.database import StoreError
-from digitnet.storage.rooms import Room, WallDrawing
+from digitnet.storage.rooms import ROOM_HOURS, Room, WallDrawing, expired
 from digitnet.ui.widgets import room_store
 from digitnet.words import (
     LEARN_HELP,
     LEARNING,
     MATRIX_WORDS,
     NO_MODEL,
+    ROOM_EXPIRED,
     UNKNOWN_PIECE,
     WALL_EMPTY,
     WALL_JOIN,
@@ -67,18 +68,24 @@ def join_ui(room: Room) -> None:
     with words:
         st.markdown(f"### {WALL_JOIN}")
         st.markdown(f"## [{link}]({link})")
-        st.container(key="wall-code").markdown(f"{room.code} :gray-badge[{WALL_STATES[room.state]}]")
+        state = WALL_STATES["ended" if expired(room) else room.state]
+        st.container(key="wall-code").markdown(f"{room.code} :gray-badge[{state}]")
 
 
 def controls_ui(room: Room, key: str) -> None:
-    """In the sidebar, off the projected wall: pause or resume, clear, close, and what the wall shows."""
+    """In the sidebar, off the projected wall: pause or resume, clear, close or reopen, and what the wall shows."""
     store = room_store()
-    if room.state == "open":
+    ended = expired(room)  # for good: nothing to pause, resume, close or reopen
+    if ended:
+        st.info(ROOM_EXPIRED.format(code=room.code, hours=ROOM_HOURS))
+    elif room.state == "open":
         st.button("Pause", key="wall-pause", on_click=act, args=(store.set_state, room.code, key, "paused"))
     elif room.state == "paused":
         st.button("Resume", key="wall-resume", on_click=act, args=(store.set_state, room.code, key, "open"))
     st.button("Clear the wall", key="wall-clear", on_click=act, args=(store.clear, room.code, key))
-    if room.state != "closed":
+    if not ended and room.state == "closed":
+        st.button("Reopen the room", key="wall-reopen", on_click=act, args=(store.set_state, room.code, key, "open"))
+    elif not ended:
         st.button("Close the room", key="wall-close", on_click=act, args=(store.set_state, room.code, key, "closed"))
     st.toggle("Show drawings that are not digits", key="wall-not-digits")
 
