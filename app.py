@@ -62,7 +62,7 @@ def reading_predictor(model: tuple[str, str] | None = None) -> digitnet.Predicto
     """The model that reads: a room's own (`model`: its code and version) where it adopted one, else the server's."""
     if model:
         try:
-            return room_predictor(*model)
+            return room_predictor(*model, get_predictor().reader)
         except (StoreError, digitnet.CheckpointError) as error:  # the server's model reads meanwhile
             LOG.error("Room %s's model %s could not be loaded: %s", *model, error)
     return get_predictor()

@@ -180,3 +180,17 @@ def test_a_digit_standing_apart_is_read_by_both_models_and_a_touching_one_mostly
     assert [p.digit for p in reading.predictions] == ([3, 1] if bridge else [8, 1])
     assert first.probs.argmax() == first.digit and np.isclose(first.probs.sum(), 1)  # the chart agrees
     assert 0 < reading.confidence <= first.confidence * reading.predictions[1].confidence + 1e-9
+
+
+def test_a_rooms_model_reads_numbers_with_the_servers_reader():
+    from digitnet.constants import checkpoint_path
+    from digitnet.reading.predictor import load_predictor, predictor_from_bytes
+
+    server = load_predictor()
+    room = predictor_from_bytes(checkpoint_path(None).read_bytes(), "room", server.reader)
+    strokes = [np.array([[100, 60], [160, 60], [120, 220]]), np.array([[200, 60], [200, 220]])]  # 7 touching 1
+    strokes.append(np.array([[160, 140], [200, 140]]))
+    number = canvas(strokes)
+    ours, theirs = room.read_number(number), server.read_number(number)
+    assert [p.digit for p in ours.predictions] == [p.digit for p in theirs.predictions]
+    assert ours.confidence == pytest.approx(theirs.confidence)  # read by the line, not cut into digits

@@ -231,12 +231,13 @@ def load_predictor(path: str | Path | None = None) -> Predictor:
     return _predictor(*read_checkpoint(path), str(path), reader)
 
 
-def predictor_from_bytes(data: bytes, name: str) -> Predictor:
+def predictor_from_bytes(data: bytes, name: str, reader: NumberReader | None = None) -> Predictor:
     """A CPU Predictor from a checkpoint's bytes (a room's model, kept in the database), called `name` in errors.
 
-    It comes without a number reader, so it reads numbers by cutting them.
+    It reads numbers with `reader` (the server's will do: the line reader reads the ink whatever digit model
+    checks its digits), else by cutting them.
     """
-    return _predictor(*checkpoint_from_bytes(data, name), name)
+    return _predictor(*checkpoint_from_bytes(data, name), name, reader)
 
 
 def _predictor(checkpoint: dict, version: str, name: str, reader: NumberReader | None = None) -> Predictor:

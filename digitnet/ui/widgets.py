@@ -36,6 +36,7 @@ from digitnet.words import correction_button, correction_prompt, count_of, label
 if TYPE_CHECKING:  # torch is imported when the model loads, not with the page's widgets
     from streamlit_drawable_canvas import CanvasResult
 
+    from digitnet.reading.number import NumberReader
     from digitnet.reading.predictor import Prediction, Predictor
 
 ROOM_MODEL_CHECK = 5  # seconds a process trusts the room's model version it last read
@@ -194,12 +195,12 @@ def room_model() -> tuple[str, str] | None:
 
 
 @st.cache_resource(max_entries=8, show_spinner=False)
-def room_predictor(code: str, version: str) -> Predictor:
+def room_predictor(code: str, version: str, _reader: NumberReader | None = None) -> Predictor:
     """A room's adopted model, read from the database once per process and version: every process serving
-    the room reads with it within ROOM_MODEL_CHECK seconds."""
+    the room reads with it within ROOM_MODEL_CHECK seconds. It reads numbers with `_reader`, the server's."""
     from digitnet.reading.predictor import predictor_from_bytes
 
-    return predictor_from_bytes(room_store().model(code, version), f"room {code}'s model")
+    return predictor_from_bytes(room_store().model(code, version), f"room {code}'s model", _reader)
 
 
 @st.cache_data(ttl=10, show_spinner=False)
