@@ -14,13 +14,16 @@ from digitnet.reading.segment import segment_digits
 
 SEVEN = PenDigit(7, 0, (np.float32([[100, 100], [300, 100], [180, 400]]),))
 ONE = PenDigit(1, 0, (np.float32([[250, 60], [250, 440]]),))
+TWO = PenDigit(2, 0, (np.float32([[110, 160], [170, 100], [260, 100], [300, 160], [110, 400], [300, 400]]),))
 BLACK, WHITE = (0, 0, 0), (255, 255, 255)
 
 
-def drawn(digit: PenDigit, side: int = 300, ink=BLACK, background=WHITE, centre=(150, 150)) -> np.ndarray:
-    """The digit drawn 60% of `side` tall with the app's brush (as a share of the side), RGB, opaque."""
+def drawn(
+    digit: PenDigit, side: int = 300, ink=BLACK, background=WHITE, centre=(150, 150), brush: float = 0.05
+) -> np.ndarray:
+    """The digit drawn 60% of `side` tall with a brush `brush` of the side wide (the app's), RGB, opaque."""
     strokes = place_strokes(digit.strokes, side, 0.6, (centre[0] * side / 300, centre[1] * side / 300))
-    return draw_strokes(strokes, (side, side), 0.05 * side, (*ink, 255), (*background, 255))[:, :, :3]
+    return draw_strokes(strokes, (side, side), brush * side, (*ink, 255), (*background, 255))[:, :, :3]
 
 
 def similarity(a: np.ndarray, b: np.ndarray) -> float:
@@ -43,6 +46,14 @@ def test_a_crop_tight_to_the_ink_is_read_like_the_canvas(margin):
 def test_a_digit_touching_an_edge_is_ink_not_a_sheets_edge():
     seven = cropped(drawn(SEVEN), (0.3, 0.3, 0, 0.3), WHITE)  # its bar's left end on the picture's left edge
     assert similarity(read(seven), CANVAS) > 0.9
+
+
+def test_a_thick_stroke_along_an_edge_is_ink_not_a_table():
+    # The 2's base runs along the bottom edge, over most of it, and stops short of the corners: a table seen
+    # along one side of a photo covers the corners at its ends.
+    two = cropped(drawn(TWO, brush=0.1), (0.2, 0, 0.02, 0.02), WHITE)
+    canvas = preprocess(draw_strokes(place_strokes(TWO.strokes, 300, 0.6, (150, 150)), (300, 300), 30))
+    assert similarity(read(two), canvas) > 0.9
 
 
 def test_white_ink_on_black_is_read():
