@@ -37,7 +37,7 @@ from digitnet.words import (
 )
 
 LOG = logging.getLogger("digitnet.wall")
-WALL_REFRESH = 2  # seconds between the wall's updates: a drawing shows within this of being sent
+WALL_REFRESH = 1.5  # seconds between the wall's updates: a drawing shows within this and one rerun of being sent
 TILES_PER_ROW = 4
 QR_SCALE = 8  # pixels per QR module: ~270 px for a short link, scanned from a phone across a room
 WALL_CSS = """<style>
