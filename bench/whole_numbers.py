@@ -2,9 +2,10 @@
 
 Numbers of 2-6 digits are laid out left to right from the pen strokes of pendigits writers 21-30
 (or with --source unipen, the writers of UNIPEN's held-out sites; with --writers tune, the writers
-settings may be chosen on), each number by one writer, drawn like the Number canvas, and read by both
-readers: the line reader (the CRNN, `Predictor.read_number`) and the cutting segmenter it replaced. Three
-layouts: gaps between digits, neighbours touching, and "written" (in one go: digits of their own widths,
+settings may be chosen on), each number by one writer, drawn like the Number canvas, and read as the app
+reads it (`Predictor.read_number`: the line reader, a CRNN, with the digit model reading each digit again)
+and by the cutting segmenter it replaced (`--readers line-alone`: the line reader without the digit model).
+Three layouts: gaps between digits, neighbours touching, and "written" (in one go: digits of their own widths,
 some touching, some joined by the pen, the baseline drifting). Then lines that are no number (held-out
 writers' letters, and scribbles no model trained on), the median time to read a 4-digit number on one
 thread, and how often a reading given with at least 90% confidence is right. Seeded and deterministic.
@@ -32,7 +33,9 @@ from digitnet.reading.pixels import EmptyImageError
 from digitnet.reading.predictor import NumberReading, Predictor, load_predictor
 
 SURE = 0.9  # a reading this confident must be right (the honesty figure)
-READERS = ("line", "cutting")  # the line reader (the CRNN) and the cutting segmenter with the digit model
+# the line reader (the CRNN) with the digit model reading each digit again, as the app reads; the line reader
+# alone; and the cutting segmenter with the digit model
+READERS = ("line", "line-alone", "cutting")
 
 
 @dataclass
@@ -119,7 +122,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--lengths", type=int, nargs="+", default=[2, 3, 4, 5, 6], help="digits a number (default 2-6)")
     parser.add_argument("--layouts", nargs="+", choices=LAYOUTS, default=list(LAYOUTS), help="(default all three)")
     parser.add_argument(
-        "--readers", nargs="+", choices=READERS, default=list(READERS), help="which readers read (default both)"
+        "--readers", nargs="+", choices=READERS, default=["line", "cutting"], help="(default line cutting)"
     )
     return parser.parse_args(argv)
 
@@ -131,7 +134,8 @@ def main(argv: list[str] | None = None) -> None:
     line = load_predictor(args.checkpoint)
     if line.reader is None:
         raise SystemExit("error: no number reader beside the checkpoint: train one with `python train.py numbers`.")
-    readers = {name: {"line": line, "cutting": cutting_reader(line)}[name] for name in args.readers}
+    made = {"line": lambda: line, "line-alone": lambda: line_alone(line), "cutting": lambda: cutting_reader(line)}
+    readers = {name: made[name]() for name in args.readers}
     data_dir = resolve_data_dir(args.data_dir)
     if args.source == "pendigits":
         digits = load_pendigits(data_dir, HELD_OUT_WRITERS[args.writers])
@@ -165,6 +169,14 @@ def main(argv: list[str] | None = None) -> None:
         if total.seconds:
             print(f"  median {np.median(total.seconds) * 1000:.1f} ms to read a 4-digit number (one thread)")
     print(f"\n{time.perf_counter() - start:.0f} s")
+
+
+def line_alone(predictor: Predictor) -> Predictor:
+    """The same line reader without the digit model's second reading of each digit."""
+    alone = copy.copy(predictor)
+    alone.reader = copy.copy(predictor.reader)
+    alone.reader.weights = (0.0, 0.0)
+    return alone
 
 
 def cutting_reader(predictor: Predictor) -> Predictor:

@@ -194,3 +194,15 @@ def test_a_rooms_model_reads_numbers_with_the_servers_reader():
     ours, theirs = room.read_number(number), server.read_number(number)
     assert [p.digit for p in ours.predictions] == [p.digit for p in theirs.predictions]
     assert ours.confidence == pytest.approx(theirs.confidence)  # read by the line, not cut into digits
+
+
+def test_a_cut_at_the_pictures_right_edge_and_a_line_of_no_digits_have_their_places():
+    from digitnet.reading.number import DigitRead, LineReading
+
+    ink = np.zeros((12, 40), np.float32)
+    ink[2:10, 10:40] = 1.0  # small ink touching the right edge: a cut can round to the picture's width
+    strip, probs = ink_strip(ink), np.full(10, 0.1)
+    frames = np.zeros((strip.pixels.shape[1] // FRAME, 11), np.float32)
+    line = LineReading([DigitRead(1, probs, (10, 40)), DigitRead(1, probs, (40, 40))], 0.5, strip, frames)
+    assert line.apart() == [False, False]
+    assert LineReading([], 0.0, strip, frames).apart() == []

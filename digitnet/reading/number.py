@@ -11,6 +11,7 @@ import torch
 from PIL import Image
 
 from digitnet.constants import NUM_CLASSES, RETRAIN_HINT
+from digitnet.model import softmax
 from digitnet.number_model import FRAME, NumberConfig, NumberNet, greedy_path, sequence_log_prob
 from digitnet.reading.pixels import NOISE_LEVEL
 from digitnet.reading.strip import SIDE_PAD, Strip, picture_strip
@@ -47,13 +48,17 @@ class LineReading:
         """Whether each digit has paper on both sides: no ink in the picture columns where it is cut from its
         neighbours."""
         ink = self.strip.ink
-        paper = [True, *(bool(ink[:, d.columns[0]].max() <= NOISE_LEVEL) for d in self.digits[1:]), True]
-        return [left and right for left, right in pairwise(paper)]
+        last = ink.shape[1] - 1  # a cut may round to the ink's right edge, which can be the picture's
+        cuts = [min(d.columns[0], last) for d in self.digits[1:]]
+        paper = [True, *(bool(ink[:, c].max() <= NOISE_LEVEL) for c in cuts), True]
+        return [left and right for left, right in pairwise(paper)][: len(self.digits)]
 
-    def fused(self, crop_probs: np.ndarray, readable: list[bool]) -> list[np.ndarray]:
+    def fused(self, crop_probs: np.ndarray, readable: list[bool], weights: tuple[float, float]) -> list[np.ndarray]:
         """Each digit's ten probabilities from both readings: its peak frame's and the digit model's `crop_probs`
-        (N, 10) of its crop (not where the crop holds no digit shape: `readable` False)."""
-        weights = [APART_WEIGHT if apart else TOUCHING_WEIGHT for apart in self.apart()]
+        (N, 10) of its crop (not where the crop holds no digit shape: `readable` False), the digit model's to
+        the power `weights` (where the digit stands apart, where it touches a neighbour)."""
+        apart_weight, touching_weight = weights
+        weights = [apart_weight if apart else touching_weight for apart in self.apart()]
         read = zip(self.digits, crop_probs, weights, readable, strict=True)
         return [fuse(d.probs, probs, weight * ok) for d, probs, weight, ok in read]
 
@@ -65,9 +70,7 @@ class LineReading:
 def fuse(line_probs: np.ndarray, crop_probs: np.ndarray, weight: float) -> np.ndarray:
     """One digit's ten probabilities from two readings, the line reader's and the digit model's of its crop,
     multiplied with the digit model's to the power `weight` and the line reader's to 1 - `weight`."""
-    log = (1 - weight) * np.log(line_probs + 1e-12) + weight * np.log(crop_probs + 1e-12)
-    probs = np.exp(log - log.max())
-    return probs / probs.sum()
+    return softmax((1 - weight) * np.log(line_probs + 1e-12) + weight * np.log(crop_probs + 1e-12))
 
 
 class NumberReader:
@@ -77,6 +80,7 @@ class NumberReader:
         self.model = model.eval()
         self.temperature = temperature
         self.metadata = metadata
+        self.weights = (APART_WEIGHT, TOUCHING_WEIGHT)  # the digit model's say in each digit; (0, 0): none
 
     @property
     def not_number_threshold(self) -> float:

@@ -163,7 +163,7 @@ class Predictor:
         crops, boxes = _digit_crops(line, image)
         crop_probs, not_digit = self.classify(np.stack(crops)) if crops else (np.zeros((0, NUM_CLASSES)), [])
         if self._is_number(line.confidence, not_digit):
-            probs = line.fused(crop_probs, readable=[bool(c.any()) for c in crops])
+            probs = line.fused(crop_probs, [bool(c.any()) for c in crops], self.reader.weights)
             digits = [int(p.argmax()) for p in probs]
             # as sure as the less sure of the whole line's reading and its digits' own
             own = float(np.prod([p[d] for p, d in zip(probs, digits, strict=True)]))
