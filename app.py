@@ -61,8 +61,9 @@ def get_predictor() -> digitnet.Predictor:
 def reading_predictor(model: tuple[str, str] | None = None) -> digitnet.Predictor:
     """The model that reads: a room's own (`model`: its code and version) where it adopted one, else the server's."""
     if model:
+        reader = get_predictor().reader  # the server's number reader reads the room's numbers too
         try:
-            return room_predictor(*model, get_predictor().reader)
+            return room_predictor(*model, reader)
         except (StoreError, digitnet.CheckpointError) as error:  # the server's model reads meanwhile
             LOG.error("Room %s's model %s could not be loaded: %s", *model, error)
     return get_predictor()

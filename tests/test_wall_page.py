@@ -224,6 +224,34 @@ def test_a_rooms_adopted_model_reads_its_visitors_numbers_and_uploads_too(monkey
     assert alone[0] == "".join(str(p.digit) for p in server) != "444"  # outside the room: the server's model
 
 
+def test_a_rooms_model_reads_numbers_with_the_servers_number_reader(monkeypatch, tiny_checkpoint, tmp_path):
+    import shutil
+
+    from digitnet import load_predictor
+    from digitnet.constants import checkpoint_path
+    from digitnet.reading.predictor import predictor_from_bytes
+    from digitnet.storage.checkpoint import number_reader_path
+    from digitnet.words import number_sentence
+
+    shutil.copy(number_reader_path(checkpoint_path(None)), number_reader_path(tiny_checkpoint))
+    fours = constant_checkpoint(tmp_path / "fours.pt", [0.0] * 4 + [9.0] + [0.0] * 6, {"doubt_threshold": 0.5})
+    store = RoomStore(tiny_checkpoint.parent / "feedback.sqlite3")
+    room = store.create()
+    store.adopt(room.code, room.key, fours.read_bytes())
+    number = three_sevens()
+    read = predictor_from_bytes(fours.read_bytes(), "room", load_predictor(tiny_checkpoint).reader).read_number(number)
+    cut = predictor_from_bytes(fours.read_bytes(), "room").read_number(number)
+    said = number_sentence(read.predictions, read.confidence, read.is_number)
+    assert said != number_sentence(cut.predictions, cut.confidence, cut.is_number)  # the two ways differ here
+
+    visitor = AppTest.from_file(str(PROJECT_ROOT / "app.py"), default_timeout=60)
+    visitor.query_params["room"] = room.code
+    visitor = open_page(monkeypatch, tiny_checkpoint, page=visitor)
+    visitor.session_state["number-canvas"] = canvas_value(np.asarray(number))
+    visitor.run()
+    assert not visitor.exception and said in [c.value for c in visitor.caption]
+
+
 def test_a_database_gone_while_a_room_draws_is_said_once_and_reading_goes_on(monkeypatch, tiny_checkpoint):
     db = tiny_checkpoint.parent / "feedback.sqlite3"
     room = RoomStore(db).create()
