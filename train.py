@@ -25,7 +25,7 @@ from digitnet.learning.extra import ExtraDataError, held_out_scores
 from digitnet.learning.metrics import (
     doubt_threshold,
     expected_calibration_error,
-    fit_temperature,
+    fit_digit_temperature,
     not_digit_threshold,
     reliability,
     summarize,
@@ -143,9 +143,7 @@ def calibrate(model: DigitNet, splits: dict[str, Split], device: torch.device) -
     val_names = present(splits, VALIDATION)
     names = val_names + present(splits, MEASURED)
     logits = {n: predict_logits(model, splits[n][0], device) for n in [*names, *present(splits, NEGATIVE_SPLITS)]}
-    temperature = fit_temperature(  # on the digits' distribution alone, as the app shows it
-        torch.cat([logits[n][:, :NUM_CLASSES] for n in val_names]), torch.cat([splits[n][1] for n in val_names])
-    )
+    temperature = fit_digit_temperature([logits[n] for n in val_names], [splits[n][1] for n in val_names])
     as_float64 = {n: logits[n].double().numpy() for n in logits}
     report = {name: split_report(as_float64[name], splits[name], temperature) for name in names}
     return temperature, report | thresholds_report(as_float64, splits, val_names, temperature)

@@ -12,6 +12,7 @@ from digitnet.learning.metrics import (
     confusion_matrix,
     doubt_threshold,
     expected_calibration_error,
+    fit_digit_temperature,
     fit_temperature,
     per_class_scores,
     reliability,
@@ -75,6 +76,15 @@ def test_the_temperature_fit_recovers_a_known_temperature(true_temperature):
     logits = 3 * torch.randn(20_000, 10, generator=generator)
     labels = torch.multinomial(torch.softmax(logits / true_temperature, dim=1), 1, generator=generator)[:, 0]
     assert fit_temperature(logits, labels) == pytest.approx(true_temperature, rel=0.05)
+
+
+def test_the_digit_temperature_leaves_out_the_not_a_digit_logit_and_pools_the_sets():
+    generator = torch.Generator().manual_seed(1)
+    logits = 3 * torch.randn(20_000, 10, generator=generator)
+    labels = torch.multinomial(torch.softmax(logits / 2.0, dim=1), 1, generator=generator)[:, 0]
+    loud = torch.cat([logits, torch.full((20_000, 1), 30.0)], dim=1)  # a "not a digit" logit that would swamp them
+    halves = [loud[:10_000], loud[10_000:]], [labels[:10_000], labels[10_000:]]
+    assert fit_digit_temperature(*halves) == pytest.approx(fit_temperature(logits, labels), rel=1e-4)
 
 
 def test_the_doubt_threshold_is_the_lowest_confidence_where_accuracy_above_it_meets_the_target():

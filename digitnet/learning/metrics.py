@@ -44,6 +44,12 @@ def expected_calibration_error(probs: np.ndarray, labels: np.ndarray, bins: int 
     return float((gaps * counts).sum() / max(counts.sum(), 1))
 
 
+def fit_digit_temperature(logits: list[torch.Tensor], labels: list[torch.Tensor]) -> float:
+    """The temperature fitted on the digits' ten logits alone (a "not a digit" logit left out), as the app shows
+    them, over several sets of logits (N, 10 or 11) and their labels."""
+    return fit_temperature(torch.cat([x[:, :NUM_CLASSES] for x in logits]), torch.cat(labels))
+
+
 def fit_temperature(logits: torch.Tensor, labels: torch.Tensor) -> float:
     """The temperature T minimising the NLL of softmax(logits / T) (Guo et al., 2017)."""
     log_t = torch.zeros(1, requires_grad=True)

@@ -19,11 +19,11 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from digitnet.constants import NOT_A_DIGIT, NUM_CLASSES
+from digitnet.constants import NOT_A_DIGIT
 from digitnet.learning.augment import AugmentConfig, StrokeAugmentConfig
 from digitnet.learning.data import DataConfig, load_mnist, render_drawn_digits, resolve_data_dir, split_validation
 from digitnet.learning.extra import held_out_scores, split_extra
-from digitnet.learning.metrics import fit_temperature
+from digitnet.learning.metrics import fit_digit_temperature
 from digitnet.learning.replacement import no_worse, validation_accuracy
 from digitnet.learning.splits import Split, concat, load_negatives, pen_digits, validation_drawn
 from digitnet.learning.training import TrainConfig, fit, predict_logits
@@ -185,5 +185,5 @@ def fine_tune(
 def validation_temperature(model: torch.nn.Module, validation: list[Split]) -> float:
     """The temperature that calibrates `model` on the validation digits, fitted as train.py fits it: on the
     digits' ten logits alone, as the app shows them."""
-    logits = [predict_logits(model, images, torch.device("cpu"))[:, :NUM_CLASSES] for images, _ in validation]
-    return fit_temperature(torch.cat(logits), torch.cat([labels for _, labels in validation]))
+    logits = [predict_logits(model, images, torch.device("cpu")) for images, _ in validation]
+    return fit_digit_temperature(logits, [labels for _, labels in validation])
