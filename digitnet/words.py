@@ -212,7 +212,7 @@ def hardest_words(digit: int | None) -> str:
 LEARNING = "Learning from this room's drawings…"
 LEARN_HELP = (
     "Trains the model a little more on the drawings people here marked, for about a minute. This room then "
-    "reads with the new model, but only if it still reads the test digits as well as before."
+    "reads with the new model, but only if it still reads the digits kept back for checking as well as before."
 )
 
 
