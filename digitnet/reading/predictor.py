@@ -167,7 +167,8 @@ class Predictor:
             digits = [int(p.argmax()) for p in probs]
             # as sure as the less sure of the whole line's reading and its digits' own
             own = float(np.prod([p[d] for p, d in zip(probs, digits, strict=True)]))
-            confidence = min(line.probability(digits), own)
+            unchanged = digits == [d.digit for d in line.digits]  # then CTC's probability is the line's own
+            confidence = min(line.confidence if unchanged else line.probability(digits), own)
             read = zip(digits, probs, crops, boxes, strict=True)
             return NumberReading([Prediction(d, p, c, b) for d, p, c, b in read], confidence)
         ink = line.strip.ink
