@@ -82,6 +82,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help=f"share of the negatives that are real handwritten letters and symbols (default {d.real_negatives})",
     )
     p.add_argument(
+        "--outlier-weight",
+        type=float,
+        default=t.outlier_weight,
+        help=f"outlier exposure: weight of a loss flattening digits on no-digit drawings (default {t.outlier_weight})",
+    )
+    p.add_argument(
         "--no-stroke-augment", action="store_true", help="draw the pen digits' strokes as written (default: distort)"
     )
     p.add_argument(
@@ -113,6 +119,7 @@ def configs_from(args: argparse.Namespace) -> RunConfigs:
         threads=args.threads,
         device=args.device,
         max_batches=4 if args.smoke else None,
+        outlier_weight=args.outlier_weight,
     )
     data_config = replace(
         DataConfig(),

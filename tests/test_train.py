@@ -16,7 +16,7 @@ from conftest import synthetic_digits
 from digitnet import load_predictor
 from digitnet.constants import NOT_A_DIGIT
 from digitnet.learning.augment import AugmentConfig, augment
-from digitnet.learning.training import TrainConfig, fit
+from digitnet.learning.training import TrainConfig, fit, outlier_exposure
 from digitnet.model import DigitNet, ModelConfig
 
 
@@ -241,3 +241,21 @@ def test_metrics_are_written_atomically_and_durably(data_root, tmp_path, monkeyp
         train.main([*smoke_flags(data_root, out), "--force"])
     assert out.with_suffix(".json").read_bytes() == metrics  # the old metrics whole, never half a file
     assert not [p for p in tmp_path.iterdir() if p.suffix == ".tmp"]
+
+
+def test_outlier_exposure_is_the_cross_entropy_from_uniform_over_the_no_digit_drawings_alone():
+    logits = torch.tensor([[2.0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 5.0], [0.0] * 10 + [1.0], [9.0] + [0.0] * 10])
+    labels = torch.tensor([NOT_A_DIGIT, NOT_A_DIGIT, 0])
+    digits = logits[:2, :10]
+    reference = -(digits - digits.exp().sum(1, keepdim=True).log()).mean()  # mean over drawings and digits
+    assert torch.isclose(outlier_exposure(logits, labels), reference)
+    assert outlier_exposure(logits[1:2], labels[1:2]).item() == pytest.approx(np.log(10))  # flat: its minimum
+    assert outlier_exposure(logits[2:], labels[2:]).item() == 0  # digits add nothing
+
+
+def test_training_is_channels_last_inside_and_its_checkpoint_plain_outside():
+    torch.manual_seed(0)
+    model = DigitNet(ModelConfig(stem_channels=8, mid_channels=16, top_channels=16))
+    config = TrainConfig(epochs=1, batch_size=64, seed=0, max_batches=2, outlier_weight=0.5)
+    fit(model, tensors(256, 0), tensors(64, 1), config, AugmentConfig(), log=lambda _: None)
+    assert all(t.is_contiguous() for t in model.state_dict().values())

@@ -66,13 +66,14 @@ def fit_numbers(model: NumberNet, train: list[Example], config: NumberTrainConfi
     plan = [batches(train, config.batch_size, rng)[: config.max_batches] for _ in range(config.epochs)]
     optimizer = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
     schedule = torch.optim.lr_scheduler.OneCycleLR(optimizer, config.lr, total_steps=sum(len(p) for p in plan))
+    model.to(memory_format=torch.channels_last)  # ~1.4x faster on a CPU, as for the digit model
     history = []
     for epoch, epoch_batches in enumerate(plan, 1):
         model.train()
         start, total = time.perf_counter(), 0.0
         for indices in epoch_batches:
             strips, targets, frames, lengths = collate([train[i] for i in indices])
-            loss = ctc(model(strips), targets, frames, lengths)
+            loss = ctc(model(strips.to(memory_format=torch.channels_last)), targets, frames, lengths)
             optimizer.zero_grad()
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 5.0)  # CTC's early steps can spike
@@ -82,6 +83,7 @@ def fit_numbers(model: NumberNet, train: list[Example], config: NumberTrainConfi
         seconds = time.perf_counter() - start
         history.append({"epoch": epoch, "loss": total / max(len(epoch_batches), 1), "seconds": seconds})
         print(f"epoch {epoch}: loss {history[-1]['loss']:.4f}, {seconds:.0f}s", flush=True)
+    model.to(memory_format=torch.contiguous_format)
     return history
 
 

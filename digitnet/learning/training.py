@@ -9,6 +9,7 @@ import torch
 import torch.nn.functional as F
 from tqdm import tqdm
 
+from digitnet.constants import NOT_A_DIGIT, NUM_CLASSES
 from digitnet.learning.augment import AugmentConfig, augment
 from digitnet.model import DigitNet, normalize
 
@@ -25,6 +26,7 @@ class TrainConfig:
     threads: int = 2  # CPU threads for torch
     device: str = "auto"  # auto = cuda, then mps, then cpu
     max_batches: int | None = None  # per epoch; set by --smoke to train in seconds
+    outlier_weight: float = 0.0  # weight of outlier exposure: the digits' ten logits made flat on "not a digit"
 
 
 def pick_device(name: str) -> torch.device:
@@ -46,6 +48,18 @@ def predict_logits(model: DigitNet, images: torch.Tensor, device: torch.device, 
     return torch.cat(chunks)
 
 
+def outlier_exposure(logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+    """Mean cross-entropy from the uniform distribution to the ten digits' softmax, over the "not a digit" drawings.
+
+    Outlier exposure (Hendrycks et al., 2019): besides naming the eleventh class, a drawing that is no digit
+    should leave no digit sure of itself, so that one the eleventh class misses is still shown with doubt.
+    """
+    outliers = logits[labels == NOT_A_DIGIT, :NUM_CLASSES]  # (N_out, 10)
+    if not len(outliers):
+        return logits.new_zeros(())
+    return -outliers.log_softmax(1).mean()
+
+
 def train_epoch(
     model: DigitNet,
     optimizer: torch.optim.Optimizer,
@@ -65,10 +79,12 @@ def train_epoch(
     total_loss, correct, seen = 0.0, 0, 0
     progress = tqdm(batches, desc=description, leave=False, mininterval=1.0)
     for batch in progress:
-        x = augment(images[batch], augment_config, generator).to(device)
+        x = augment(images[batch], augment_config, generator).to(device, memory_format=torch.channels_last)
         y = labels[batch].to(device)
         logits = model(normalize(x))
         loss = F.cross_entropy(logits, y)
+        if config.outlier_weight:
+            loss = loss + config.outlier_weight * outlier_exposure(logits, y)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()
@@ -91,7 +107,8 @@ def fit(
     """Train for config.epochs; return one dict per epoch with training and validation loss and accuracy."""
     torch.manual_seed(config.seed)
     device = pick_device(config.device)
-    model.to(device)
+    # channels-last (NHWC) trains this network ~1.4x faster on a CPU: its max-pooling is much faster that way
+    model.to(device, memory_format=torch.channels_last)
     generator = torch.Generator().manual_seed(config.seed)
     optimizer = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
     steps = len(range(0, len(train[0]), config.batch_size))
@@ -120,7 +137,7 @@ def fit(
             f"epoch {epoch:2d}/{config.epochs}  train loss {train_loss:.4f} acc {train_acc:.4f}  "
             f"val loss {val_loss:.4f} acc {val_acc:.4f}  {seconds:.0f}s"
         )
-    model.cpu().eval()
+    model.to("cpu", memory_format=torch.contiguous_format).eval()  # the checkpoint's tensors as any model's
     return history
 
 
