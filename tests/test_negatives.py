@@ -6,8 +6,12 @@ import itertools
 
 import numpy as np
 import pytest
+import torch
 
+from digitnet.constants import DIGIT_PART, NOT_A_DIGIT
 from digitnet.learning import negatives
+from digitnet.learning.negatives import kind_family
+from digitnet.learning.splits import load_negatives
 from digitnet.learning.strokes import draw_strokes, place_drawing
 from digitnet.reading.preprocess import preprocess
 
@@ -23,15 +27,15 @@ def no_pen_digits(monkeypatch, tmp_path):
 
 @pytest.mark.parametrize("split", negatives.SPLITS)
 def test_images_are_preprocessed_inputs_and_repeatable(split):
-    images = negatives.negative_images(12, seed=3, split=split)
+    images, kinds = negatives.negative_images(12, seed=3, split=split)
     assert images.shape == (12, 28, 28) and images.dtype == np.float32
     assert images.min() >= 0 and images.max() == 1 and (images.reshape(12, -1).max(axis=1) > 0.5).all()
-    assert np.array_equal(images, negatives.negative_images(12, seed=3, split=split))
-    assert not np.array_equal(images, negatives.negative_images(12, seed=4, split=split))
+    assert np.array_equal(images, negatives.negative_images(12, seed=3, split=split)[0]) and len(kinds) == 12
+    assert not np.array_equal(images, negatives.negative_images(12, seed=4, split=split)[0])
 
 
 def test_splits_draw_different_things_from_the_same_seed():
-    train, val = (negatives.negative_images(8, seed=0, split=s) for s in ("train", "val"))
+    train, val = (negatives.negative_images(8, seed=0, split=s)[0] for s in ("train", "val"))
     assert not np.array_equal(train, val)
 
 
@@ -89,7 +93,11 @@ def test_training_writers_digits_give_fragments_and_overlays_but_never_in_test(m
     assert not {"fragment", "overlay"} & set(negatives._kinds("test"))
     rng = np.random.default_rng(0)
     assert len(negatives._overlay(digits, rng)) == 2 and len(negatives._fragment(digits, rng)) == 1
-    assert negatives.negative_images(4, seed=0).shape == (4, 28, 28)
+    assert negatives.negative_images(4, seed=0)[0].shape == (4, 28, 28)
+    # pieces of digits keep "not a digit" but are told apart, for outlier exposure to leave their digits alone
+    labels = load_negatives(80, 0, "train", tmp_path)[1]
+    parts = [kind_family(kind) == "digit parts" for kind in negatives.negative_images(80, 0, "train", tmp_path)[1]]
+    assert torch.equal(labels, torch.where(torch.tensor(parts), DIGIT_PART, NOT_A_DIGIT)) and any(parts)
 
 
 def test_digits_of_straight_strokes_give_no_fragment_instead_of_looping():

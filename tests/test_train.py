@@ -14,7 +14,7 @@ import torch
 import train
 from conftest import synthetic_digits
 from digitnet import load_predictor
-from digitnet.constants import NOT_A_DIGIT
+from digitnet.constants import DIGIT_PART, NOT_A_DIGIT
 from digitnet.learning.augment import AugmentConfig, augment
 from digitnet.learning.training import TrainConfig, fit, outlier_exposure
 from digitnet.model import DigitNet, ModelConfig
@@ -251,6 +251,7 @@ def test_outlier_exposure_is_the_cross_entropy_from_uniform_over_the_no_digit_dr
     assert torch.isclose(outlier_exposure(logits, labels), reference)
     assert outlier_exposure(logits[1:2], labels[1:2]).item() == pytest.approx(np.log(10))  # flat: its minimum
     assert outlier_exposure(logits[2:], labels[2:]).item() == 0  # digits add nothing
+    assert outlier_exposure(logits[:1], torch.tensor([DIGIT_PART])).item() == 0  # nor do pieces of digits
 
 
 def test_training_is_channels_last_inside_and_its_checkpoint_plain_outside():

@@ -210,8 +210,10 @@ def negative_drawings(count: int, seed: int, split: str, data_dir: Path | None =
     return [_next_drawing(rng, kinds) for _ in range(count)]
 
 
-def negative_images(count: int, seed: int, split: str = "train", data_dir: Path | None = None) -> np.ndarray:
-    """`count` non-digit drawings as (count, 28, 28) float32 model inputs, drawn on a 200 px canvas.
+def negative_images(
+    count: int, seed: int, split: str = "train", data_dir: Path | None = None
+) -> tuple[np.ndarray, list[str]]:
+    """`count` non-digit drawings as (count, 28, 28) float32 model inputs, drawn on a 200 px canvas, and their kinds.
 
     Brushes are 2-10% of the canvas, like `digitnet.learning.data.render_drawn_digits`; drawings that
     preprocessing refuses (a painted blob, a dot) are replaced by others. `data_dir` holds the pen digits
@@ -221,14 +223,14 @@ def negative_images(count: int, seed: int, split: str = "train", data_dir: Path 
     rng = _rng(seed, split)
     canvas = 200
     images = np.zeros((count, 28, 28), np.float32)
-    made = 0
-    while made < count:
-        _, strokes = _next_drawing(rng, kinds)
+    names: list[str] = []
+    while len(names) < count:
+        name, strokes = _next_drawing(rng, kinds)
         placed = place_drawing(strokes, (canvas, canvas), rng)
         brush = canvas * rng.uniform(0.02, 0.1)
         try:
-            images[made] = preprocess(draw_strokes(placed, (canvas, canvas), brush))
+            images[len(names)] = preprocess(draw_strokes(placed, (canvas, canvas), brush))
         except EmptyImageError:
             continue
-        made += 1
-    return images
+        names.append(name)
+    return images, names

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import torch
 
-from digitnet.constants import NOT_A_DIGIT
+from digitnet.constants import DIGIT_PART, NOT_A_DIGIT
 from digitnet.learning.augment import StrokeAugmentConfig
 from digitnet.learning.data import (
     UNIPEN_SOURCE,
@@ -43,14 +43,17 @@ def concat(*splits: Split) -> Split:
 
 
 def load_negatives(count: int, seed: int, split: str, data_dir: Path, real_share: float = 0.0) -> Split:
-    """`count` drawings that are no digit, labelled NOT_A_DIGIT: a `real_share` of them real letters and symbols
-    of the split's writers (train: the fit writers, val: the tune writers), the rest generated."""
-    from digitnet.learning.negatives import negative_images  # imported here: it loads stroke fonts
+    """`count` drawings that are no digit, labelled NOT_A_DIGIT (DIGIT_PART for pieces of digits): a `real_share`
+    of them real letters and symbols of the split's writers (train: the fit writers, val: the tune writers), the
+    rest generated."""
+    from digitnet.learning.negatives import kind_family, negative_images  # imported here: it loads stroke fonts
 
     role = {"train": "fit", "val": "tune"}[split]
     real = real_negatives(round(count * real_share), seed, role, data_dir) if real_share else torch.zeros(0, 1, 28, 28)
-    generated = torch.from_numpy(negative_images(count - len(real), seed, split, data_dir)).unsqueeze(1)
-    return torch.cat([real, generated]), torch.full((count,), NOT_A_DIGIT, dtype=torch.long)
+    generated, kinds = negative_images(count - len(real), seed, split, data_dir)
+    labels = [DIGIT_PART if kind_family(kind) == "digit parts" else NOT_A_DIGIT for kind in kinds]
+    labels = torch.tensor([NOT_A_DIGIT] * len(real) + labels, dtype=torch.long)
+    return torch.cat([real, torch.from_numpy(generated).unsqueeze(1)]), labels
 
 
 def pen_digits(config: DataConfig, role: str, smoke: bool) -> list:

@@ -9,7 +9,7 @@ import torch
 import torch.nn.functional as F
 from tqdm import tqdm
 
-from digitnet.constants import NOT_A_DIGIT, NUM_CLASSES
+from digitnet.constants import DIGIT_PART, NOT_A_DIGIT, NUM_CLASSES
 from digitnet.learning.augment import AugmentConfig, augment
 from digitnet.model import DigitNet, normalize
 
@@ -80,11 +80,12 @@ def train_epoch(
     progress = tqdm(batches, desc=description, leave=False, mininterval=1.0)
     for batch in progress:
         x = augment(images[batch], augment_config, generator).to(device, memory_format=torch.channels_last)
-        y = labels[batch].to(device)
+        flat = labels[batch].to(device)
+        y = torch.where(flat == DIGIT_PART, NOT_A_DIGIT, flat)  # a piece of a digit is "not a digit" ...
         logits = model(normalize(x))
         loss = F.cross_entropy(logits, y)
-        if config.outlier_weight:
-            loss = loss + config.outlier_weight * outlier_exposure(logits, y)
+        if config.outlier_weight:  # ... but, like a digit, keeps its digits' probabilities
+            loss = loss + config.outlier_weight * outlier_exposure(logits, flat)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()
