@@ -31,7 +31,7 @@ Example = tuple[np.ndarray, list[int]]  # a strip's pixels (32, W) and its digit
 class StripConfig:
     """How many strips of each kind, and how a number's layout varies."""
 
-    strips: int = 50000  # numbers and non-numbers in all
+    strips: int = 60000  # numbers and non-numbers in all
     mnist_share: float = 0.25  # numbers of MNIST training digits (the rest of the numbers: pen digits)
     letters_share: float = 0.08  # words of real letters, read as nothing
     scribbles_share: float = 0.04  # scribbles and doodles, read as nothing
