@@ -1,6 +1,6 @@
 """Train DigitNet on MNIST plus rendered pen-drawn digits; write the checkpoint and its metrics.
 
-python train.py                       # reproduces checkpoints/digitnet.pt and .json
+python train.py                       # the recipe of checkpoints/digitnet.pt and .json
 python train.py --smoke --out /tmp/m.pt  # a few batches, for tests
 python train.py numbers               # the number reader beside it (see digitnet/learning/number_run.py)
 """
@@ -45,7 +45,7 @@ MEASURED = ("test", "extra_held")  # digits only measured, never fitted on
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    """Command-line flags; every default reproduces the committed checkpoint."""
+    """Command-line flags; every default is the committed checkpoint's recipe (docs/experiments.md: channels-last)."""
     t, d = TrainConfig(), DataConfig()
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--epochs", type=int, default=t.epochs, help=f"passes over the training data (default {t.epochs})")
@@ -85,7 +85,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--outlier-weight",
         type=float,
         default=t.outlier_weight,
-        help=f"outlier exposure: weight of a loss flattening digits on no-digit drawings (default {t.outlier_weight})",
+        help=f"outlier exposure: weight of a loss flattening digits on --negatives (default {t.outlier_weight})",
     )
     p.add_argument(
         "--no-stroke-augment", action="store_true", help="draw the pen digits' strokes as written (default: distort)"

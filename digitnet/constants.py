@@ -8,8 +8,8 @@ FIT_SIZE = 20  # MNIST scaled each digit to fit a 20x20 box inside the 28x28 fie
 NUM_CLASSES = 10
 CLASS_NAMES = tuple(str(d) for d in range(NUM_CLASSES))
 NOT_A_DIGIT = NUM_CLASSES  # index of the extra "not a digit" logit of models trained with negatives
-# A training label, never an output: "not a digit" drawn from pieces of pen digits, which share their strokes
-# with real digits, so outlier exposure leaves their digits' probabilities alone.
+# A training label, never an output: "not a digit" made of pen digits (pieces of one, two drawn over each other),
+# which share their strokes with real digits, so outlier exposure leaves their digits' probabilities alone.
 DIGIT_PART = NOT_A_DIGIT + 1
 
 # Pixel statistics of the MNIST training set (checked in ../shared/data/README.md).

@@ -254,9 +254,16 @@ def test_outlier_exposure_is_the_cross_entropy_from_uniform_over_the_no_digit_dr
     assert outlier_exposure(logits[:1], torch.tensor([DIGIT_PART])).item() == 0  # nor do pieces of digits
 
 
-def test_training_is_channels_last_inside_and_its_checkpoint_plain_outside():
+def test_training_runs_channels_last_with_outlier_exposure_and_saves_plain_tensors():
     torch.manual_seed(0)
     model = DigitNet(ModelConfig(stem_channels=8, mid_channels=16, top_channels=16))
+    images, labels = tensors(256, 0)
+    labels[:32], labels[32:48] = NOT_A_DIGIT, DIGIT_PART  # both kinds of "not a digit" in the batches
+    layouts = []  # the second convolution's input: (B, 8, 14, 14), where NCHW and NHWC differ
+    model.features[2][0].register_forward_pre_hook(
+        lambda _, x: layouts.append(x[0].is_contiguous(memory_format=torch.channels_last))
+    )
     config = TrainConfig(epochs=1, batch_size=64, seed=0, max_batches=2, outlier_weight=0.5)
-    fit(model, tensors(256, 0), tensors(64, 1), config, AugmentConfig(), log=lambda _: None)
+    history = fit(model, (images, labels), tensors(64, 1), config, AugmentConfig(), log=lambda _: None)
+    assert np.isfinite(history[0]["train_loss"]) and layouts[:2] == [True, True]  # the two training batches
     assert all(t.is_contiguous() for t in model.state_dict().values())

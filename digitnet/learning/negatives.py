@@ -223,14 +223,14 @@ def negative_images(
     rng = _rng(seed, split)
     canvas = 200
     images = np.zeros((count, 28, 28), np.float32)
-    names: list[str] = []
-    while len(names) < count:
-        name, strokes = _next_drawing(rng, kinds)
+    drawn: list[str] = []  # each image's kind
+    while len(drawn) < count:
+        kind, strokes = _next_drawing(rng, kinds)
         placed = place_drawing(strokes, (canvas, canvas), rng)
         brush = canvas * rng.uniform(0.02, 0.1)
         try:
-            images[len(names)] = preprocess(draw_strokes(placed, (canvas, canvas), brush))
+            images[len(drawn)] = preprocess(draw_strokes(placed, (canvas, canvas), brush))
         except EmptyImageError:
             continue
-        names.append(name)
-    return images, names
+        drawn.append(kind)
+    return images, drawn

@@ -64,9 +64,9 @@ def fit_numbers(model: NumberNet, train: list[Example], config: NumberTrainConfi
     """Train on `train` for the configured epochs (AdamW, one-cycle); one history row an epoch."""
     rng = np.random.default_rng(config.seed)
     plan = [batches(train, config.batch_size, rng)[: config.max_batches] for _ in range(config.epochs)]
+    model.to(memory_format=torch.channels_last)  # ~1.4x a step on a CPU, whose NCHW max-pooling is slow
     optimizer = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
     schedule = torch.optim.lr_scheduler.OneCycleLR(optimizer, config.lr, total_steps=sum(len(p) for p in plan))
-    model.to(memory_format=torch.channels_last)  # ~1.4x faster on a CPU, as for the digit model
     history = []
     for epoch, epoch_batches in enumerate(plan, 1):
         model.train()
@@ -83,7 +83,7 @@ def fit_numbers(model: NumberNet, train: list[Example], config: NumberTrainConfi
         seconds = time.perf_counter() - start
         history.append({"epoch": epoch, "loss": total / max(len(epoch_batches), 1), "seconds": seconds})
         print(f"epoch {epoch}: loss {history[-1]['loss']:.4f}, {seconds:.0f}s", flush=True)
-    model.to(memory_format=torch.contiguous_format)
+    model.to(memory_format=torch.contiguous_format)  # the checkpoint's tensors as any model's
     return history
 
 

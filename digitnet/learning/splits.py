@@ -43,7 +43,7 @@ def concat(*splits: Split) -> Split:
 
 
 def load_negatives(count: int, seed: int, split: str, data_dir: Path, real_share: float = 0.0) -> Split:
-    """`count` drawings that are no digit, labelled NOT_A_DIGIT (DIGIT_PART for pieces of digits): a `real_share`
+    """`count` drawings that are no digit, labelled NOT_A_DIGIT (DIGIT_PART if made of pen digits): a `real_share`
     of them real letters and symbols of the split's writers (train: the fit writers, val: the tune writers), the
     rest generated."""
     from digitnet.learning.negatives import kind_family, negative_images  # imported here: it loads stroke fonts

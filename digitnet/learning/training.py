@@ -26,7 +26,7 @@ class TrainConfig:
     threads: int = 2  # CPU threads for torch
     device: str = "auto"  # auto = cuda, then mps, then cpu
     max_batches: int | None = None  # per epoch; set by --smoke to train in seconds
-    outlier_weight: float = 0.0  # weight of outlier exposure: the digits' ten logits made flat on "not a digit"
+    outlier_weight: float = 0.0  # outlier exposure: the ten digits made flat on "not a digit" (not on DIGIT_PART)
 
 
 def pick_device(name: str) -> torch.device:
@@ -49,11 +49,9 @@ def predict_logits(model: DigitNet, images: torch.Tensor, device: torch.device, 
 
 
 def outlier_exposure(logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
-    """Mean cross-entropy from the uniform distribution to the ten digits' softmax, over the "not a digit" drawings.
-
-    Outlier exposure (Hendrycks et al., 2019): besides naming the eleventh class, a drawing that is no digit
-    should leave no digit sure of itself, so that one the eleventh class misses is still shown with doubt.
-    """
+    """Mean cross-entropy from the uniform distribution to the ten digits' softmax, over the "not a digit" drawings."""
+    # Outlier exposure (Hendrycks et al., 2019): besides naming the eleventh class, a drawing that is no digit
+    # should leave no digit sure of itself, so that one the eleventh class misses is still shown with doubt.
     outliers = logits[labels == NOT_A_DIGIT, :NUM_CLASSES]  # (N_out, 10)
     if not len(outliers):
         return logits.new_zeros(())
@@ -81,10 +79,10 @@ def train_epoch(
     for batch in progress:
         x = augment(images[batch], augment_config, generator).to(device, memory_format=torch.channels_last)
         flat = labels[batch].to(device)
-        y = torch.where(flat == DIGIT_PART, NOT_A_DIGIT, flat)  # a piece of a digit is "not a digit" ...
+        y = torch.where(flat == DIGIT_PART, NOT_A_DIGIT, flat)  # pieces and overlays of digits: "not a digit" ...
         logits = model(normalize(x))
         loss = F.cross_entropy(logits, y)
-        if config.outlier_weight:  # ... but, like a digit, keeps its digits' probabilities
+        if config.outlier_weight:  # ... that keeps its digits' probabilities (train_loss then includes this term)
             loss = loss + config.outlier_weight * outlier_exposure(logits, flat)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
@@ -108,7 +106,7 @@ def fit(
     """Train for config.epochs; return one dict per epoch with training and validation loss and accuracy."""
     torch.manual_seed(config.seed)
     device = pick_device(config.device)
-    # channels-last (NHWC) trains this network ~1.4x faster on a CPU: its max-pooling is much faster that way
+    # channels-last (NHWC): ~1.4x a training step on this project's CPU, whose NCHW max-pooling is slow
     model.to(device, memory_format=torch.channels_last)
     generator = torch.Generator().manual_seed(config.seed)
     optimizer = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
