@@ -78,12 +78,12 @@ def train_epoch(
     progress = tqdm(batches, desc=description, leave=False, mininterval=1.0)
     for batch in progress:
         x = augment(images[batch], augment_config, generator).to(device, memory_format=torch.channels_last)
-        flat = labels[batch].to(device)
-        y = torch.where(flat == DIGIT_PART, NOT_A_DIGIT, flat)  # pieces and overlays of digits: "not a digit" ...
+        raw = labels[batch].to(device)
+        y = torch.where(raw == DIGIT_PART, NOT_A_DIGIT, raw)  # pieces and overlays of digits: "not a digit" ...
         logits = model(normalize(x))
         loss = F.cross_entropy(logits, y)
         if config.outlier_weight:  # ... that keeps its digits' probabilities (train_loss then includes this term)
-            loss = loss + config.outlier_weight * outlier_exposure(logits, flat)
+            loss = loss + config.outlier_weight * outlier_exposure(logits, raw)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()
