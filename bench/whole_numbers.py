@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import copy
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -84,17 +85,33 @@ def draw(strokes: list[np.ndarray], size: tuple[int, int]) -> np.ndarray:
 
 def read_row(readers: dict[str, Predictor], by_writer: dict, length: int, layout: str, count: int, seed: int) -> dict:
     """Each reader's Tally over `count` numbers of `length` digits laid out as `layout`."""
-    rng = np.random.default_rng(seed)
     tallies = {name: Tally() for name in readers}
+    for image, truth in numbers(by_writer, length, layout, count, seed):
+        for name, predictor in readers.items():
+            reading, seconds = timed_reading(predictor, image)
+            tallies[name].add(reading, truth, seconds)
+    return tallies
+
+
+def numbers(by_writer: dict, length: int, layout: str, count: int, seed: int) -> Iterator[tuple[np.ndarray, list[int]]]:
+    """`count` pictures of numbers of `length` digits laid out as `layout`, each by one writer, and their digits."""
+    rng = np.random.default_rng(seed)
     writers = sorted(by_writer)
     for _ in range(count):
         pool = by_writer[writers[rng.integers(len(writers))]]
         digits = [pool[i] for i in rng.choice(len(pool), length, replace=False)]
-        image = draw(*compose_number(digits, rng, layout=layout))
-        for name, predictor in readers.items():
-            reading, seconds = timed_reading(predictor, image)
-            tallies[name].add(reading, [d.label for d in digits], seconds)
-    return tallies
+        yield draw(*compose_number(digits, rng, layout=layout)), [d.label for d in digits]
+
+
+def digits_by_writer(data_dir, source: str, writers: str, longest: int) -> dict[int | str, list[PenDigit]]:
+    """The pen digits of `source`'s `writers` ("test" or "tune") by writer, of those who wrote `longest` or more."""
+    digits = (
+        load_pendigits(data_dir, HELD_OUT_WRITERS[writers]) if source == "pendigits" else load_unipen(data_dir, writers)
+    )
+    by_writer: dict[int | str, list[PenDigit]] = {}
+    for digit in digits:
+        by_writer.setdefault(digit.writer, []).append(digit)
+    return {w: pool for w, pool in by_writer.items() if len(pool) >= longest}
 
 
 def no_number_lines(data_dir, writers: str, count: int, seed: int) -> list[np.ndarray]:
@@ -137,14 +154,7 @@ def main(argv: list[str] | None = None) -> None:
     made = {"line": lambda: line, "line-alone": lambda: line_alone(line), "cutting": lambda: cutting_reader(line)}
     readers = {name: made[name]() for name in args.readers}
     data_dir = resolve_data_dir(args.data_dir)
-    if args.source == "pendigits":
-        digits = load_pendigits(data_dir, HELD_OUT_WRITERS[args.writers])
-    else:
-        digits = load_unipen(data_dir, args.writers)
-    by_writer: dict[int | str, list] = {}
-    for digit in digits:
-        by_writer.setdefault(digit.writer, []).append(digit)
-    by_writer = {w: pool for w, pool in by_writer.items() if len(pool) >= max(args.lengths)}
+    by_writer = digits_by_writer(data_dir, args.source, args.writers, max(args.lengths))
     start = time.perf_counter()
     print(f"# {args.count} numbers per row, {len(by_writer)} {args.writers} writers of {args.source}, ", end="")
     print(f"brush {DEFAULT_BRUSH} px\n")

@@ -9,8 +9,12 @@ import numpy as np
 import pytest
 import torch
 
+from bench.number_misses import averaged
+from conftest import constant_checkpoint
+from digitnet.model import softmax
 from digitnet.number_model import BLANK, FRAME, NumberConfig, NumberNet, greedy_path, sequence_log_prob
 from digitnet.reading.number import load_number_reader
+from digitnet.reading.predictor import load_predictor
 from digitnet.reading.strip import INK_HEIGHT, SIDE_PAD, STRIP_HEIGHT, ink_strip
 
 TINY = NumberConfig(stem_channels=4, mid_channels=8, top_channels=8, hidden=8)
@@ -206,3 +210,16 @@ def test_a_cut_at_the_pictures_right_edge_and_a_line_of_no_digits_have_their_pla
     line = LineReading([DigitRead(1, probs, (10, 40)), DigitRead(1, probs, (40, 40))], 0.5, strip, frames)
     assert line.apart() == [False, False]
     assert LineReading([], 0.0, strip, frames).apart() == []
+
+
+def test_the_misses_bench_averages_digit_models_as_a_product_of_their_probabilities(tmp_path):
+    def reads(digit: int, name: str):
+        logits = [0.0] * 11
+        logits[digit] = 3.0
+        return load_predictor(constant_checkpoint(tmp_path / name, logits, {"doubt_threshold": 0.5}))
+
+    fours, sevens = reads(4, "fours.pt"), reads(7, "sevens.pt")
+    probs = averaged(fours, [sevens]).probabilities(np.zeros((1, 28, 28), np.float32))[0]
+    expected = softmax(np.array([0.0] * 4 + [1.5, 0.0, 0.0, 1.5, 0.0, 0.0]))  # the mean of the two models' logits
+    np.testing.assert_allclose(probs, expected, atol=1e-6)
+    assert fours.probabilities(np.zeros((1, 28, 28), np.float32))[0].argmax() == 4  # the first model unchanged
