@@ -7,8 +7,8 @@ per character and per group of `digitnet.learning.letters` (digit shapes apart).
 held-out writers' pen digits (pendigits 21-30, UNIPEN's held-out sites) drawn the same way, and the
 MNIST test set as stored. Everything goes through `Predictor`.
 Prints, per kind of negative, the share refused and the share shown as a confident digit (not refused
-and top probability >= the doubt threshold), then the share of real digits refused, overall and per
-digit. Seeded and deterministic.
+and top probability >= the doubt threshold), then the share of real digits refused, and refused or shown
+with doubt, overall and per digit. Seeded and deterministic.
 
     python -m bench.not_a_digit --data-dir ../shared/data
 """
@@ -22,11 +22,12 @@ from pathlib import Path
 
 import numpy as np
 
+from bench.synth.pen import HELD_OUT_WRITERS
 from digitnet.constants import CANVAS_SIZE, DEFAULT_BRUSH
 from digitnet.learning.data import load_characters, load_mnist, load_pendigits, load_unipen, resolve_data_dir
 from digitnet.learning.letters import DIGIT_SHAPES, GROUPS, character_group
 from digitnet.learning.negatives import FAMILIES, kind_family, negative_drawings
-from digitnet.learning.strokes import STYLES, TEST_WRITERS, PenDigit, draw_strokes, place_drawing, render_on_canvas
+from digitnet.learning.strokes import STYLES, PenDigit, draw_strokes, place_drawing, render_on_canvas
 from digitnet.reading.predictor import Prediction, Predictor, load_predictor, readable_inputs
 
 BRUSHES = (8, DEFAULT_BRUSH, 28)  # pixels: thin pen, the app's default, a finger
@@ -55,6 +56,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         choices=("test", "tune"),
         default="test",
         help="whose letters: test = held-out sites; tune = the choosing writers, to decide digit shapes (default test)",
+    )
+    parser.add_argument(
+        "--digit-writers",
+        choices=("test", "tune"),
+        default="test",
+        help="whose pen digits: test = measured-only writers; tune = the choosing writers (default test)",
     )
     return parser.parse_args(argv)
 
@@ -164,30 +171,34 @@ def print_characters(tally: dict[str, dict], role: str) -> None:
         print(f"\nDigit shapes shown as a confident digit, their own (O as 0, l as 1, ...): {own:.1%}")
 
 
-def held_out_drawn_digits(data_dir: Path) -> dict[str, list[PenDigit]]:
-    """Real pen digits by people the model never trained on nor tuned on, by source."""
+def held_out_drawn_digits(data_dir: Path, writers: str = "test") -> dict[str, list[PenDigit]]:
+    """Real pen digits by people the model never trained on, by source: `writers` "test" (never tuned on either)
+    or "tune" (the writers settings are chosen on)."""
     found = {
-        "pendigits writers 21-30": load_pendigits(data_dir, TEST_WRITERS),
-        "UNIPEN held-out sites": load_unipen(data_dir, "test"),  # [] without the file
+        f"pendigits writers {HELD_OUT_WRITERS[writers].start}-{HELD_OUT_WRITERS[writers].stop - 1}": load_pendigits(
+            data_dir, HELD_OUT_WRITERS[writers]
+        ),
+        f"UNIPEN {'held-out sites' if writers == 'test' else 'tune writers'}": load_unipen(data_dir, writers),
     }
-    return {name: digits for name, digits in found.items() if digits}
+    return {name: digits for name, digits in found.items() if digits}  # UNIPEN: [] without the file
 
 
-def print_refused(name: str, answers: list[Prediction | None], labels: np.ndarray) -> float:
-    """Share of real digits refused, overall and per digit; returns the overall share."""
+def print_refused(name: str, answers: list[Prediction | None], labels: np.ndarray, doubt: float) -> float:
+    """Share of real digits refused, and refused or shown with doubt, overall and per digit; returns the second."""
     refused = np.array([a is None or not a.is_digit for a in answers])
-    per_digit = "  ".join(f"{d}: {refused[labels == d].mean():.2%}" for d in range(10) if (labels == d).any())
-    print(f"| {name} | {len(labels)} | {refused.sum()} | **{refused.mean():.2%}** | {per_digit} |")
-    return float(refused.mean())
+    unsure = ~np.array([confident_digit(a, doubt) for a in answers])
+    per_digit = "  ".join(f"{d}: {unsure[labels == d].mean():.2%}" for d in range(10) if (labels == d).any())
+    print(f"| {name} | {len(labels)} | {refused.mean():.2%} | **{unsure.mean():.2%}** | {per_digit} |")
+    return float(unsure.mean())
 
 
 def measure_digits(predictor: Predictor, args: argparse.Namespace, brushes: list[int]) -> dict[str, float]:
-    """Real digits refused as "not a digit": the held-out writers' drawings per brush, and MNIST's test set."""
+    """Real digits refused or shown with doubt: pen digits per brush, and MNIST's test set."""
     data_dir = resolve_data_dir(args.data_dir)
-    print("\n## Real digits refused as not a digit (goal <= 0.5%)")
-    print("| digits | count | refused | share | per digit |\n|---|---|---|---|---|")
+    print("\n## Real digits refused as not a digit, or shown with doubt (goal <= 0.5%)")
+    print("| digits | count | refused | refused or with doubt | the same, per digit |\n|---|---|---|---|---|")
     results = {}
-    for source, digits in held_out_drawn_digits(data_dir).items():
+    for source, digits in held_out_drawn_digits(data_dir, args.digit_writers).items():
         labels = np.array([d.label for d in digits])
         for brush in brushes:
             rng = np.random.default_rng([args.seed, brush])
@@ -196,11 +207,13 @@ def measure_digits(predictor: Predictor, args: argparse.Namespace, brushes: list
                 pictures = [render_on_canvas(d, CANVAS_SIZE, brush, rng) for d in digits[start : start + BATCH]]
                 answers += read_pictures(predictor, pictures)
             name = f"{source}, brush {brush} px"
-            results[name] = print_refused(name, answers, labels)
+            results[name] = print_refused(name, answers, labels, predictor.doubt_threshold)
     if not args.no_mnist:
         images, labels = load_mnist(data_dir, train=False)
         answers = predictor.predict_inputs(images[:, 0].numpy())
-        results["MNIST test"] = print_refused("MNIST test set (as stored)", answers, labels.numpy())
+        results["MNIST test"] = print_refused(
+            "MNIST test set (as stored)", answers, labels.numpy(), predictor.doubt_threshold
+        )
     return results
 
 
@@ -221,7 +234,7 @@ def main(argv: list[str] | None = None) -> dict:
         print_characters(characters, args.letters_role)
     refused = measure_digits(predictor, args, brushes)
     print(f"\n{time.perf_counter() - start:.0f} s")
-    return {"negatives": dict(tally), "characters": characters, "digits refused": refused}
+    return {"negatives": dict(tally), "characters": characters, "digits refused or doubted": refused}
 
 
 if __name__ == "__main__":

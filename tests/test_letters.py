@@ -108,3 +108,21 @@ def test_the_bench_reports_each_held_out_character_and_each_group(tmp_path, caps
     assert "| `A` | letters like no digit | 2 | 0.0% | 100.0% | 4 (100%) |" in out
     assert "| symbols | 1 | 0.0% | 100.00% | <= 3% |" in out
     assert "their own (O as 0, l as 1, ...): 0.0%" in out  # O read as a 4 is not its own digit
+
+
+def test_the_bench_counts_real_digits_shown_with_doubt_for_the_writers_asked(tmp_path, capsys):
+    from bench import not_a_digit
+
+    root = synthetic_data_root(tmp_path)
+    unsure_fours = [0.0] * 10 + [-10.0]
+    unsure_fours[4] = float(np.log(6.0))  # a 4 at 0.4 of the ten digits, under the doubt threshold; never refused
+    model = constant_checkpoint(
+        tmp_path / "unsure.pt", unsure_fours, {"doubt_threshold": 0.5, "not_digit_threshold": 0.5}
+    )
+    args = ["--data-dir", str(root), "--checkpoint", str(model), "--count", "4", "--brushes", "16", "--no-mnist"]
+    result = not_a_digit.main([*args, "--letters", "0", "--digit-writers", "tune"])
+    out = capsys.readouterr().out
+    # the choosing writers' sevens: pendigits 17-20 and UNIPEN's syn:2 and syn:7, none refused, every one in doubt
+    assert "| pendigits writers 17-20, brush 16 px | 4 | 0.00% | **100.00%** |" in out
+    assert "| UNIPEN tune writers, brush 16 px | 2 | 0.00% | **100.00%** |" in out
+    assert set(result["digits refused or doubted"].values()) == {1.0}
