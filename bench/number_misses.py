@@ -1,12 +1,12 @@
 """Why numbers are read wrong: a wrong count of digits, or a digit misread, and by which of the two models.
 
 Draws one row of `bench/whole_numbers.py` (by default 2,000 numbers of 4 digits with gaps by pendigits writers
-21-30; --writers tune: the choosing writers) and reads it as the app does: the line reader (a CRNN) finds the digits and the digit model
-reads each one's crop again, the two fused. For the numbers read wrong it prints how many have the wrong count
-of digits and how many misread a digit; for the digits misread, whether the line reader alone or the digit
-model alone would have read them right, whether the right digit came second in the app's reading, and the
-commonest confusions. Then the same numbers read with other digit models averaged in (--also, e.g. other
-seeds of the recipe), and, with --sheet, a picture of the misread numbers to look at.
+21-30; --writers tune: the choosing writers) and reads it as the app does: the line reader (a CRNN) finds the
+digits and the digit model reads each one's crop again, the two fused. For the numbers read wrong it prints
+how many have the wrong count of digits and how many misread a digit; for the digits misread, whether the
+line reader alone or the digit model alone would have read them right, whether the right digit came second
+in the app's reading, and the commonest confusions. Then the same numbers read with other digit models
+averaged in (--also, e.g. other seeds of the recipe), and, with --sheet, a picture of the misread numbers.
 
     python -m bench.number_misses --data-dir ../shared/data --sheet bench/out/number-misses.png
 """
