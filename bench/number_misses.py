@@ -17,6 +17,7 @@ import argparse
 import copy
 from collections import Counter
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 
@@ -25,9 +26,9 @@ import torch
 from PIL import Image
 
 from bench.synth.pen import LAYOUTS, add_writers_argument
-from bench.whole_numbers import digits_by_writer, is_number, line_alone, numbers
+from bench.whole_numbers import digits_by_writer, digits_of, line_alone, numbers, timed_reading
 from digitnet.learning.data import resolve_data_dir
-from digitnet.reading.predictor import Prediction, Predictor, load_predictor
+from digitnet.reading.predictor import Predictor, load_predictor
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -36,68 +37,77 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--data-dir", default=None, help="data root (default: $DIGITNET_DATA, else ./data)")
     p.add_argument("--checkpoint", default=None, help="digit model; its reader beside it (default: committed)")
     p.add_argument("--count", type=int, default=2000, help="numbers drawn (default 2000)")
-    p.add_argument("--seed", type=int, default=4, help="seed for choosing and laying out digits (default 4)")
+    p.add_argument(
+        "--seed", type=int, default=0, help="whole_numbers' --seed: its row draws with SEED + LENGTH (default 0)"
+    )
     add_writers_argument(p)
-    p.add_argument("--source", choices=("pendigits", "unipen"), default="pendigits", help="(default pendigits)")
+    p.add_argument(
+        "--source", choices=("pendigits", "unipen"), default="pendigits", help="whose digits (default pendigits)"
+    )
     p.add_argument("--length", type=int, default=4, help="digits a number (default 4)")
-    p.add_argument("--layout", choices=LAYOUTS, default="gaps", help="(default gaps)")
-    p.add_argument("--also", nargs="*", default=[], help="digit models averaged with it, each in turn (default none)")
+    p.add_argument("--layout", choices=LAYOUTS, default="gaps", help="how the digits are laid out (default gaps)")
+    p.add_argument("--also", nargs="*", default=[], help="digit models averaged with it, one at a time (default none)")
     p.add_argument("--sheet", type=Path, default=None, help="PNG of the misread numbers (default none)")
     return p.parse_args(argv)
 
 
-def digits_read(predictor: Predictor, image: np.ndarray) -> tuple[list[int], list[Prediction]]:
-    """The digits a predictor reads in a number ([] for no number), and its reading of each."""
-    reading = predictor.read_number(image)
-    if not is_number(reading):
-        return [], []
-    return [p.digit for p in reading.predictions], reading.predictions
-
-
-def averaged(predictor: Predictor, others: list[Predictor]) -> Predictor:
-    """The predictor with its digit model's calibrated logits averaged with `others'` (their line reader unused)."""
+def averaged(predictor: Predictor, other: Predictor) -> Predictor:
+    """The predictor with its digit model's calibrated logits averaged with `other`'s (its line reader unused)."""
     ensemble = copy.copy(predictor)
-    ensemble.logits = lambda inputs: np.mean([p.logits(inputs) for p in [predictor, *others]], axis=0)
+    ensemble.logits = lambda inputs: (predictor.logits(inputs) + other.logits(inputs)) / 2
     return ensemble
 
 
-def misses(predictor: Predictor, pictures: Iterable[tuple[np.ndarray, list[int]]]) -> dict:
+@dataclass
+class Misses:
+    """A row's numbers read wrong, sorted: a wrong count of digits (no number counts as one), or a digit misread."""
+
+    wrong: list[tuple[np.ndarray, list[int], list[int]]] = field(default_factory=list)  # picture, truth, read
+    wrong_count: int = 0
+    misread: int = 0  # numbers of the right count with a digit misread
+    digits: int = 0  # digits of the numbers read with the right count, right or not
+    tally: Counter[str] = field(default_factory=Counter)  # the misread digits, and who else reads them right
+    confusions: Counter[tuple[int, int]] = field(default_factory=Counter)  # (truth, read): misread digits
+
+
+def misses(predictor: Predictor, pictures: Iterable[tuple[np.ndarray, list[int]]]) -> Misses:
     """How the numbers are read wrong, and each misread digit's other readings."""
-    alone = line_alone(predictor)
-    tally = Counter()
-    confusions: Counter = Counter()
-    wrong = []
+    alone, found = line_alone(predictor), Misses()
     for image, truth in pictures:
-        read, predictions = digits_read(predictor, image)
+        reading = timed_reading(predictor, image)[0]
+        read = digits_of(reading)
+        found.digits += len(truth) * (len(read) == len(truth))
         if read == truth:
             continue
-        wrong.append((image, truth, read))
+        found.wrong.append((image, truth, read))
         if len(read) != len(truth):
-            tally["count"] += 1
+            found.wrong_count += 1
             continue
-        tally["misread"] += 1
-        line = digits_read(alone, image)[0]
-        own = predictor.probabilities(np.stack([p.input28 for p in predictions]))
+        found.misread += 1
+        line = digits_of(timed_reading(alone, image)[0])
         for k in np.flatnonzero(np.array(read) != np.array(truth)):
-            tally["digits"] += 1
-            tally["line alone right"] += len(line) == len(truth) and line[k] == truth[k]
-            tally["digit model alone right"] += int(own[k].argmax()) == truth[k]
-            tally["right one second"] += predictions[k].runner_up() == truth[k]
-            confusions[(truth[k], read[k])] += 1
-    return {"tally": tally, "confusions": confusions, "wrong": wrong}
+            digit = reading.predictions[k]
+            own = predictor.probabilities(digit.input28[None])[0] if digit.input28.any() else None  # None: blank crop
+            found.tally["digits"] += 1
+            found.tally["line alone right"] += len(line) == len(truth) and line[k] == truth[k]
+            found.tally["digit model alone right"] += own is not None and int(own.argmax()) == truth[k]
+            found.tally["right one second"] += digit.runner_up() == truth[k]
+            found.confusions[(truth[k], read[k])] += 1
+    return found
 
 
-def report(result: dict, count: int, length: int) -> None:
+def report(found: Misses, count: int) -> None:
     """Print where the misses come from."""
-    tally, wrong = result["tally"], len(result["wrong"])
-    print(f"read right {1 - wrong / count:.2%}; {wrong} wrong: {tally['count']} with a wrong count of digits, ", end="")
-    print(f"{tally['misread']} with the right count and a digit misread")
+    wrong, misread = len(found.wrong), found.tally["digits"]
     print(
-        f"  {tally['digits']} digits misread of {count * length} ({1 - tally['digits'] / (count * length):.2%} right)"
+        f"read right {1 - wrong / count:.2%}; {wrong} wrong: {found.wrong_count} with a wrong count of digits ", end=""
     )
+    print(f"or no number, {found.misread} with the right count and a digit misread")
+    print(f"  {misread} digits misread of the {found.digits} in numbers of the right count ", end="")
+    print(f"({1 - misread / max(found.digits, 1):.2%} right)")
     for what in ("line alone right", "digit model alone right", "right one second"):
-        print(f"  {what}: {tally[what]}")
-    common = ", ".join(f"{a} as {b} ({n})" for (a, b), n in result["confusions"].most_common(8))
+        print(f"  {what}: {found.tally[what]}")
+    common = ", ".join(f"{a} as {b} ({n})" for (a, b), n in found.confusions.most_common(8))
     print(f"  commonest: {common}")
 
 
@@ -118,21 +128,22 @@ def sheet(wrong: list[tuple[np.ndarray, list[int], list[int]]], path: Path, colu
 def main(argv: list[str] | None = None) -> None:
     """Print where one row's misses come from, and what other digit models averaged in would change."""
     args = parse_args(argv)
-    torch.set_num_threads(1)
+    torch.set_num_threads(1)  # as whole_numbers reads: one picture at a time
     predictor = load_predictor(args.checkpoint)
     if predictor.reader is None:
         raise SystemExit("error: no number reader beside the checkpoint: train one with `python train.py numbers`.")
     by_writer = digits_by_writer(resolve_data_dir(args.data_dir), args.source, args.writers, args.length)
-    pictures = partial(numbers, by_writer, args.length, args.layout, args.count, args.seed)  # drawn again each time
+    pictures = partial(numbers, by_writer, args.length, args.layout, args.count, args.seed + args.length)
+    # drawn again for each reader: 2,000 pictures would hold gigabytes
     print(f"# {args.count} numbers of {args.length} digits, {args.layout}, {args.writers} writers of {args.source}\n")
-    result = misses(predictor, pictures())
-    report(result, args.count, args.length)
+    found = misses(predictor, pictures())
+    report(found, args.count)
     for path in args.also:
-        ensemble = averaged(predictor, [load_predictor(path)])
-        right = sum(digits_read(ensemble, image)[0] == truth for image, truth in pictures())
+        ensemble = averaged(predictor, load_predictor(path))
+        right = sum(digits_of(timed_reading(ensemble, image)[0]) == truth for image, truth in pictures())
         print(f"with {path} averaged in: read right {right / args.count:.2%}")
-    if args.sheet and result["wrong"]:
-        sheet(result["wrong"], args.sheet)
+    if args.sheet and found.wrong:
+        sheet(found.wrong, args.sheet)
 
 
 if __name__ == "__main__":

@@ -20,6 +20,7 @@ import copy
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -52,7 +53,7 @@ class Tally:
 
     def add(self, reading: NumberReading | None, truth: list[int], seconds: float) -> None:
         """Count one number read (None: nothing was found)."""
-        read = [p.digit for p in reading.predictions] if is_number(reading) else []
+        read = digits_of(reading)
         right = read == truth
         self.exact += right
         self.digits += len(truth)
@@ -61,6 +62,11 @@ class Tally:
             self.sure += 1
             self.sure_right += right
         self.seconds.append(seconds)
+
+
+def digits_of(reading: NumberReading | None) -> list[int]:
+    """The digits of a reading, left to right; [] where it gives no number."""
+    return [p.digit for p in reading.predictions] if is_number(reading) else []
 
 
 def is_number(reading: NumberReading | None) -> bool:
@@ -103,7 +109,7 @@ def numbers(by_writer: dict, length: int, layout: str, count: int, seed: int) ->
         yield draw(*compose_number(digits, rng, layout=layout)), [d.label for d in digits]
 
 
-def digits_by_writer(data_dir, source: str, writers: str, longest: int) -> dict[int | str, list[PenDigit]]:
+def digits_by_writer(data_dir: Path, source: str, writers: str, longest: int) -> dict[int | str, list[PenDigit]]:
     """The pen digits of `source`'s `writers` ("test" or "tune") by writer, of those who wrote `longest` or more."""
     digits = (
         load_pendigits(data_dir, HELD_OUT_WRITERS[writers]) if source == "pendigits" else load_unipen(data_dir, writers)

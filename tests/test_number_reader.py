@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
 import torch
 
-from bench.number_misses import averaged
+from bench.number_misses import averaged, misses
 from conftest import constant_checkpoint
 from digitnet.model import softmax
 from digitnet.number_model import BLANK, FRAME, NumberConfig, NumberNet, greedy_path, sequence_log_prob
 from digitnet.reading.number import load_number_reader
-from digitnet.reading.predictor import load_predictor
+from digitnet.reading.predictor import NumberReading, Prediction, load_predictor
 from digitnet.reading.strip import INK_HEIGHT, SIDE_PAD, STRIP_HEIGHT, ink_strip
 
 TINY = NumberConfig(stem_channels=4, mid_channels=8, top_channels=8, hidden=8)
@@ -212,14 +214,43 @@ def test_a_cut_at_the_pictures_right_edge_and_a_line_of_no_digits_have_their_pla
     assert LineReading([], 0.0, strip, frames).apart() == []
 
 
-def test_the_misses_bench_averages_digit_models_as_a_product_of_their_probabilities(tmp_path):
+def test_the_misses_bench_averages_two_digit_models_as_the_geometric_mean_of_their_probabilities(tmp_path):
     def reads(digit: int, name: str):
         logits = [0.0] * 11
         logits[digit] = 3.0
         return load_predictor(constant_checkpoint(tmp_path / name, logits, {"doubt_threshold": 0.5}))
 
     fours, sevens = reads(4, "fours.pt"), reads(7, "sevens.pt")
-    probs = averaged(fours, [sevens]).probabilities(np.zeros((1, 28, 28), np.float32))[0]
+    probs = averaged(fours, sevens).probabilities(np.zeros((1, 28, 28), np.float32))[0]
     expected = softmax(np.array([0.0] * 4 + [1.5, 0.0, 0.0, 1.5, 0.0, 0.0]))  # the mean of the two models' logits
     np.testing.assert_allclose(probs, expected, atol=1e-6)
     assert fours.probabilities(np.zeros((1, 28, 28), np.float32))[0].argmax() == 4  # the first model unchanged
+
+
+class ScriptedReader:
+    """A stand-in for a Predictor: reads picture k as scripted, with the digit model or (weights 0) without."""
+
+    def __init__(self, script: dict[int, tuple[list[int], list[int]]]) -> None:
+        self.script = script  # picture k -> (digits read by both models, digits read by the line reader alone)
+        self.reader = SimpleNamespace(weights=(0.5, 0.15))
+
+    def read_number(self, image: np.ndarray) -> NumberReading:
+        fused, alone = self.script[int(image[0, 0])]
+        digits = alone if self.reader.weights == (0.0, 0.0) else fused
+        probs = [np.eye(10)[d] * 0.6 + np.eye(10)[4] * 0.3 + 0.01 for d in digits]  # each digit first, 4 second
+        return NumberReading([Prediction(d, p, np.ones((28, 28))) for d, p in zip(digits, probs, strict=True)], 0.9)
+
+    def probabilities(self, inputs28: np.ndarray) -> np.ndarray:
+        return np.tile(np.eye(10)[4], (len(inputs28), 1))  # the digit model alone reads every crop as a 4
+
+
+def test_the_misses_bench_sorts_a_wrong_count_from_a_misread_digit_and_asks_each_model():
+    script = {0: ([1, 2], [1, 2]), 1: ([1], [1]), 2: ([3, 9], [3, 4])}
+    truths = {0: [1, 2], 1: [1, 2], 2: [3, 4]}
+    found = misses(ScriptedReader(script), [(np.full((2, 2), k), truths[k]) for k in script])
+    assert (found.wrong_count, found.misread, found.digits) == (1, 1, 4)  # 4: the digits of pictures 0 and 2
+    assert found.tally == Counter(
+        {"digits": 1, "line alone right": 1, "digit model alone right": 1, "right one second": 1}
+    )
+    assert found.confusions == Counter({(4, 9): 1})
+    assert [read for _, _, read in found.wrong] == [[1], [3, 9]]
