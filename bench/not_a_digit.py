@@ -8,7 +8,8 @@ held-out writers' pen digits (pendigits 21-30, UNIPEN's held-out sites) drawn th
 MNIST test set as stored. Everything goes through `Predictor`.
 Prints, per kind of negative, the share refused and the share shown as a confident digit (not refused
 and top probability >= the doubt threshold), then the share of real digits refused, and refused or shown
-with doubt, overall and per digit. Seeded and deterministic.
+with doubt, overall and per digit (--digit-writers tune: the choosing writers' digits, which settings and runs
+are judged on). Seeded and deterministic.
 
     python -m bench.not_a_digit --data-dir ../shared/data
 """
@@ -171,13 +172,11 @@ def print_characters(tally: dict[str, dict], role: str) -> None:
         print(f"\nDigit shapes shown as a confident digit, their own (O as 0, l as 1, ...): {own:.1%}")
 
 
-def held_out_drawn_digits(data_dir: Path, writers: str = "test") -> dict[str, list[PenDigit]]:
-    """Real pen digits by people the model never trained on, by source: `writers` "test" (never tuned on either)
-    or "tune" (the writers settings are chosen on)."""
+def drawn_digits_by_source(data_dir: Path, writers: str) -> dict[str, list[PenDigit]]:
+    """Real pen digits by people the model never trained on, by source: `writers` "test" or "tune" (choosing)."""
+    pen = HELD_OUT_WRITERS[writers]
     found = {
-        f"pendigits writers {HELD_OUT_WRITERS[writers].start}-{HELD_OUT_WRITERS[writers].stop - 1}": load_pendigits(
-            data_dir, HELD_OUT_WRITERS[writers]
-        ),
+        f"pendigits writers {pen.start}-{pen.stop - 1}": load_pendigits(data_dir, pen),
         f"UNIPEN {'held-out sites' if writers == 'test' else 'tune writers'}": load_unipen(data_dir, writers),
     }
     return {name: digits for name, digits in found.items() if digits}  # UNIPEN: [] without the file
@@ -198,7 +197,7 @@ def measure_digits(predictor: Predictor, args: argparse.Namespace, brushes: list
     print("\n## Real digits refused as not a digit, or shown with doubt (goal <= 0.5%)")
     print("| digits | count | refused | refused or with doubt | the same, per digit |\n|---|---|---|---|---|")
     results = {}
-    for source, digits in held_out_drawn_digits(data_dir, args.digit_writers).items():
+    for source, digits in drawn_digits_by_source(data_dir, args.digit_writers).items():
         labels = np.array([d.label for d in digits])
         for brush in brushes:
             rng = np.random.default_rng([args.seed, brush])
@@ -232,9 +231,9 @@ def main(argv: list[str] | None = None) -> dict:
     characters = measure_characters(predictor, args) if args.letters != 0 else {}
     if characters:
         print_characters(characters, args.letters_role)
-    refused = measure_digits(predictor, args, brushes)
+    unsure = measure_digits(predictor, args, brushes)
     print(f"\n{time.perf_counter() - start:.0f} s")
-    return {"negatives": dict(tally), "characters": characters, "digits refused or doubted": refused}
+    return {"negatives": dict(tally), "characters": characters, "digits refused or doubted": unsure}
 
 
 if __name__ == "__main__":
