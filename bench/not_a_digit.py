@@ -8,8 +8,8 @@ held-out writers' pen digits (pendigits 21-30, UNIPEN's held-out sites) drawn th
 MNIST test set as stored. Everything goes through `Predictor`.
 Prints, per kind of negative, the share refused and the share shown as a confident digit (not refused
 and top probability >= the doubt threshold), then the share of real digits refused, and refused or shown
-with doubt, overall and per digit (--digit-writers tune: the choosing writers' digits, which settings and runs
-are judged on). Seeded and deterministic.
+with doubt (and how many of those it misreads), overall and per digit (--digit-writers tune: the choosing
+writers' digits, which settings and runs are judged on). Seeded and deterministic.
 
     python -m bench.not_a_digit --data-dir ../shared/data
 """
@@ -186,8 +186,11 @@ def print_refused(name: str, answers: list[Prediction | None], labels: np.ndarra
     """Share of real digits refused, and refused or shown with doubt, overall and per digit; returns the second."""
     refused = np.array([a is None or not a.is_digit for a in answers])
     unsure = ~np.array([confident_digit(a, doubt) for a in answers])
+    # a misread digit shown with doubt is the page being honest: how much of the share that is
+    misread = np.array([a is None or a.digit != label for a, label in zip(answers, labels, strict=True)])
     per_digit = "  ".join(f"{d}: {unsure[labels == d].mean():.2%}" for d in range(10) if (labels == d).any())
-    print(f"| {name} | {len(labels)} | {refused.mean():.2%} | **{unsure.mean():.2%}** | {per_digit} |")
+    cells = f"{refused.mean():.2%} | **{unsure.mean():.2%}** | {(unsure & misread).mean():.2%} | {misread.mean():.2%}"
+    print(f"| {name} | {len(labels)} | {cells} | {per_digit} |")
     return float(unsure.mean())
 
 
@@ -195,7 +198,9 @@ def measure_digits(predictor: Predictor, args: argparse.Namespace, brushes: list
     """Real digits refused or shown with doubt: pen digits per brush, and MNIST's test set."""
     data_dir = resolve_data_dir(args.data_dir)
     print("\n## Real digits refused as not a digit, or shown with doubt (goal <= 0.5%)")
-    print("| digits | count | refused | refused or with doubt | the same, per digit |\n|---|---|---|---|---|")
+    print("| digits | count | refused | refused or with doubt | of them misread | misread in all | ", end="")
+    print("refused or with doubt, per digit |")
+    print("|---|---|---|---|---|---|---|")
     results = {}
     for source, digits in drawn_digits_by_source(data_dir, args.digit_writers).items():
         labels = np.array([d.label for d in digits])

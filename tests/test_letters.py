@@ -123,6 +123,7 @@ def test_the_bench_counts_real_digits_shown_with_doubt_for_the_writers_asked(tmp
     result = not_a_digit.main([*args, "--letters", "0", "--digit-writers", "tune"])
     out = capsys.readouterr().out
     # the choosing writers' sevens: pendigits 17-20 and UNIPEN's syn:2 and syn:7, none refused, every one in doubt
-    assert "| pendigits writers 17-20, brush 16 px | 4 | 0.00% | **100.00%** |" in out
-    assert "| UNIPEN tune writers, brush 16 px | 2 | 0.00% | **100.00%** |" in out
+    # ... and each of them misread (a 7 read as a 4)
+    assert "| pendigits writers 17-20, brush 16 px | 4 | 0.00% | **100.00%** | 100.00% | 100.00% |" in out
+    assert "| UNIPEN tune writers, brush 16 px | 2 | 0.00% | **100.00%** | 100.00% | 100.00% |" in out
     assert set(result["digits refused or doubted"].values()) == {1.0}
