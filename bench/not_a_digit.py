@@ -183,7 +183,7 @@ def drawn_digits_by_source(data_dir: Path, writers: str) -> dict[str, list[PenDi
 
 
 def print_refused(name: str, answers: list[Prediction | None], labels: np.ndarray, doubt: float) -> float:
-    """Share of real digits refused, and refused or shown with doubt, overall and per digit; returns the second."""
+    """Real digits refused, refused or shown with doubt (and of those misread), misread; returns the second."""
     refused = np.array([a is None or not a.is_digit for a in answers])
     unsure = ~np.array([confident_digit(a, doubt) for a in answers])
     # a misread digit shown with doubt is the page being honest: how much of the share that is
