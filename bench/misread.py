@@ -21,9 +21,10 @@ from collections import Counter
 from pathlib import Path
 
 import numpy as np
-from drawn_digits import sources
 from PIL import Image, ImageDraw
 
+from bench import run
+from bench.drawn_digits import sources
 from digitnet.learning.data import resolve_data_dir
 from digitnet.learning.drawn import drawn_pictures, predict_drawn
 from digitnet.reading.predictor import load_predictor
@@ -131,4 +132,4 @@ def main(argv: list[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run(main)
