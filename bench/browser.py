@@ -28,6 +28,7 @@ from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
+from bench import run
 from bench.chromium import (
     CANVAS,
     MIN_TIMED_POINTS,
@@ -197,4 +198,4 @@ def main(argv: list[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run(main)

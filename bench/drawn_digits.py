@@ -19,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
+from bench import run
 from bench.styles import STYLES, style_of
 from bench.synth.pen import HELD_OUT_WRITERS, add_writers_argument
 from digitnet.constants import CANVAS_SIZE, DEFAULT_BRUSH
@@ -131,4 +132,4 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
 
 
 if __name__ == "__main__":
-    main()
+    run(main)

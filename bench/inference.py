@@ -20,6 +20,7 @@ import numpy as np
 import torch
 from PIL import Image
 
+from bench import run
 from bench.synth.scenes import digit_ink, photo_of_digit
 from digitnet.constants import CANVAS_SIZE, DEFAULT_BRUSH
 from digitnet.learning.strokes import PenDigit, draw_strokes, place_strokes
@@ -127,4 +128,4 @@ def main(argv: list[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run(main)

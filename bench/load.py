@@ -24,6 +24,7 @@ import time
 from playwright.async_api import TimeoutError as PlaywrightTimeout
 from playwright.async_api import async_playwright
 
+from bench import run
 from bench.chromium import (
     CANVAS,
     MIN_TIMED_POINTS,
@@ -188,4 +189,4 @@ def main(argv: list[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run(main)

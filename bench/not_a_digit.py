@@ -23,6 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
+from bench import run
 from bench.synth.pen import HELD_OUT_WRITERS
 from digitnet.constants import CANVAS_SIZE, DEFAULT_BRUSH
 from digitnet.learning.data import load_characters, load_mnist, load_pendigits, load_unipen, resolve_data_dir
@@ -242,4 +243,4 @@ def main(argv: list[str] | None = None) -> dict:
 
 
 if __name__ == "__main__":
-    main()
+    run(main)

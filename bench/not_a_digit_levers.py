@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterator
 import numpy as np
 from scipy.special import logsumexp, softmax
 
+from bench import run
 from bench.not_a_digit import BATCH, BRUSHES
 from digitnet.constants import CANVAS_SIZE, DEFAULT_BRUSH, NOT_A_DIGIT, NUM_CLASSES
 from digitnet.learning.data import load_characters, load_pendigits, load_unipen, resolve_data_dir
@@ -160,4 +161,4 @@ def main(argv: list[str] | None = None) -> dict[str, dict[str, tuple[float, floa
 
 
 if __name__ == "__main__":
-    main()
+    run(main)

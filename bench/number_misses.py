@@ -25,6 +25,7 @@ import numpy as np
 import torch
 from PIL import Image
 
+from bench import run
 from bench.synth.pen import LAYOUTS, add_writers_argument
 from bench.whole_numbers import digits_by_writer, digits_of, line_alone, numbers, timed_reading
 from digitnet.learning.data import resolve_data_dir
@@ -147,4 +148,4 @@ def main(argv: list[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run(main)

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
+from bench import run
 from bench.synth.pen import HELD_OUT_WRITERS
 from bench.synth.scenes import PHOTO_CONDITIONS, digit_ink, photo_of_digit, scan_of_digit, scribble_ink
 from digitnet.learning.data import load_pendigits, resolve_data_dir
@@ -155,4 +156,4 @@ def report(rows: dict[str, Row], args: argparse.Namespace, seconds: float) -> No
 
 
 if __name__ == "__main__":
-    main()
+    run(main)

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
+from bench import run
 from bench.inference import median_ms
 from bench.photos import Row
 from bench.synth.pen import HELD_OUT_WRITERS, add_writers_argument
@@ -155,4 +156,4 @@ def main(argv: list[str] | None = None) -> dict[str, Row]:
 
 
 if __name__ == "__main__":
-    main()
+    run(main)

@@ -33,6 +33,7 @@ from dataclasses import dataclass, field, replace
 import psutil
 from sqlalchemy import create_engine, select
 
+from bench import run
 from bench.chromium import consecutive_free_ports, free_port, streamlit_server
 from bench.load import ANSWER_TIMEOUT, STAGGER, latency_cells
 from bench.postgres import server_processes, throwaway_postgres
@@ -289,4 +290,4 @@ def main(argv: list[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run(main)

@@ -23,6 +23,7 @@ import numpy as np
 import psutil
 import torch
 
+from bench import run
 from digitnet.constants import CANVAS_SIZE, DEFAULT_BRUSH, DEFAULT_CHECKPOINT
 from digitnet.learning.data import load_pendigits, resolve_data_dir
 from digitnet.learning.drawn import predict_drawn
@@ -123,4 +124,4 @@ def main(argv: list[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run(main)

@@ -14,6 +14,7 @@ import tempfile
 from pathlib import Path
 
 import train
+from bench import run
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -39,4 +40,4 @@ def main(argv: list[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run(main)

@@ -32,6 +32,7 @@ from streamlit.proto.Alert_pb2 import Alert
 from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
+from bench import run
 from bench.chromium import CANVAS, NEW_PREVIEW_JS, PREVIEW_JS, launch_chromium, streamlit_server
 from bench.load import ANSWER_TIMEOUT, STAGGER, THINK, TIMING_JS, draw_stroke, latency_cells
 from bench.procs import cpu_seconds, rss_mb, server_pid
@@ -221,4 +222,4 @@ def main(argv: list[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run(main)

@@ -18,6 +18,7 @@ import time
 import numpy as np
 from playwright.async_api import async_playwright
 
+from bench import run
 from bench.chromium import CANVAS, launch_chromium, streamlit_server
 from bench.load import TIMING_JS, clear, draw_stroke, time_answer
 from bench.procs import rss_mb, server_pid
@@ -78,4 +79,4 @@ def main(argv: list[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run(main)

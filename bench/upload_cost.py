@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
+from bench import run
 from bench.synth.pictures import saved
 
 
@@ -68,4 +69,4 @@ def main(argv: list[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run(main)

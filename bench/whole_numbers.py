@@ -25,6 +25,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from bench import run
 from bench.synth.pen import HELD_OUT_WRITERS, LAYOUTS, add_writers_argument, compose_number
 from digitnet.constants import DEFAULT_BRUSH
 from digitnet.learning.data import load_characters, load_pendigits, load_unipen, resolve_data_dir
@@ -211,4 +212,4 @@ def merge(total: Tally, row: Tally, timed: bool) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run(main)

@@ -152,3 +152,21 @@ def test_loading_a_model_leaves_the_process_thread_count_alone(tiny_checkpoint: 
         assert torch.get_num_threads() == 3
     finally:
         torch.set_num_threads(before)
+
+
+@pytest.mark.parametrize("contents", [None, b"not a checkpoint"])
+def test_a_bench_run_with_a_missing_or_damaged_checkpoint_ends_in_one_line_of_advice(tmp_path, contents):
+    from bench import number_misses, run
+
+    path = tmp_path / "model.pt"
+    if contents is not None:
+        path.write_bytes(contents)
+    with pytest.raises(SystemExit, match=r"^error: .*model\.pt.*train\.py"):
+        run(number_misses.main, ["--checkpoint", str(path)])
+
+
+def test_a_bench_run_without_its_data_ends_in_one_line_of_advice(tmp_path):
+    from bench import run, whole_numbers
+
+    with pytest.raises(SystemExit, match=r"^error: No pen-drawn digits at .*pendigits"):
+        run(whole_numbers.main, ["--data-dir", str(tmp_path)])
